@@ -1,0 +1,57 @@
+package dev.clickstream.testkit;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * JUnit 5 extension: one in-process KRaft broker per test class, on free ports, deleted afterwards.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+ * ... KAFKA.createTopic("user_activity", 4); KAFKA.bootstrapServers() ...
+ * }</pre>
+ * Register it as a static field: it starts before the first test and stops after the last.
+ */
+public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
+  private KafkaBroker broker;
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    broker = KafkaBroker.startTemporary();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (broker != null) {
+      broker.close();
+      broker = null;
+    }
+  }
+
+  /**
+   * @return the running broker
+   * @throws IllegalStateException outside the test class's lifetime
+   */
+  public KafkaBroker broker() {
+    if (broker == null) {
+      throw new IllegalStateException("KafkaBrokerExtension is not started: register it as a static @RegisterExtension field");
+    }
+    return broker;
+  }
+
+  /** @return {@code host:port} for {@code bootstrap.servers} */
+  public String bootstrapServers() {
+    return broker().bootstrapServers();
+  }
+
+  /**
+   * Creates a topic unless it exists.
+   *
+   * @param name topic name
+   * @param partitions partition count, at least 1
+   */
+  public void createTopic(String name, int partitions) {
+    broker().createTopic(name, partitions);
+  }
+}

