@@ -208,6 +208,27 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a broker in its own process until killed, for benchmarks and manual runs:
+   * {@code java -cp ... dev.clickstream.testkit.KafkaBroker <logDir> <port> [topic:partitions ...]}.
+   *
+   * @param args log directory, client port, then topics to create
+   */
+  public static void main(String[] args) throws InterruptedException {
+    if (args.length < 2) {
+      System.err.println("usage: KafkaBroker <logDir> <port> [topic:partitions ...]");
+      System.exit(2);
+    }
+    KafkaBroker broker = start(Path.of(args[0]), Integer.parseInt(args[1]), false);
+    for (int i = 2; i < args.length; i++) {
+      String[] topic = args[i].split(":");
+      broker.createTopic(topic[0], topic.length > 1 ? Integer.parseInt(topic[1]) : 1);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "kafka-broker-stop"));
+    System.out.println("Kafka broker ready at " + broker.bootstrapServers());
+    Thread.currentThread().join();
+  }
+
   /** Stops the broker (controlled shutdown) and, for a temporary broker, deletes its log directory. */
   @Override
   public synchronized void close() {

@@ -1,0 +1,38 @@
+package dev.clickstream.producer;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The {@code event_type} values of the {@code user_activity} contract (DESIGN §3). */
+public enum EventType {
+  PAGE_VIEW("page_view", true),
+  CLICK("click", true),
+  SESSION_START("session_start", false),
+  SESSION_END("session_end", false);
+
+  private final String wireName;
+  private final boolean requiresPageUrl;
+
+  EventType(String wireName, boolean requiresPageUrl) {
+    this.wireName = wireName;
+    this.requiresPageUrl = requiresPageUrl;
+  }
+
+  /** @return the value as it appears in JSON, e.g. {@code page_view} */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** @return whether {@code page_url} must be present (page_view and click) */
+  public boolean requiresPageUrl() {
+    return requiresPageUrl;
+  }
+
+  /**
+   * @param wireName a JSON value such as {@code click}
+   * @return the type, or empty for an unknown value
+   */
+  public static Optional<EventType> fromWire(String wireName) {
+    return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+  }
+}

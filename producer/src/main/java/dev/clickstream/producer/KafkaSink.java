@@ -1,0 +1,112 @@
+package dev.clickstream.producer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Sends records to a Kafka topic, key = user id, with the settings of the producer issue: {@code acks=all},
+ * idempotence on (no duplicates from retries, Kafka producer docs), lz4, {@code linger.ms=5}, 256 KiB batches.
+ */
+public final class KafkaSink implements EventSink {
+  private final KafkaProducer<String, String> producer;
+  private final String topic;
+  private final AtomicLong errors = new AtomicLong();
+  private volatile String firstError;
+
+  private KafkaSink(KafkaProducer<String, String> producer, String topic) {
+    this.producer = producer;
+    this.topic = topic;
+  }
+
+  /**
+   * Connects, checks that the topic exists, and returns a ready sink.
+   *
+   * @param bootstrapServers {@code host:port[,host:port]}
+   * @param topic destination topic; must exist (topics are created by the platform, not auto-created)
+   * @param connectTimeout how long to wait for the cluster to answer
+   * @return the sink
+   * @throws ProducerException when the brokers do not answer within {@code connectTimeout} or the topic is missing
+   */
+  public static KafkaSink connect(String bootstrapServers, String topic, Duration connectTimeout) {
+    checkCluster(bootstrapServers, topic, connectTimeout);
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, connectTimeout.toMillis());
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "clickstream-producer");
+    return new KafkaSink(new KafkaProducer<>(props, new StringSerializer(), new StringSerializer()), topic);
+  }
+
+  private static void checkCluster(String bootstrapServers, String topic, Duration timeout) {
+    int timeoutMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    try (Admin admin = Admin.create(Map.of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs))) {
+      try {
+        admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new ProducerException("Kafka unreachable at " + bootstrapServers + " after " + timeout.toSeconds()
+            + " s (tried bootstrap servers " + bootstrapServers + ")");
+      }
+      try {
+        if (!admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
+          throw new ProducerException("topic " + topic + " does not exist at " + bootstrapServers + "; create it first");
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        throw new ProducerException("cannot list topics at " + bootstrapServers + ": " + e.getMessage());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProducerException("interrupted while connecting to " + bootstrapServers);
+    }
+  }
+
+  @Override
+  public void send(ProducedRecord record) {
+    producer.send(new ProducerRecord<>(topic, record.key(), record.value()), (metadata, exception) -> {
+      if (exception != null) {
+        errors.incrementAndGet();
+        if (firstError == null) {
+          firstError = exception.toString();
+        }
+      }
+    });
+  }
+
+  @Override
+  public long errors() {
+    return errors.get();
+  }
+
+  /** @return the first delivery error seen, or null */
+  public String firstError() {
+    return firstError;
+  }
+
+  @Override
+  public void flush() {
+    producer.flush();
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,45 @@
+package dev.clickstream.producer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The kinds of deliberately malformed records the producer sends ({@code --malformed-every}), in rotation.
+ * Each must be routed to the dead-letter topic downstream.
+ */
+public enum MalformedKind {
+  /** Truncated JSON text. */
+  NOT_JSON,
+  /** A JSON object without {@code user_id}. */
+  MISSING_USER_ID,
+  /** {@code event_time} that is not an ISO-8601 instant. */
+  BAD_EVENT_TIME,
+  /** {@code event_type} outside the contract's four values. */
+  UNKNOWN_EVENT_TYPE;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /**
+   * @param base a valid event to damage
+   * @return the record value with this damage
+   */
+  public String render(UserActivityEvent base) {
+    String json = EventCodec.toJson(base);
+    return switch (this) {
+      case NOT_JSON -> json.substring(0, json.length() / 2);
+      case MISSING_USER_ID -> edit(json, node -> node.remove("user_id"));
+      case BAD_EVENT_TIME -> edit(json, node -> node.put("event_time", "yesterday at " + base.eventTime().getEpochSecond() % 24 + "h"));
+      case UNKNOWN_EVENT_TYPE -> edit(json, node -> node.put("event_type", "add_to_wishlist"));
+    };
+  }
+
+  private static String edit(String json, java.util.function.Consumer<ObjectNode> change) {
+    try {
+      ObjectNode node = (ObjectNode) MAPPER.readTree(json);
+      change.accept(node);
+      return node.toString();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("codec produced invalid JSON: " + json, e);
+    }
+  }
+}

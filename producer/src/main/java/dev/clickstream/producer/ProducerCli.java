@@ -1,0 +1,265 @@
+package dev.clickstream.producer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/**
+ * {@code clickstream-producer}: sends synthetic web-shop traffic (or a recorded file) to the
+ * {@code user_activity} topic, or writes it as JSONL to stdout with {@code --output -}.
+ *
+ * <p>Exit status: 0 when done or stopped by SIGTERM/SIGINT (after flushing); 1 when Kafka is unreachable
+ * within {@code --connect-timeout}, the topic is missing, the replay file cannot be read, or deliveries
+ * failed; 2 for a bad flag (with usage). Progress goes to stderr every 5 s: sent, events/s, errors.
+ */
+@Command(name = "clickstream-producer", mixinStandardHelpOptions = true, version = "clickstream-producer 0.1.0",
+    description = "Send user-activity events to Kafka (topic user_activity, key user_id, JSON values).",
+    sortOptions = false, showDefaultValues = true)
+public final class ProducerCli implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+      description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS).")
+  String bootstrapServers;
+
+  @Option(names = "--topic", defaultValue = "${env:INPUT_TOPIC:-user_activity}", description = "Destination topic (env INPUT_TOPIC).")
+  String topic;
+
+  @Option(names = "--rate", defaultValue = "50", description = "Events/s; 0 = as fast as possible.")
+  double rate;
+
+  @Option(names = "--count", defaultValue = "0", description = "Stop after this many records; 0 = no limit.")
+  long count;
+
+  @Option(names = "--duration", converter = DurationConverter.class,
+      description = "Stop after this long (e.g. 55s, 10m); default: no limit.")
+  Duration duration;
+
+  @Option(names = "--users", defaultValue = "500", description = "Size of the user population.")
+  int users;
+
+  @Option(names = "--pages", defaultValue = "50", description = "Number of pages (Zipf-like popularity).")
+  int pages;
+
+  @Option(names = "--seed", description = "Random seed for a reproducible sequence; default: the current time.")
+  Long seed;
+
+  @Option(names = "--abandon-share", defaultValue = "0.2", description = "Share of sessions without session_end (0..1).")
+  double abandonShare;
+
+  @Option(names = "--late-every", defaultValue = "50", description = "Every Nth record is late; 0 = none.")
+  int lateEvery;
+
+  @Option(names = "--late-by", defaultValue = "5m", converter = DurationConverter.class,
+      description = "How far late records lie in the past.")
+  Duration lateBy;
+
+  @Option(names = "--malformed-every", defaultValue = "0",
+      description = "Every Nth record is malformed (not JSON, no user_id, bad event_time, unknown event_type in turn); 0 = none.")
+  int malformedEvery;
+
+  @Option(names = "--start-time", description = "Event time of the first generated event (ISO-8601); default: now.")
+  String startTime;
+
+  @Option(names = "--event-rate",
+      description = "Events per second of event time; default: --rate, or 1000 when --rate is 0.")
+  Double eventRate;
+
+  @Option(names = "--replay", description = "Send this file instead (JSONL in the contract, or .csv with header event_time,user_id,page_url,event_type[,event_id]).")
+  Path replay;
+
+  @Option(names = "--speedup", defaultValue = "1", description = "Replay pace: X times the recorded pace; 0 = as fast as possible.")
+  double speedup;
+
+  @Option(names = "--shift-to-now", description = "Replay: shift event times so the first event is now.")
+  boolean shiftToNow;
+
+  @Option(names = "--output", description = "'-' writes JSONL to stdout instead of Kafka.")
+  String output;
+
+  @Option(names = "--connect-timeout", defaultValue = "30s", converter = DurationConverter.class,
+      description = "Give up when Kafka does not answer within this time (exit 1).")
+  Duration connectTimeout;
+
+  @Option(names = "--progress-interval", defaultValue = "5s", converter = DurationConverter.class, hidden = true)
+  Duration progressInterval;
+
+  private volatile boolean stopping;
+
+  /**
+   * @param args command-line flags
+   */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** @return the configured picocli command line (exit 1 for {@link ProducerException}, 2 for bad flags) */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new ProducerCli());
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine c = e.getCommandLine();
+      c.getErr().println("clickstream-producer: " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
+      c.usage(c.getErr());
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ProducerException || e instanceof IOException) {
+        commandLine.getErr().println("clickstream-producer: " + e.getMessage());
+        commandLine.getErr().flush();
+        return 1;
+      }
+      throw e;
+    });
+    return cl;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    PrintWriter err = spec.commandLine().getErr();
+    Iterator<ProducedRecord> source;
+    RecordPacer pacer;
+    if (replay != null) {
+      ReplayFile file = ReplayFile.read(replay);
+      for (ReplayFile.BadLine bad : file.badLines()) {
+        err.println("skipped " + replay + ":" + bad.line() + ": " + bad.reason());
+      }
+      Instant now = Instant.now();
+      Duration shift = shiftToNow && !file.events().isEmpty()
+          ? Duration.between(file.events().get(0).eventTime(), now) : Duration.ZERO;
+      source = file.events().stream()
+          .map(e -> e.withEventTime(e.eventTime().plus(shift)))
+          .map(e -> new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null))
+          .iterator();
+      pacer = RecordPacer.byEventTime(speedup, System::nanoTime);
+      err.printf("replaying %d events from %s (%d lines skipped)%n", file.events().size(), replay, file.badLines().size());
+    } else {
+      double density = eventRate != null ? eventRate : (rate > 0 ? rate : 1000);
+      Instant start = startTime != null ? EventCodec.parseTime(startTime) : Instant.now();
+      TrafficProfile profile = new TrafficProfile(users, pages, seed != null ? seed : System.nanoTime(), start, density,
+          lateEvery, lateBy, malformedEvery, abandonShare, 8);
+      source = new TrafficGenerator(profile);
+      RateLimiter limiter = RateLimiter.system(rate);
+      pacer = record -> limiter.acquire();
+    }
+    installSignalHandlers();
+    try (EventSink sink = "-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
+        : KafkaSink.connect(bootstrapServers, topic, connectTimeout)) {
+      return run(source, pacer, sink, err, System::nanoTime);
+    }
+  }
+
+  private void validate() {
+    if (rate < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0 events/s");
+    }
+    if (count < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--count must be >= 0");
+    }
+    if (speedup < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--speedup must be >= 0");
+    }
+    if (output != null && !"-".equals(output)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--output only accepts '-' (stdout)");
+    }
+    try {
+      if (startTime != null) {
+        EventCodec.parseTime(startTime);
+      }
+      new TrafficProfile(users, pages, 0, Instant.EPOCH, eventRate != null ? eventRate : 1, lateEvery, lateBy,
+          malformedEvery, abandonShare, 8);
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** Waits before a record is sent; see {@link RateLimiter} and {@link #byEventTime}. */
+  @FunctionalInterface
+  interface RecordPacer {
+    void await(ProducedRecord next) throws InterruptedException;
+
+    /** Paces a replay by its event times: record i is due at start + (t_i - t_0) / speedup. */
+    static RecordPacer byEventTime(double speedup, LongSupplier nanoClock) {
+      if (speedup == 0) {
+        return record -> { };
+      }
+      long[] origin = {Long.MIN_VALUE, 0};
+      return record -> {
+        long now = nanoClock.getAsLong();
+        long eventMs = record.event().eventTime().toEpochMilli();
+        if (origin[0] == Long.MIN_VALUE) {
+          origin[0] = now;
+          origin[1] = eventMs;
+        }
+        long due = origin[0] + (long) ((eventMs - origin[1]) * 1e6 / speedup);
+        if (due > now) {
+          Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+        }
+      };
+    }
+  }
+
+  private int run(Iterator<ProducedRecord> source, RecordPacer pacer, EventSink sink, PrintWriter err, LongSupplier nanoClock)
+      throws InterruptedException {
+    long start = nanoClock.getAsLong();
+    long deadline = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
+    long progressEvery = progressInterval.toNanos();
+    long nextProgress = start + progressEvery;
+    long sent = 0;
+    long sentAtLastProgress = 0;
+    long lastProgress = start;
+    while (!stopping && (count == 0 || sent < count) && source.hasNext()) {
+      ProducedRecord record = source.next();
+      pacer.await(record);
+      long now = nanoClock.getAsLong();
+      if (now >= deadline) {
+        break;
+      }
+      sink.send(record);
+      sent++;
+      if (now >= nextProgress) {
+        double perSecond = (sent - sentAtLastProgress) * 1e9 / Math.max(1, now - lastProgress);
+        err.printf("sent %d, %.0f events/s, errors %d%n", sent, perSecond, sink.errors());
+        err.flush();
+        sentAtLastProgress = sent;
+        lastProgress = now;
+        nextProgress = now + progressEvery;
+      }
+    }
+    sink.flush();
+    double seconds = (nanoClock.getAsLong() - start) / 1e9;
+    err.printf("done: sent %d in %.1f s (%.0f events/s), errors %d%s%n", sent, seconds, sent / Math.max(seconds, 1e-9),
+        sink.errors(), stopping ? " (stopped by signal)" : "");
+    err.flush();
+    if (sink.errors() > 0) {
+      String first = sink instanceof KafkaSink k ? k.firstError() : null;
+      err.println("clickstream-producer: " + sink.errors() + " records were not delivered" + (first == null ? "" : ": " + first));
+      err.flush();
+      return 1;
+    }
+    return 0;
+  }
+
+  /** SIGTERM and SIGINT stop the send loop; the sink is then flushed and the process exits 0. */
+  private void installSignalHandlers() {
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        Signal.handle(new Signal(name), signal -> stopping = true);
+      } catch (IllegalArgumentException e) {
+        // signal not available on this platform
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.clickstream.producer;
+
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A recorded traffic file for {@code --replay}: JSONL in the event contract, or CSV with the header
+ * {@code event_time,user_id,page_url,event_type[,event_id]} (CSV read with Jackson's CSV module; a missing
+ * event_id gets a random UUID). Records that do not parse are kept as {@link BadLine}s with their line number
+ * and reason; the rest are returned in file order.
+ *
+ * @param events the parsed events, in file order
+ * @param badLines the lines that were skipped
+ */
+public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines) {
+  /**
+   * @param line 1-based line number in the file
+   * @param reason why it was skipped
+   */
+  public record BadLine(long line, String reason) {}
+
+  /**
+   * Reads a file; the format is CSV when the name ends in {@code .csv}, else JSONL.
+   *
+   * @param file the file
+   * @return events and skipped lines
+   * @throws IOException when the file cannot be read, or a CSV file lacks the required header columns
+   */
+  public static ReplayFile read(Path file) throws IOException {
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return file.getFileName().toString().toLowerCase().endsWith(".csv") ? readCsv(reader) : readJsonLines(reader);
+    }
+  }
+
+  /**
+   * @param reader JSONL text: one contract event per line; blank lines are ignored
+   * @return events and skipped lines
+   * @throws IOException when reading fails
+   */
+  public static ReplayFile readJsonLines(Reader reader) throws IOException {
+    List<UserActivityEvent> events = new ArrayList<>();
+    List<BadLine> bad = new ArrayList<>();
+    BufferedReader lines = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
+    String line;
+    long number = 0;
+    while ((line = lines.readLine()) != null) {
+      number++;
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        events.add(EventCodec.fromJson(line));
+      } catch (MalformedEventException e) {
+        bad.add(new BadLine(number, e.getMessage()));
+      }
+    }
+    return new ReplayFile(events, bad);
+  }
+
+  /**
+   * @param reader CSV text with a header row naming at least event_time, user_id, page_url, event_type
+   * @return events and skipped lines
+   * @throws IOException when reading fails or a required column is missing from the header
+   */
+  public static ReplayFile readCsv(Reader reader) throws IOException {
+    CsvMapper mapper = new CsvMapper();
+    mapper.enable(CsvParser.Feature.TRIM_SPACES);
+    List<UserActivityEvent> events = new ArrayList<>();
+    List<BadLine> bad = new ArrayList<>();
+    try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
+        .with(CsvSchema.emptySchema().withHeader()).readValues(reader)) {
+      CsvSchema header = (CsvSchema) rows.getParser().getSchema();
+      for (String column : List.of("event_time", "user_id", "page_url", "event_type")) {
+        if (header.column(column) == null) {
+          throw new IOException("CSV header lacks column " + column + " (expected event_time,user_id,page_url,event_type[,event_id])");
+        }
+      }
+      long lineNumber = 1; // the header; assumes no quoted field spans lines
+      while (rows.hasNext()) {
+        Map<String, String> row;
+        lineNumber++;
+        try {
+          row = rows.next();
+        } catch (RuntimeException e) {
+          bad.add(new BadLine(lineNumber, "not CSV: " + e.getMessage()));
+          continue;
+        }
+        try {
+          events.add(fromCsvRow(row));
+        } catch (MalformedEventException e) {
+          bad.add(new BadLine(lineNumber, e.getMessage()));
+        }
+      }
+    }
+    return new ReplayFile(events, bad);
+  }
+
+  private static UserActivityEvent fromCsvRow(Map<String, String> row) throws MalformedEventException {
+    String userId = row.get("user_id");
+    if (userId == null || userId.isEmpty()) {
+      throw new MalformedEventException("user_id is missing");
+    }
+    String typeText = row.get("event_type");
+    EventType type = EventType.fromWire(typeText == null ? "" : typeText)
+        .orElseThrow(() -> new MalformedEventException("unknown event_type: " + typeText));
+    String timeText = row.get("event_time");
+    java.time.Instant time;
+    try {
+      time = EventCodec.parseTime(timeText == null ? "" : timeText);
+    } catch (DateTimeParseException e) {
+      throw new MalformedEventException("unparsable event_time: " + timeText);
+    }
+    String page = row.get("page_url");
+    page = page == null || page.isEmpty() ? null : page;
+    if (type.requiresPageUrl() && page == null) {
+      throw new MalformedEventException("page_url is missing (required for " + typeText + ")");
+    }
+    String eventId = row.get("event_id");
+    eventId = eventId == null || eventId.isEmpty() ? UUID.randomUUID().toString() : eventId;
+    return new UserActivityEvent(eventId, time, userId, page, type);
+  }
+}

@@ -1,0 +1,142 @@
+package dev.clickstream.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.clickstream.testkit.FreePorts;
+import dev.clickstream.testkit.KafkaBrokerExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI end to end against the in-process broker. */
+class ProducerCliTest {
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+  private record Result(int exitCode, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = ProducerCli.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static List<ConsumerRecord<String, String>> consumeAll(String topic, int expected) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<String, String>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000), new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      int emptyPolls = 0;
+      while (System.currentTimeMillis() < deadline && (records.size() < expected || emptyPolls < 2)) {
+        var batch = consumer.poll(Duration.ofMillis(500));
+        emptyPolls = batch.isEmpty() ? emptyPolls + 1 : 0;
+        batch.forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  @Test
+  void sends100kEventsThatAllParseWithUserIdKeys() throws Exception {
+    KAFKA.createTopic("cli_bulk", 4);
+    Result result = run("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_bulk",
+        "--rate", "0", "--count", "100000", "--seed", "42");
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.err()).contains("done: sent 100000");
+
+    List<ConsumerRecord<String, String>> records = consumeAll("cli_bulk", 100_000);
+    assertThat(records).hasSize(100_000);
+    assertThat(records).extracting(ConsumerRecord::partition).containsOnly(0, 1, 2, 3);
+    for (ConsumerRecord<String, String> r : records) {
+      UserActivityEvent e = EventCodec.fromJson(r.value());
+      assertThat(r.key()).isEqualTo(e.userId());
+    }
+    assertThat(records.stream().map(ConsumerRecord::value).distinct().count()).isEqualTo(100_000);
+  }
+
+  @Test
+  void stdoutOutputReplaysIntoKafkaUnchanged(@TempDir Path dir) throws Exception {
+    Result generated = run("--output", "-", "--rate", "0", "--count", "500", "--seed", "9", "--late-every", "0");
+    assertThat(generated.exitCode()).isZero();
+    List<String> lines = generated.out().lines().toList();
+    assertThat(lines).hasSize(500);
+    Path file = dir.resolve("recorded.jsonl");
+    Files.writeString(file, generated.out() + "garbage line\n");
+
+    KAFKA.createTopic("cli_replay", 2);
+    Result replayed = run("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_replay",
+        "--replay", file.toString(), "--speedup", "0");
+    assertThat(replayed.exitCode()).as(replayed.err()).isZero();
+    assertThat(replayed.err()).contains("skipped " + file + ":501: not JSON").contains("1 lines skipped");
+
+    List<ConsumerRecord<String, String>> records = consumeAll("cli_replay", 500);
+    assertThat(records).extracting(ConsumerRecord::value).containsExactlyInAnyOrderElementsOf(lines);
+  }
+
+  @Test
+  void replayShiftedToNowStartsAtTheCurrentTime(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("old.csv");
+    Files.writeString(file, "event_time,user_id,page_url,event_type,event_id\n"
+        + "2020-01-01T00:00:00Z,u1,/,page_view,e1\n2020-01-01T00:00:00.200Z,u1,/,click,e2\n");
+    long before = System.currentTimeMillis();
+    Result result = run("--output", "-", "--replay", file.toString(), "--shift-to-now", "--speedup", "1");
+    assertThat(result.exitCode()).isZero();
+    List<UserActivityEvent> events = new ArrayList<>();
+    for (String line : result.out().lines().toList()) {
+      events.add(EventCodec.fromJson(line));
+    }
+    assertThat(events.get(0).eventTime().toEpochMilli()).isBetween(before - 1000, System.currentTimeMillis());
+    assertThat(Duration.between(events.get(0).eventTime(), events.get(1).eventTime())).isEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void unreachableBrokerExitsOneNamingTheServers() {
+    String nowhere = "127.0.0.1:" + FreePorts.next();
+    long start = System.nanoTime();
+    Result result = run("--bootstrap-servers", nowhere, "--connect-timeout", "3s", "--count", "10");
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err()).contains("Kafka unreachable at " + nowhere);
+    assertThat(result.err().lines().filter(l -> l.startsWith("clickstream-producer:")).count()).isEqualTo(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void missingTopicExitsOneNamingIt() {
+    Result result = run("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "no_such_topic", "--count", "1");
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err()).contains("topic no_such_topic does not exist");
+  }
+
+  @Test
+  void badFlagsExitTwoWithUsage() {
+    Result unknown = run("--rat", "5");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("Unknown options: '--rat'").contains("Usage: clickstream-producer");
+    Result negative = run("--rate", "-5", "--output", "-");
+    assertThat(negative.exitCode()).isEqualTo(2);
+    assertThat(negative.err()).contains("--rate must be >= 0");
+    Result badDuration = run("--late-by", "5 minuts", "--output", "-");
+    assertThat(badDuration.exitCode()).isEqualTo(2);
+    assertThat(badDuration.err()).contains("'5 minuts' is not a duration");
+  }
+}
