@@ -128,6 +128,26 @@ class ProducerCliTest {
   }
 
   @Test
+  void sigtermFlushesWhatWasSentAndExitsZero(@TempDir Path dir) throws Exception {
+    KAFKA.createTopic("cli_sigterm", 1);
+    Path logFile = dir.resolve("producer.log");
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), ProducerCli.class.getName(),
+        "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_sigterm", "--rate", "200")
+        .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+    Thread.sleep(4_000);
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    String log = Files.readString(logFile);
+    assertThat(child.exitValue()).as(log).isZero();
+    java.util.regex.Matcher done = java.util.regex.Pattern.compile("done: sent (\\d+) .*\\(stopped by signal\\)").matcher(log);
+    assertThat(done.find()).as(log).isTrue();
+    int sent = Integer.parseInt(done.group(1));
+    assertThat(sent).isGreaterThan(100);
+    assertThat(consumeAll("cli_sigterm", sent)).hasSize(sent);
+  }
+
+  @Test
   void badFlagsExitTwoWithUsage() {
     Result unknown = run("--rat", "5");
     assertThat(unknown.exitCode()).isEqualTo(2);
