@@ -1,0 +1,36 @@
+package dev.clickstream.app.analytics;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.date_format;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Valid events with processing time, for {@code enriched_activity} (DESIGN §4).
+ *
+ * <p>In: valid events (event_id, event_time timestamp, user_id, page_url, event_type, event_date, ...).
+ * Out: event_id, event_time, user_id, page_url, event_type, processing_time, event_date, all strings; times are
+ * ISO-8601 UTC with milliseconds ({@code 2026-11-23T12:00:00.123Z}), event_date is {@code yyyy-MM-dd} (UTC).
+ * processing_time is the micro-batch's start (Spark's current_timestamp() is fixed per micro-batch).
+ */
+public final class EnrichedEvents {
+  private static final String ISO = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+
+  private EnrichedEvents() {}
+
+  /**
+   * @param validEvents valid events (session time zone UTC)
+   * @return the enriched records' fields
+   */
+  public static Dataset<Row> of(Dataset<Row> validEvents) {
+    return validEvents.select(col("event_id"), iso(col("event_time")).as("event_time"), col("user_id"),
+        col("page_url"), col("event_type"), iso(current_timestamp()).as("processing_time"), col("event_date"));
+  }
+
+  private static Column iso(Column timestamp) {
+    return date_format(timestamp, ISO);
+  }
+}

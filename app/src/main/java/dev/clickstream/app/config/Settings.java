@@ -1,0 +1,189 @@
+package dev.clickstream.app.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The pipeline's settings (DESIGN §5), validated. Each comes from the flag {@code --name} or the environment
+ * variable {@code NAME} (the flag wins): {@code --jdbc-url} / {@code JDBC_URL}, and so on.
+ *
+ * @param kafkaBootstrapServers KAFKA_BOOTSTRAP_SERVERS, default {@code localhost:9092}
+ * @param inputTopic INPUT_TOPIC, default {@code user_activity}
+ * @param enrichedTopic ENRICHED_TOPIC, default {@code enriched_activity}
+ * @param dlqTopic DLQ_TOPIC, default {@code user_activity_dlq}
+ * @param jdbcUrl JDBC_URL, required, {@code jdbc:postgresql://...}
+ * @param dbUser DB_USER, required
+ * @param dbPassword DB_PASSWORD, required (may be empty); never logged
+ * @param lakePath LAKE_PATH, default {@code ./data/lake}
+ * @param checkpointRoot CHECKPOINT_ROOT, default {@code ./data/checkpoints}; one directory per query below it
+ * @param trigger TRIGGER_INTERVAL, default {@code 10 seconds}, or {@code available-now}
+ * @param watermarkDelay WATERMARK_DELAY, default 2 minutes: allowed lateness of event time
+ * @param sessionTimeout SESSION_TIMEOUT, default 15 minutes of event time without events
+ * @param startingOffsets STARTING_OFFSETS, default {@code earliest}; used only by a fresh checkpoint
+ * @param maxOffsetsPerTrigger MAX_OFFSETS_PER_TRIGGER, records per micro-batch, empty = unlimited
+ * @param sparkMaster SPARK_MASTER, default {@code local[*]}; used only when spark-submit set no master
+ */
+public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
+    String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
+    Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
+    String sparkMaster) {
+
+  /**
+   * Reads settings from flags, then the environment, then defaults.
+   *
+   * @param args flags such as {@code --jdbc-url=...} or {@code --jdbc-url ...}
+   * @param env environment variables (usually {@code System.getenv()})
+   * @return validated settings
+   * @throws SettingsException naming the first unknown flag, missing or unparsable setting
+   */
+  public static Settings parse(String[] args, Map<String, String> env) {
+    Flags flags = new Flags();
+    CommandLine cl = new CommandLine(flags);
+    cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec o ? env.get(envName(o)) : null);
+    try {
+      cl.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new SettingsException(e.getMessage().lines().findFirst().orElse("bad flags"));
+    }
+    return new Settings(
+        text(flags.kafkaBootstrapServers, "localhost:9092"),
+        text(flags.inputTopic, "user_activity"),
+        text(flags.enrichedTopic, "enriched_activity"),
+        text(flags.dlqTopic, "user_activity_dlq"),
+        jdbcUrl(flags.jdbcUrl),
+        required(flags.dbUser, "DB_USER", "the Postgres user"),
+        flags.dbPassword == null ? requiredMissing("DB_PASSWORD", "the Postgres password, from a Secret") : flags.dbPassword,
+        text(flags.lakePath, "./data/lake"),
+        text(flags.checkpointRoot, "./data/checkpoints"),
+        value("TRIGGER_INTERVAL", text(flags.triggerInterval, "10 seconds"), TriggerSpec::parse),
+        value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse),
+        positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", text(flags.sessionTimeout, "15 minutes"), Durations::parse)),
+        startingOffsets(text(flags.startingOffsets, "earliest")),
+        flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
+            : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong)),
+        text(flags.sparkMaster, "local[*]"));
+  }
+
+  /** @return the settings as NAME=value lines for the start-up log; the password is masked */
+  public Map<String, String> describe() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+    m.put("INPUT_TOPIC", inputTopic);
+    m.put("ENRICHED_TOPIC", enrichedTopic);
+    m.put("DLQ_TOPIC", dlqTopic);
+    m.put("JDBC_URL", jdbcUrl);
+    m.put("DB_USER", dbUser);
+    m.put("DB_PASSWORD", "****");
+    m.put("LAKE_PATH", lakePath);
+    m.put("CHECKPOINT_ROOT", checkpointRoot);
+    m.put("TRIGGER_INTERVAL", trigger.toString());
+    m.put("WATERMARK_DELAY", watermarkDelay.toMillis() + " ms");
+    m.put("SESSION_TIMEOUT", sessionTimeout.toMillis() + " ms");
+    m.put("STARTING_OFFSETS", startingOffsets);
+    m.put("MAX_OFFSETS_PER_TRIGGER", maxOffsetsPerTrigger.map(String::valueOf).orElse("unset"));
+    m.put("SPARK_MASTER", sparkMaster);
+    return m;
+  }
+
+  /** Never prints the password. */
+  @Override
+  public String toString() {
+    return "Settings" + describe();
+  }
+
+  /**
+   * @param queryName a query name of DESIGN §1, e.g. {@code page-view-counts}
+   * @return {@code ${CHECKPOINT_ROOT}/<queryName>}
+   */
+  public String checkpointFor(String queryName) {
+    return checkpointRoot.replaceAll("/+$", "") + "/" + queryName;
+  }
+
+  private static String envName(OptionSpec option) {
+    return option.longestName().substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+  }
+
+  private static String text(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  private static String required(String value, String name, String what) {
+    return value == null || value.isBlank() ? requiredMissing(name, what) : value.trim();
+  }
+
+  private static String requiredMissing(String name, String what) {
+    throw new SettingsException(name + " is required (" + what + "; flag --" + name.toLowerCase().replace('_', '-') + ")");
+  }
+
+  private static String jdbcUrl(String value) {
+    if (value == null || value.isBlank()) {
+      throw new SettingsException("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
+    }
+    if (!value.startsWith("jdbc:postgresql://")) {
+      throw new SettingsException("JDBC_URL must start with jdbc:postgresql:// (got " + value.replaceAll("password=[^&]*", "password=****") + ")");
+    }
+    return value.trim();
+  }
+
+  private static String startingOffsets(String value) {
+    if (!value.equals("earliest") && !value.equals("latest") && !value.startsWith("{")) {
+      throw new SettingsException("STARTING_OFFSETS: '" + value + "' is not earliest, latest or a JSON offsets object");
+    }
+    return value;
+  }
+
+  private static <T> T value(String name, String text, Function<String, T> parser) {
+    try {
+      return parser.apply(text);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(name + ": " + e.getMessage());
+    }
+  }
+
+  private static Duration positive(String name, Duration d) {
+    if (d.isZero()) {
+      throw new SettingsException(name + " must be > 0");
+    }
+    return d;
+  }
+
+  private static Long positiveLong(String text) {
+    long n;
+    try {
+      n = Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a whole number");
+    }
+    if (n <= 0) {
+      throw new IllegalArgumentException("must be > 0 (got " + n + ")");
+    }
+    return n;
+  }
+
+  @Command(name = "clickstream-pipeline")
+  static final class Flags {
+    @Option(names = "--kafka-bootstrap-servers") String kafkaBootstrapServers;
+    @Option(names = "--input-topic") String inputTopic;
+    @Option(names = "--enriched-topic") String enrichedTopic;
+    @Option(names = "--dlq-topic") String dlqTopic;
+    @Option(names = "--jdbc-url") String jdbcUrl;
+    @Option(names = "--db-user") String dbUser;
+    @Option(names = "--db-password") String dbPassword;
+    @Option(names = "--lake-path") String lakePath;
+    @Option(names = "--checkpoint-root") String checkpointRoot;
+    @Option(names = "--trigger-interval") String triggerInterval;
+    @Option(names = "--watermark-delay") String watermarkDelay;
+    @Option(names = "--session-timeout") String sessionTimeout;
+    @Option(names = "--starting-offsets") String startingOffsets;
+    @Option(names = "--max-offsets-per-trigger") String maxOffsetsPerTrigger;
+    @Option(names = "--spark-master") String sparkMaster;
+  }
+
+}

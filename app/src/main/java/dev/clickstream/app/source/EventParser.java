@@ -1,0 +1,112 @@
+package dev.clickstream.app.source;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Parses Kafka records against {@link EventSchema} and classifies each as valid or malformed.
+ *
+ * <p>In: Spark's Kafka rows (key, value binary, topic, partition, offset, timestamp). Out of {@link #parse}:
+ * key binary, value binary (the raw record), source_topic string, source_partition int, source_offset long,
+ * kafka_timestamp timestamp, event_id string, event_time timestamp, user_id string, page_url string,
+ * event_type string, error string (null when valid).
+ *
+ * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON});
+ * event_id, event_time, user_id or event_type is missing or empty ({@code <field> is missing}); event_time is
+ * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}); event_type is not one of the
+ * four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons match
+ * the producer's {@code EventCodec}.
+ */
+public final class EventParser {
+  /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
+  static final String ISO_INSTANT = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})$";
+
+  private EventParser() {}
+
+  /**
+   * @param kafka rows of Spark's Kafka source
+   * @return every record, parsed, with {@code error} set for malformed ones
+   */
+  public static Dataset<Row> parse(Dataset<Row> kafka) {
+    Column json = from_json(col("value").cast(DataTypes.StringType), EventSchema.JSON,
+        Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", EventSchema.CORRUPT_RECORD));
+    Dataset<Row> parsed = kafka
+        .select(col("key"), col("value"), col("topic").as("source_topic"), col("partition").as("source_partition"),
+            col("offset").as("source_offset"), col("timestamp").as("kafka_timestamp"), json.as("e"))
+        .select(col("key"), col("value"), col("source_topic"), col("source_partition"), col("source_offset"),
+            col("kafka_timestamp"), col("e.*"));
+    Column timeText = col("event_time");
+    Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
+    Column error = when(col("value").isNull(), lit("not JSON: empty value"))
+        .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
+        .when(missing("event_id"), lit("event_id is missing"))
+        .when(missing("event_time"), lit("event_time is missing"))
+        .when(missing("user_id"), lit("user_id is missing"))
+        .when(missing("event_type"), lit("event_type is missing"))
+        .when(eventTime.isNull(), concat(lit("unparsable event_time: "), timeText))
+        .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
+        .when(col("event_type").isin(EventSchema.TYPES_WITH_PAGE.toArray()).and(missing("page_url")),
+            concat(lit("page_url is missing (required for "), col("event_type"), lit(")")));
+    // error first: it reads event_time as the text it was, before the column becomes a timestamp
+    return parsed
+        .withColumn("error", error)
+        .withColumn("event_time", eventTime)
+        .drop(EventSchema.CORRUPT_RECORD);
+  }
+
+  /**
+   * @param parsed output of {@link #parse}
+   * @return valid events: event_id, event_time timestamp, user_id, page_url, event_type, event_date string
+   *     (yyyy-MM-dd, UTC; the session time zone must be UTC), kafka_partition int, kafka_offset long,
+   *     kafka_timestamp timestamp
+   */
+  public static Dataset<Row> validEvents(Dataset<Row> parsed) {
+    return parsed.where(col("error").isNull())
+        .select(col("event_id"), col("event_time"), col("user_id"), col("page_url"), col("event_type"),
+            date_format(col("event_time"), "yyyy-MM-dd").as("event_date"),
+            col("source_partition").as("kafka_partition"), col("source_offset").as("kafka_offset"),
+            col("kafka_timestamp"));
+  }
+
+  /**
+   * @param parsed output of {@link #parse}
+   * @return malformed records for the dead-letter topic: key, value (the raw record, unchanged), headers
+   *     array&lt;struct&lt;key string, value binary&gt;&gt; with error, source_topic, source_partition,
+   *     source_offset, detected_at (ISO-8601 processing time)
+   */
+  public static Dataset<Row> deadLetters(Dataset<Row> parsed) {
+    Column detectedAt = date_format(current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    return parsed.where(col("error").isNotNull())
+        .select(col("key"), coalesce(col("value"), lit(new byte[0])).as("value"),
+            org.apache.spark.sql.functions.array(
+                header("error", col("error")),
+                header("source_topic", col("source_topic")),
+                header("source_partition", col("source_partition").cast(DataTypes.StringType)),
+                header("source_offset", col("source_offset").cast(DataTypes.StringType)),
+                header("detected_at", detectedAt)).as("headers"));
+  }
+
+  private static Column header(String name, Column text) {
+    return org.apache.spark.sql.functions.struct(lit(name).as("key"), text.cast(DataTypes.BinaryType).as("value"));
+  }
+
+  private static Column missing(String field) {
+    return col(field).isNull().or(col(field).equalTo(""));
+  }
+
+  private static Column not(Column c) {
+    return org.apache.spark.sql.functions.not(c);
+  }
+}

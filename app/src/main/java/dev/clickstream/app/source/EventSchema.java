@@ -1,0 +1,31 @@
+package dev.clickstream.app.source;
+
+import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** The explicit schema of {@code user_activity} values (DESIGN §3) and the contract's constants. */
+public final class EventSchema {
+  /** Column that receives the raw text of a value that is not JSON (Spark's columnNameOfCorruptRecord). */
+  public static final String CORRUPT_RECORD = "_corrupt_record";
+
+  /** The four event types of the contract. */
+  public static final List<String> EVENT_TYPES = List.of("page_view", "click", "session_start", "session_end");
+
+  /** Event types that must carry a page_url. */
+  public static final List<String> TYPES_WITH_PAGE = List.of("page_view", "click");
+
+  /**
+   * The JSON fields read from a value, all as strings so that parsing and validation are ours:
+   * event_id, event_time, user_id, page_url, event_type, plus {@link #CORRUPT_RECORD}. Unknown fields are ignored.
+   */
+  public static final StructType JSON = new StructType()
+      .add("event_id", DataTypes.StringType)
+      .add("event_time", DataTypes.StringType)
+      .add("user_id", DataTypes.StringType)
+      .add("page_url", DataTypes.StringType)
+      .add("event_type", DataTypes.StringType)
+      .add(CORRUPT_RECORD, DataTypes.StringType);
+
+  private EventSchema() {}
+}

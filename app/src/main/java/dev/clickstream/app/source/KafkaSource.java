@@ -1,0 +1,34 @@
+package dev.clickstream.app.source;
+
+import dev.clickstream.app.config.Settings;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The {@code user_activity} topic as a streaming source. */
+public final class KafkaSource {
+  private KafkaSource() {}
+
+  /**
+   * Subscribes to INPUT_TOPIC.
+   *
+   * @param spark the session
+   * @param settings bootstrap servers, topic, starting offsets (fresh checkpoints only), max offsets per trigger
+   * @return rows of Spark's Kafka schema: key binary, value binary, topic string, partition int, offset long,
+   *     timestamp timestamp, timestampType int
+   */
+  public static Dataset<Row> read(SparkSession spark, Settings settings) {
+    DataStreamReader reader = spark.readStream()
+        .format("kafka")
+        .option("kafka.bootstrap.servers", settings.kafkaBootstrapServers())
+        .option("subscribe", settings.inputTopic())
+        .option("startingOffsets", settings.startingOffsets())
+        // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).
+        .option("failOnDataLoss", "true");
+    if (settings.maxOffsetsPerTrigger().isPresent()) {
+      reader = reader.option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger().get());
+    }
+    return reader.load();
+  }
+}

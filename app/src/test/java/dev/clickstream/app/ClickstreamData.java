@@ -1,0 +1,118 @@
+package dev.clickstream.app;
+
+import dev.clickstream.producer.ProducedRecord;
+import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficProfile;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The oracle tests' data set: ~50k records over ~30 minutes of event time from the producer's generator,
+ * every 50th late by 15 minutes, every 500th malformed.
+ *
+ * <p>Spark filters late rows with the watermark of the previous micro-batch (the "watermark for late
+ * events" that makes chained stateful operators correct), so nothing is dropped in the first two micro-batches
+ * of a fresh checkpoint. The first {@link #FIRST_CHUNK} generated records are therefore sent without their late
+ * ones; they fill the first two micro-batches of at most {@link #MAX_OFFSETS_PER_TRIGGER} records each.
+ * Every later late record lies 15 minutes behind the generator's clock, while a micro-batch spans ~3 minutes
+ * of event time, so the late-event watermark trails the newest event time by at most ~2 x 3 + 2 = 8 minutes:
+ * every window such a record belongs to (tumbling or sliding, ending at most 10 minutes behind the clock) is
+ * closed when it arrives. So the watermark's verdict does not depend on where micro-batches begin and end.
+ */
+final class ClickstreamData {
+  static final Instant START = Instant.parse("2026-11-23T12:00:00Z");
+  static final int TOTAL = 50_000;
+  static final int FIRST_CHUNK = 12_000;
+  static final Duration LATE_BY = Duration.ofMinutes(15);
+  static final long MAX_OFFSETS_PER_TRIGGER = 5_000;
+
+  /** The records to send, in order (late ones of the first chunk left out). */
+  final List<ProducedRecord> records;
+  private final int firstChunkSize;
+
+  ClickstreamData(long seed) {
+    TrafficProfile profile = TrafficProfile.defaults(seed, START, TOTAL / 1800.0)
+        .withLate(50, LATE_BY).withMalformedEvery(500);
+    TrafficGenerator generator = new TrafficGenerator(profile);
+    List<ProducedRecord> all = new ArrayList<>();
+    int kept = 0;
+    for (int i = 0; i < TOTAL; i++) {
+      if (i == FIRST_CHUNK) {
+        kept = all.size();
+      }
+      ProducedRecord r = generator.next();
+      if (i < FIRST_CHUNK && r.kind() == ProducedRecord.Kind.LATE) {
+        continue;
+      }
+      all.add(r);
+    }
+    this.records = List.copyOf(all);
+    this.firstChunkSize = kept;
+  }
+
+  /** @return the records of the first chunk, which must be in the topic before the pipeline first starts */
+  List<ProducedRecord> firstChunk() {
+    return records.subList(0, firstChunkSize);
+  }
+
+  /** @return the rest */
+  List<ProducedRecord> rest() {
+    return records.subList(firstChunkSize, records.size());
+  }
+
+  /**
+   * Sends records with the producer's settings, optionally paced.
+   *
+   * @param perSecond 0 for unpaced
+   */
+  static void send(String bootstrapServers, String topic, List<ProducedRecord> records, int perSecond) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < records.size(); i++) {
+        ProducedRecord r = records.get(i);
+        producer.send(new ProducerRecord<>(topic, r.key(), r.value()));
+        if (perSecond > 0) {
+          long due = start + (long) (i * 1e9 / perSecond);
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            try {
+              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  /** Environment of a pipeline run against the given broker and database. */
+  static Map<String, String> env(String bootstrap, String jdbcUrl, String user, String password, String dataDir,
+      String trigger) {
+    return Map.ofEntries(
+        Map.entry("KAFKA_BOOTSTRAP_SERVERS", bootstrap),
+        Map.entry("JDBC_URL", jdbcUrl),
+        Map.entry("DB_USER", user),
+        Map.entry("DB_PASSWORD", password),
+        Map.entry("LAKE_PATH", dataDir + "/lake"),
+        Map.entry("CHECKPOINT_ROOT", dataDir + "/checkpoints"),
+        Map.entry("TRIGGER_INTERVAL", trigger),
+        Map.entry("MAX_OFFSETS_PER_TRIGGER", String.valueOf(MAX_OFFSETS_PER_TRIGGER)),
+        Map.entry("SPARK_MASTER", "local[2]"));
+  }
+}

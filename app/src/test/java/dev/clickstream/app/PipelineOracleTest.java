@@ -1,0 +1,141 @@
+package dev.clickstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.ParquetLakeSink;
+import dev.clickstream.testkit.KafkaBrokerExtension;
+import dev.clickstream.testkit.PostgresExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole pipeline in this JVM (Spark local[2], in-process Kafka, embedded Postgres) over the oracle data set,
+ * run once with {@code available-now}, compared row by row with {@link Oracle}.
+ */
+class PipelineOracleTest {
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+
+  private static ClickstreamData data;
+  private static Oracle oracle;
+  private static Settings settings;
+  private static SparkSession spark;
+  private static int exitStatus;
+
+  @BeforeAll
+  static void runThePipelineOnce() throws Exception {
+    KAFKA.createTopic("user_activity", 4);
+    KAFKA.createTopic("enriched_activity", 4);
+    KAFKA.createTopic("user_activity_dlq", 1);
+    data = new ClickstreamData(20261123L);
+    oracle = new Oracle(data.records, data.firstChunk().size());
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records, 0);
+
+    Path dir = Files.createTempDirectory("pipeline-oracle-");
+    settings = Settings.parse(new String[0], ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
+        PG.password(), dir.toString(), "available-now"));
+    dev.clickstream.app.sink.SchemaMigrations.migrate(
+        new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password()), java.time.Duration.ofSeconds(10));
+    spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+        .config("spark.ui.enabled", "false").getOrCreate();
+    exitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void availableNowRunEndsWithStatusZero() {
+    assertThat(exitStatus).isZero();
+    assertThat(oracle.droppedLate).as("late records beyond the watermark in the data set").isGreaterThan(500);
+  }
+
+  @Test
+  void pageViewCountsEqualTheOracleRowByRow() throws Exception {
+    Map<String, Long> actual = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(actual).hasSizeGreaterThan(1000);
+    assertThat(actual).containsExactlyInAnyOrderEntriesOf(oracle.pageViewCounts);
+  }
+
+  @Test
+  void activeUsersAreWithinTheSketchErrorOfTheOracle() throws Exception {
+    Map<Instant, Long> actual = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(oracle.activeUsers.keySet());
+    int exact = 0;
+    for (Map.Entry<Instant, Long> expected : oracle.activeUsers.entrySet()) {
+      long got = actual.get(expected.getKey());
+      // approx_count_distinct with rsd 1%: within 3 standard deviations
+      assertThat((double) got).as("window %s", expected.getKey())
+          .isCloseTo(expected.getValue(), org.assertj.core.data.Offset.offset(Math.max(1.0, 0.03 * expected.getValue())));
+      exact += got == expected.getValue() ? 1 : 0;
+    }
+    System.out.printf("active_users: %d of %d windows exact%n", exact, oracle.activeUsers.size());
+  }
+
+  @Test
+  void theLakeHoldsEveryValidEventOnceIncludingLateOnes() {
+    Dataset<Row> lake = spark.read().parquet(ParquetLakeSink.eventsPath(settings.lakePath()));
+    assertThat(lake.count()).isEqualTo(oracle.validCount);
+    assertThat(lake.select("event_id").distinct().count()).isEqualTo(oracle.validCount);
+    assertThat(lake.columns()).contains("event_id", "event_time", "user_id", "page_url", "event_type", "event_date",
+        "kafka_partition", "kafka_offset", "kafka_timestamp");
+    assertThat(lake.schema().apply("event_time").dataType().typeName()).isEqualTo("timestamp");
+    List<Row> dates = lake.groupBy("event_date").count().collectAsList();
+    assertThat(dates).extracting(r -> String.valueOf(r.get(0))).contains("2026-11-23");
+    assertThat(Path.of(ParquetLakeSink.eventsPath(settings.lakePath()), "event_date=2026-11-23")).isDirectory();
+  }
+
+  @Test
+  void theEnrichedTopicHasEveryValidEventWithProcessingTime() throws Exception {
+    List<ConsumerRecord<String, String>> records = Results.consumeAll(KAFKA.bootstrapServers(), "enriched_activity");
+    Set<String> ids = new HashSet<>();
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (ConsumerRecord<String, String> r : records) {
+      var json = mapper.readTree(r.value());
+      ids.add(json.get("event_id").asText());
+      assertThat(r.key()).isEqualTo(json.get("user_id").asText());
+      assertThat(json.get("processing_time").asText()).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+      assertThat(json.get("event_date").asText()).isEqualTo(json.get("event_time").asText().substring(0, 10));
+    }
+    assertThat(ids).isEqualTo(oracle.validEventIds);
+  }
+
+  @Test
+  void everyMalformedRecordIsInTheDeadLetterTopicUnchangedWithItsReason() {
+    List<ConsumerRecord<String, String>> records = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
+    assertThat(records).hasSize(oracle.deadLetterReasonByValue.size());
+    for (ConsumerRecord<String, String> r : records) {
+      assertThat(oracle.deadLetterReasonByValue).containsKey(r.value());
+      assertThat(header(r, "error")).startsWith(oracle.deadLetterReasonByValue.get(r.value()));
+      assertThat(header(r, "source_topic")).isEqualTo("user_activity");
+      assertThat(Integer.parseInt(header(r, "source_partition"))).isBetween(0, 3);
+      assertThat(Long.parseLong(header(r, "source_offset"))).isNotNegative();
+      assertThat(header(r, "detected_at")).endsWith("Z");
+    }
+  }
+
+  private static String header(ConsumerRecord<String, String> r, String name) {
+    var h = r.headers().lastHeader(name);
+    assertThat(h).as("header %s", name).isNotNull();
+    return new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,82 @@
+package dev.clickstream.app;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** What a user sees after a run: table rows and topic records, read with plain clients. */
+final class Results {
+  private Results() {}
+
+  static Map<String, Long> pageViewCounts(String jdbcUrl, String user, String password) throws SQLException {
+    Map<String, Long> rows = new TreeMap<>();
+    query(jdbcUrl, user, password, "SELECT window_start, window_end, page_url, view_count FROM page_view_counts", rs -> {
+      Instant start = rs.getObject(1, OffsetDateTime.class).toInstant();
+      Instant end = rs.getObject(2, OffsetDateTime.class).toInstant();
+      if (!end.equals(start.plusSeconds(60))) {
+        throw new AssertionError("page_view_counts window " + start + " ends at " + end);
+      }
+      rows.put(Oracle.pageKey(start, rs.getString(3)), rs.getLong(4));
+    });
+    return rows;
+  }
+
+  static Map<Instant, Long> activeUsers(String jdbcUrl, String user, String password) throws SQLException {
+    Map<Instant, Long> rows = new TreeMap<>();
+    query(jdbcUrl, user, password, "SELECT window_start, window_end, active_user_count FROM active_users", rs -> {
+      Instant start = rs.getObject(1, OffsetDateTime.class).toInstant();
+      Instant end = rs.getObject(2, OffsetDateTime.class).toInstant();
+      if (!end.equals(Oracle.activeUsersEnd(start))) {
+        throw new AssertionError("active_users window " + start + " ends at " + end);
+      }
+      rows.put(start, rs.getLong(3));
+    });
+    return rows;
+  }
+
+  interface RowReader {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  static void query(String jdbcUrl, String user, String password, String sql, RowReader reader) throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, user, password); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        reader.read(rs);
+      }
+    }
+  }
+
+  /** Reads a topic from the beginning until two polls in a row bring nothing. */
+  static List<ConsumerRecord<String, String>> consumeAll(String bootstrap, String topic) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<String, String>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.GROUP_ID_CONFIG, "results-" + topic + "-" + System.nanoTime(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000), new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      int empty = 0;
+      while (empty < 3 && System.currentTimeMillis() < deadline) {
+        var batch = consumer.poll(Duration.ofMillis(1_000));
+        empty = batch.isEmpty() && !consumer.assignment().isEmpty() ? empty + 1 : 0;
+        batch.forEach(records::add);
+      }
+    }
+    return records;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.clickstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.config.SettingsException;
+import dev.clickstream.app.config.TriggerSpec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+  private static final Map<String, String> DB = Map.of(
+      "JDBC_URL", "jdbc:postgresql://db:5432/clickstream", "DB_USER", "clickstream", "DB_PASSWORD", "s3cret");
+
+  private static Map<String, String> env(String... pairs) {
+    Map<String, String> env = new HashMap<>(DB);
+    for (int i = 0; i < pairs.length; i += 2) {
+      env.put(pairs[i], pairs[i + 1]);
+    }
+    return env;
+  }
+
+  @Test
+  void defaultsFollowTheDesign() {
+    Settings s = Settings.parse(new String[0], DB);
+    assertThat(s.kafkaBootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(s.inputTopic()).isEqualTo("user_activity");
+    assertThat(s.enrichedTopic()).isEqualTo("enriched_activity");
+    assertThat(s.dlqTopic()).isEqualTo("user_activity_dlq");
+    assertThat(s.trigger()).isEqualTo(new TriggerSpec(Duration.ofSeconds(10)));
+    assertThat(s.watermarkDelay()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(s.startingOffsets()).isEqualTo("earliest");
+    assertThat(s.maxOffsetsPerTrigger()).isEmpty();
+    assertThat(s.sparkMaster()).isEqualTo("local[*]");
+    assertThat(s.checkpointFor("page-view-counts")).isEqualTo("./data/checkpoints/page-view-counts");
+  }
+
+  @Test
+  void flagsWinOverTheEnvironment() {
+    Settings s = Settings.parse(new String[] {"--trigger-interval", "available-now", "--input-topic=other"},
+        env("TRIGGER_INTERVAL", "5 seconds", "INPUT_TOPIC", "from_env", "MAX_OFFSETS_PER_TRIGGER", "5000",
+            "CHECKPOINT_ROOT", "/data/checkpoints/"));
+    assertThat(s.trigger().availableNow()).isTrue();
+    assertThat(s.inputTopic()).isEqualTo("other");
+    assertThat(s.maxOffsetsPerTrigger()).isEqualTo(Optional.of(5000L));
+    assertThat(s.checkpointFor("raw-lake")).isEqualTo("/data/checkpoints/raw-lake");
+  }
+
+  @Test
+  void missingJdbcUrlIsOneLineWithAnExample() {
+    assertThatThrownBy(() -> Settings.parse(new String[0], Map.of("DB_USER", "u", "DB_PASSWORD", "p")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
+  }
+
+  @Test
+  void badValuesNameTheSetting() {
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("WATERMARK_DELAY", "2 minuts")))
+        .hasMessageStartingWith("WATERMARK_DELAY: '2 minuts' is not a duration");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("TRIGGER_INTERVAL", "soon")))
+        .hasMessageStartingWith("TRIGGER_INTERVAL: 'soon' is neither available-now nor a duration");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("MAX_OFFSETS_PER_TRIGGER", "-5")))
+        .hasMessage("MAX_OFFSETS_PER_TRIGGER: must be > 0 (got -5)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("SESSION_TIMEOUT", "0s")))
+        .hasMessage("SESSION_TIMEOUT must be > 0");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("JDBC_URL", "mysql://x")))
+        .hasMessageStartingWith("JDBC_URL must start with jdbc:postgresql://");
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--no-such-flag"}, DB))
+        .isInstanceOf(SettingsException.class).hasMessageContaining("--no-such-flag");
+    assertThatThrownBy(() -> Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://x/db", "DB_USER", "u")))
+        .hasMessageStartingWith("DB_PASSWORD is required");
+  }
+
+  @Test
+  void thePasswordIsNeverPrinted() {
+    assertThat(Settings.parse(new String[0], DB).toString()).doesNotContain("s3cret").contains("DB_PASSWORD=****");
+  }
+
+  @Test
+  void mainExitsTwoWithOneLineForABadSetting() {
+    var err = new java.io.ByteArrayOutputStream();
+    var old = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    try {
+      assertThat(ClickstreamPipeline.run(new String[0], env("WATERMARK_DELAY", "2 minuts"))).isEqualTo(2);
+    } finally {
+      System.setErr(old);
+    }
+    assertThat(err.toString().strip()).isEqualTo(
+        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour)");
+  }
+}
