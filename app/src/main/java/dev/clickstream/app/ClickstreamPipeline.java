@@ -52,7 +52,14 @@ public final class ClickstreamPipeline {
 
   private final SparkSession spark;
   private final Settings settings;
+  /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
+  static final int METRICS_BUG_RESTARTS = 3;
+
+  private record QueryDefinition(String name, Dataset<Row> rows, StreamSink sink) {}
+
+  private final List<QueryDefinition> definitions = new ArrayList<>();
   private final List<StreamingQuery> queries = new ArrayList<>();
+  private final Map<String, Integer> restarts = new java.util.HashMap<>();
   private volatile boolean stopRequested;
 
   /**
@@ -153,13 +160,43 @@ public final class ClickstreamPipeline {
   }
 
   private void start(String name, Dataset<Row> rows, StreamSink sink) throws TimeoutException {
+    QueryDefinition definition = new QueryDefinition(name, rows, sink);
+    definitions.add(definition);
+    queries.add(start(definition));
+  }
+
+  private StreamingQuery start(QueryDefinition q) throws TimeoutException {
     Trigger trigger = settings.trigger().availableNow() ? Trigger.AvailableNow()
         : Trigger.ProcessingTime(settings.trigger().interval().toMillis());
-    queries.add(sink.writer(rows)
-        .queryName(name)
-        .option("checkpointLocation", settings.checkpointFor(name))
+    return q.sink().writer(q.rows())
+        .queryName(q.name())
+        .option("checkpointLocation", settings.checkpointFor(q.name()))
         .trigger(trigger)
-        .start());
+        .start();
+  }
+
+  /**
+   * Spark 4.1.1 bug SPARK-55271 (fixed after 4.1.1): when a query restarts on a checkpoint whose last micro-batch
+   * was planned but not committed (a killed driver), it replays that batch without asking Kafka for the latest
+   * offsets, and the progress report then fails with a NullPointerException in
+   * {@code KafkaMicroBatchStream.metrics}. The replayed batch's output and commit are already written by then,
+   * so starting the query again on its checkpoint continues normally.
+   *
+   * @param failure a query's exception
+   * @return whether it is that bug
+   */
+  static boolean isKafkaMetricsBug(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NullPointerException) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+          if (frame.getClassName().startsWith("org.apache.spark.sql.kafka010.KafkaMicroBatchStream")
+              && frame.getMethodName().equals("metrics")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -183,7 +220,18 @@ public final class ClickstreamPipeline {
       } catch (StreamingQueryException e) {
         // reported below from the query itself
       }
-      for (StreamingQuery q : queries) {
+      for (int i = 0; i < queries.size(); i++) {
+        StreamingQuery q = queries.get(i);
+        if (!q.isActive() && q.exception().isDefined() && !stopRequested && isKafkaMetricsBug(q.exception().get())
+            && restarts.merge(q.name(), 1, Integer::sum) <= METRICS_BUG_RESTARTS) {
+          LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", q.name());
+          try {
+            queries.set(i, start(definitions.get(i)));
+            continue;
+          } catch (TimeoutException | RuntimeException e) {
+            LOG.error("cannot restart query {}", q.name(), e);
+          }
+        }
         if (!q.isActive() && q.exception().isDefined()) {
           String cause = rootCause(q.exception().get());
           LOG.error("query {} failed, stopping the others: {}", q.name(), cause);

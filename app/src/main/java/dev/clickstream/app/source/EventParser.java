@@ -49,7 +49,8 @@ public final class EventParser {
             col("kafka_timestamp"), col("e.*"));
     Column timeText = col("event_time");
     Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
-    Column error = when(col("value").isNull(), lit("not JSON: empty value"))
+    Column emptyValue = col("value").isNull().or(org.apache.spark.sql.functions.trim(col("value").cast(DataTypes.StringType)).equalTo(""));
+    Column error = when(emptyValue, lit("not JSON: empty value"))
         .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
         .when(missing("event_id"), lit("event_id is missing"))
         .when(missing("event_time"), lit("event_time is missing"))

@@ -1,0 +1,90 @@
+package dev.clickstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.clickstream.app.source.EventParser;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Parsing and dead-letter classification on a batch DataFrame shaped like Spark's Kafka source. */
+class EventParserTest {
+  private static final StructType KAFKA = new StructType()
+      .add("key", DataTypes.BinaryType).add("value", DataTypes.BinaryType).add("topic", DataTypes.StringType)
+      .add("partition", DataTypes.IntegerType).add("offset", DataTypes.LongType).add("timestamp", DataTypes.TimestampType);
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "1").getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private static String event(String id, String time, String user, String page, String type) {
+    return "{\"event_id\":" + q(id) + ",\"event_time\":" + q(time) + ",\"user_id\":" + q(user) + ",\"page_url\":" + q(page)
+        + ",\"event_type\":" + q(type) + "}";
+  }
+
+  private static String q(String s) {
+    return s == null ? "null" : "\"" + s + "\"";
+  }
+
+  @Test
+  void classifiesEveryKindOfMalformedRecordWithItsReason() {
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put(event("a", "2026-11-23T12:00:00.123Z", "u1", "/", "page_view"), null);
+    cases.put(event("b", "2026-11-23T13:00:00+01:00", "u1", null, "session_start"), null);
+    cases.put("{\"event_id\":\"c\",\"event_ti", "not JSON");
+    cases.put("", "not JSON: empty value");
+    cases.put(event(null, "2026-11-23T12:00:00Z", "u1", "/", "click"), "event_id is missing");
+    cases.put(event("d", null, "u1", "/", "click"), "event_time is missing");
+    cases.put(event("e", "2026-11-23T12:00:00Z", null, "/", "click"), "user_id is missing");
+    cases.put(event("f", "2026-11-23T12:00:00Z", "", "/", "click"), "user_id is missing");
+    cases.put(event("g", "2026-11-23T12:00:00Z", "u1", "/", null), "event_type is missing");
+    cases.put(event("h", "yesterday", "u1", "/", "click"), "unparsable event_time: yesterday");
+    cases.put(event("i", "2026-11-23T12:00:00", "u1", "/", "click"), "unparsable event_time: 2026-11-23T12:00:00");
+    cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "purchase"), "unknown event_type: purchase");
+    cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");
+    List<Row> rows = new ArrayList<>();
+    long offset = 0;
+    for (String value : cases.keySet()) {
+      rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
+          "user_activity", 0, offset++, new Timestamp(0)));
+    }
+    Dataset<Row> parsed = EventParser.parse(spark.createDataFrame(rows, KAFKA)).orderBy("source_offset");
+    List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
+    assertThat(errors).containsExactlyElementsOf(cases.values());
+
+    List<Row> valid = EventParser.validEvents(parsed).orderBy("event_id").collectAsList();
+    assertThat(valid).hasSize(2);
+    assertThat(valid.get(0).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00.123Z");
+    assertThat(valid.get(1).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00Z");
+    assertThat(valid.get(1).<String>getAs("event_date")).isEqualTo("2026-11-23");
+
+    List<Row> dead = EventParser.deadLetters(parsed).collectAsList();
+    assertThat(dead).hasSize(cases.size() - 2);
+    Row first = dead.get(0);
+    assertThat(new String(first.<byte[]>getAs("value"), StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"c\",\"event_ti");
+    List<Row> headers = first.getList(first.fieldIndex("headers"));
+    assertThat(headers).extracting(h -> h.getString(0))
+        .containsExactly("error", "source_topic", "source_partition", "source_offset", "detected_at");
+    assertThat(new String((byte[]) headers.get(3).get(1), StandardCharsets.UTF_8)).isEqualTo("2");
+  }
+}
