@@ -68,7 +68,14 @@ class CrashRecoveryTest {
     assertThat(Files.readString(log)).contains("failed");
     PG.server().restart();
 
-    // 4. catch up: everything that was sent, processed once, then stop
+    // 4. SIGTERM stops the queries gracefully: exit 0
+    PipelineProcess graceful = PipelineProcess.start(streaming, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 1, graceful, log);
+    graceful.process().destroy();
+    assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
+    assertThat(graceful.process().exitValue()).as(tail(log)).isZero();
+
+    // 5. catch up: everything that was sent, processed once, then stop
     producer.join();
     Map<String, String> catchUp = new java.util.HashMap<>(streaming);
     catchUp.put("TRIGGER_INTERVAL", "available-now");
@@ -76,7 +83,10 @@ class CrashRecoveryTest {
     assertThat(last.process().waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(last.process().exitValue()).as(tail(log)).isZero();
 
-    // 5. the same results as the oracle
+    // 6. the same results as the oracle; state lived in RocksDB with changelog checkpoints
+    try (var files = Files.walk(checkpoints.resolve(ClickstreamPipeline.PAGE_VIEW_COUNTS).resolve("state"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).anyMatch(n -> n.endsWith(".changelog"));
+    }
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
         .containsExactlyInAnyOrderEntriesOf(oracle.pageViewCounts);
     Map<Instant, Long> activeUsers = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
