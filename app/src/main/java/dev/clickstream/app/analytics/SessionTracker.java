@@ -1,0 +1,230 @@
+package dev.clickstream.app.analytics;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Sessionization rules of DESIGN §4, as plain Java: one user's state and new events in, session rows out.
+ * No Spark here; the streaming wiring keeps {@link State} per user.
+ *
+ * <p>Rules, applied to the user's events sorted by event time (ties: session_start, then page views and
+ * clicks, then session_end, then event id):
+ * <ul>
+ *   <li>A session opens at {@code session_start}, or at the user's first event when no start was seen.</li>
+ *   <li>It ends at {@code session_end} ({@link Status#ENDED}, end = that event's time), or when the next event
+ *       comes more than the timeout after the previous one, or the watermark passes the last event time plus
+ *       the timeout, with no event in between ({@link Status#TIMED_OUT}, end = the last event's time). A gap
+ *       of exactly the timeout keeps the session open.</li>
+ *   <li>An event after an ended or timed-out session opens a new one; a {@code session_start} inside an open
+ *       session ends it ({@link Status#ENDED}, end = its last event) and opens a new one.</li>
+ *   <li>event_count and page_view_count count the session's events; duration = end - start (for an open
+ *       session: last event - start).</li>
+ * </ul>
+ * Events may arrive in any order as long as they are not older than the watermark: the state keeps the
+ * events of every session that a future on-time event could still change, and sessions are recomputed from
+ * them, so the result is the one of the sorted events. Events older than the watermark are not applied.
+ * A session is final once the event (or timeout) that closed it lies before the watermark; its events then
+ * leave the state, so state stays proportional to open sessions.
+ */
+public final class SessionTracker {
+  /** Session status as written to {@code user_sessions.status}. */
+  public enum Status {
+    ACTIVE("active"), ENDED("ended"), TIMED_OUT("timed_out");
+
+    private final String wireName;
+
+    Status(String wireName) {
+      this.wireName = wireName;
+    }
+
+    /** @return {@code active}, {@code ended} or {@code timed_out} */
+    public String wireName() {
+      return wireName;
+    }
+  }
+
+  /** Event kinds as far as sessions care. */
+  public enum Kind {
+    SESSION_START, PAGE_VIEW, CLICK, SESSION_END;
+
+    /**
+     * @param eventType a contract event_type
+     * @return its kind
+     * @throws IllegalArgumentException for an unknown type
+     */
+    public static Kind of(String eventType) {
+      return valueOf(eventType.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /**
+   * One event of the user.
+   *
+   * @param eventId event id (tie-breaker)
+   * @param timeMs event time, epoch ms
+   * @param kind its kind
+   */
+  public record Event(String eventId, long timeMs, Kind kind) implements Serializable {}
+
+  /**
+   * One row of {@code user_sessions}.
+   *
+   * @param userId user
+   * @param startMs session_start, epoch ms
+   * @param endMs session_end, epoch ms; null while active
+   * @param lastEventMs time of the session's last event
+   * @param eventCount events in the session
+   * @param pageViewCount page views in the session
+   * @param status active, ended or timed out
+   */
+  public record Session(String userId, long startMs, Long endMs, long lastEventMs, long eventCount, long pageViewCount,
+      Status status) implements Serializable {
+    /** @return (end or last event) - start, in seconds */
+    public double durationSeconds() {
+      return ((endMs != null ? endMs : lastEventMs) - startMs) / 1000.0;
+    }
+  }
+
+  /**
+   * What the tracker keeps per user between micro-batches.
+   *
+   * @param pending events of the sessions that are not final yet, sorted
+   * @param emittedStarts starts of the non-final sessions last reported, to report superseded rows
+   */
+  public record State(List<Event> pending, List<Long> emittedStarts) implements Serializable {}
+
+  /**
+   * The result of one call.
+   *
+   * @param sessions sessions to upsert: those that became final now and every non-final one
+   * @param supersededStarts starts of rows reported before that no longer exist (an earlier event moved the
+   *     session's start): delete them
+   * @param state the state to keep, or null when the user has no pending session (remove the state)
+   * @param nextTimeoutMs when to call again if no event comes: the watermark at which the earliest pending
+   *     session becomes final (epoch ms), or empty
+   */
+  public record Update(List<Session> sessions, List<Long> supersededStarts, State state, OptionalLong nextTimeoutMs) {}
+
+  private static final Comparator<Event> ORDER = Comparator.comparingLong(Event::timeMs)
+      .thenComparing(Event::kind).thenComparing(Event::eventId);
+
+  private final long timeoutMs;
+
+  /** @param timeoutMs inactivity gap in ms (SESSION_TIMEOUT, 15 minutes by default), &gt; 0 */
+  public SessionTracker(long timeoutMs) {
+    if (timeoutMs <= 0) {
+      throw new IllegalArgumentException("session timeout must be > 0 ms");
+    }
+    this.timeoutMs = timeoutMs;
+  }
+
+  private static final class Building {
+    final long start;
+    long last;
+    long events;
+    long pageViews;
+    final int firstIndex;
+
+    Building(long start, int firstIndex) {
+      this.start = start;
+      this.last = start;
+      this.firstIndex = firstIndex;
+    }
+
+    void add(Event e) {
+      last = e.timeMs();
+      events++;
+      if (e.kind() == Kind.PAGE_VIEW) {
+        pageViews++;
+      }
+    }
+  }
+
+  private record Closed(Session session, long closedAtMs, int firstIndex) {}
+
+  /**
+   * Applies new events and the watermark to one user's state.
+   *
+   * @param userId the user
+   * @param state the previous state, or null for none
+   * @param newEvents events of this micro-batch, any order
+   * @param watermarkMs the current watermark, epoch ms (Long.MIN_VALUE or 0 or less when unset); events with an
+   *     event time before it are not applied
+   * @return sessions to write, rows to delete, the new state and the next timeout
+   */
+  public Update apply(String userId, State state, Collection<Event> newEvents, long watermarkMs) {
+    List<Event> events = new ArrayList<>(state == null ? List.of() : state.pending());
+    for (Event e : newEvents) {
+      if (watermarkMs <= 0 || e.timeMs() >= watermarkMs) {
+        events.add(e);
+      }
+    }
+    events.sort(ORDER);
+
+    List<Closed> closed = new ArrayList<>();
+    Building current = null;
+    for (int i = 0; i < events.size(); i++) {
+      Event e = events.get(i);
+      if (current != null && e.timeMs() - current.last > timeoutMs) {
+        closed.add(close(userId, current, current.last, Status.TIMED_OUT, e.timeMs()));
+        current = null;
+      }
+      if (current != null && e.kind() == Kind.SESSION_START) {
+        closed.add(close(userId, current, current.last, Status.ENDED, e.timeMs()));
+        current = null;
+      }
+      if (current == null) {
+        current = new Building(e.timeMs(), i);
+      }
+      current.add(e);
+      if (e.kind() == Kind.SESSION_END) {
+        closed.add(close(userId, current, e.timeMs(), Status.ENDED, e.timeMs()));
+        current = null;
+      }
+    }
+    if (current != null && watermarkMs > current.last + timeoutMs) {
+      closed.add(close(userId, current, current.last, Status.TIMED_OUT, current.last + timeoutMs));
+      current = null;
+    }
+
+    List<Session> out = new ArrayList<>();
+    int firstPending = events.size();
+    long nextTimeout = Long.MAX_VALUE;
+    Set<Long> reported = new HashSet<>();
+    for (Closed c : closed) {
+      out.add(c.session());
+      if (c.closedAtMs() >= watermarkMs || watermarkMs <= 0) {
+        firstPending = Math.min(firstPending, c.firstIndex());
+        nextTimeout = Math.min(nextTimeout, c.closedAtMs() + 1);
+        reported.add(c.session().startMs());
+      }
+    }
+    if (current != null) {
+      out.add(new Session(userId, current.start, null, current.last, current.events, current.pageViews, Status.ACTIVE));
+      firstPending = Math.min(firstPending, current.firstIndex);
+      nextTimeout = Math.min(nextTimeout, current.last + timeoutMs + 1);
+      reported.add(current.start);
+    }
+    List<Long> superseded = new ArrayList<>();
+    if (state != null) {
+      for (Long start : state.emittedStarts()) {
+        if (out.stream().noneMatch(s -> s.startMs() == start)) {
+          superseded.add(start);
+        }
+      }
+    }
+    List<Event> pending = List.copyOf(events.subList(firstPending, events.size()));
+    State next = pending.isEmpty() ? null : new State(pending, reported.stream().sorted().toList());
+    return new Update(out, superseded, next, next == null ? OptionalLong.empty() : OptionalLong.of(nextTimeout));
+  }
+
+  private static Closed close(String userId, Building b, long end, Status status, long closedAt) {
+    return new Closed(new Session(userId, b.start, end, b.last, b.events, b.pageViews, status), closedAt, b.firstIndex);
+  }
+}
