@@ -4,6 +4,7 @@ package dev.clickstream.app;
 import dev.clickstream.app.analytics.ActiveUsers;
 import dev.clickstream.app.analytics.EnrichedEvents;
 import dev.clickstream.app.analytics.PageViewCounts;
+import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.config.SettingsException;
@@ -49,6 +50,7 @@ public final class ClickstreamPipeline {
   public static final String DEAD_LETTER = "dead-letter";
   public static final String PAGE_VIEW_COUNTS = "page-view-counts";
   public static final String ACTIVE_USERS = "active-users";
+  public static final String USER_SESSIONS = "user-sessions";
 
   private final SparkSession spark;
   private final Settings settings;
@@ -156,6 +158,7 @@ public final class ClickstreamPipeline {
     start(ENRICHED, EnrichedEvents.of(events), KafkaTopicSink.json(kafka, settings.enrichedTopic(), "user_id"));
     start(PAGE_VIEW_COUNTS, PageViewCounts.of(watermarked), PostgresUpsertSink.pageViewCounts(db));
     start(ACTIVE_USERS, ActiveUsers.of(watermarked), PostgresUpsertSink.activeUsers(db));
+    start(USER_SESSIONS, UserSessions.of(watermarked, settings.sessionTimeout()), PostgresUpsertSink.userSessions(db));
     return List.copyOf(queries);
   }
 

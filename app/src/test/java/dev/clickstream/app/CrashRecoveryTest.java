@@ -89,6 +89,8 @@ class CrashRecoveryTest {
     }
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
         .containsExactlyInAnyOrderEntriesOf(oracle.pageViewCounts);
+    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password()))
+        .containsExactlyInAnyOrderEntriesOf(oracle.sessions);
     Map<Instant, Long> activeUsers = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
     assertThat(activeUsers.keySet()).containsExactlyInAnyOrderElementsOf(oracle.activeUsers.keySet());
     oracle.activeUsers.forEach((start, expected) -> assertThat((double) activeUsers.get(start)).as("window %s", start)

@@ -27,11 +27,15 @@ final class Oracle {
   final Map<Instant, Long> activeUsers = new TreeMap<>();
   final Set<String> validEventIds = new HashSet<>();
   final Map<String, String> deadLetterReasonByValue = new HashMap<>();
+  /** "user_id session_start" -> "session_end event_count page_view_count duration_seconds status". */
+  final Map<String, String> sessions = new TreeMap<>();
   final long validCount;
   final long droppedLate;
 
   Oracle(List<ProducedRecord> sent, int firstChunkSize) {
     Map<Instant, Set<String>> users = new HashMap<>();
+    Map<String, List<UserActivityEvent>> byUser = new HashMap<>();
+    long maxEventTime = Long.MIN_VALUE;
     long valid = 0;
     long dropped = 0;
     for (int i = 0; i < sent.size(); i++) {
@@ -48,6 +52,8 @@ final class Oracle {
       }
       UserActivityEvent e = r.event();
       long t = e.eventTime().toEpochMilli();
+      byUser.computeIfAbsent(e.userId(), k -> new java.util.ArrayList<>()).add(e);
+      maxEventTime = Math.max(maxEventTime, t);
       if (e.eventType() == EventType.PAGE_VIEW) {
         pageViewCounts.merge(pageKey(Instant.ofEpochMilli(floor(t, 60_000)), e.pageUrl()), 1L, Long::sum);
       }
@@ -57,8 +63,86 @@ final class Oracle {
       }
     }
     users.forEach((start, set) -> activeUsers.put(start, (long) set.size()));
+    long finalWatermark = maxEventTime - WATERMARK.toMillis();
+    byUser.forEach((user, events) -> sessionize(user, events, finalWatermark));
     this.validCount = valid;
     this.droppedLate = dropped;
+  }
+
+  static final Duration WATERMARK = Duration.ofMinutes(2);
+  static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
+
+  /**
+   * DESIGN §4's session rules, written out again independently of the pipeline's SessionTracker: events sorted
+   * by time (ties: session_start, page_view, click, session_end, then event_id); a session starts at
+   * session_start or the first event, ends at session_end, at the last event before another session_start, or
+   * times out after a gap of more than 15 minutes (end = last event); the last one is still active unless the
+   * final watermark (newest event time - 2 minutes) is more than 15 minutes past its last event.
+   */
+  private void sessionize(String user, List<UserActivityEvent> events, long finalWatermark) {
+    List<UserActivityEvent> sorted = new java.util.ArrayList<>(events);
+    sorted.sort(java.util.Comparator.comparing(UserActivityEvent::eventTime)
+        .thenComparingInt(e -> tieRank(e.eventType()))
+        .thenComparing(UserActivityEvent::eventId));
+    long start = 0;
+    long last = 0;
+    long count = 0;
+    long views = 0;
+    boolean open = false;
+    for (UserActivityEvent e : sorted) {
+      long t = e.eventTime().toEpochMilli();
+      if (open && (t - last > TIMEOUT_MS)) {
+        putSession(user, start, last, count, views, "timed_out");
+        open = false;
+      }
+      if (open && e.eventType() == EventType.SESSION_START) {
+        putSession(user, start, last, count, views, "ended");
+        open = false;
+      }
+      if (!open) {
+        open = true;
+        start = t;
+        count = 0;
+        views = 0;
+      }
+      last = t;
+      count++;
+      views += e.eventType() == EventType.PAGE_VIEW ? 1 : 0;
+      if (e.eventType() == EventType.SESSION_END) {
+        putSession(user, start, t, count, views, "ended");
+        open = false;
+      }
+    }
+    if (open) {
+      if (finalWatermark > last + TIMEOUT_MS) {
+        putSession(user, start, last, count, views, "timed_out");
+      } else {
+        sessions.put(sessionKey(user, Instant.ofEpochMilli(start)),
+            sessionValue(null, count, views, (last - start) / 1000.0, "active"));
+      }
+    }
+  }
+
+  private static int tieRank(EventType type) {
+    return switch (type) {
+      case SESSION_START -> 0;
+      case PAGE_VIEW -> 1;
+      case CLICK -> 2;
+      case SESSION_END -> 3;
+    };
+  }
+
+  private void putSession(String user, long start, long end, long count, long views, String status) {
+    sessions.put(sessionKey(user, Instant.ofEpochMilli(start)),
+        sessionValue(Instant.ofEpochMilli(end), count, views, (end - start) / 1000.0, status));
+  }
+
+  static String sessionKey(String user, Instant start) {
+    return user + " " + start;
+  }
+
+  static String sessionValue(Instant end, long count, long views, double durationSeconds, String status) {
+    return end + " " + count + " " + views + " " + String.format(java.util.Locale.ROOT, "%.3f", durationSeconds) + " " + status;
   }
 
   static String pageKey(Instant windowStart, String pageUrl) {

@@ -77,6 +77,14 @@ class PipelineOracleTest {
   }
 
   @Test
+  void userSessionsEqualTheOracleRowByRow() throws Exception {
+    Map<String, String> actual = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(oracle.sessions.values()).anyMatch(v -> v.endsWith("timed_out")).anyMatch(v -> v.endsWith(" ended"))
+        .anyMatch(v -> v.endsWith("active"));
+    assertThat(actual).containsExactlyInAnyOrderEntriesOf(oracle.sessions);
+  }
+
+  @Test
   void activeUsersAreWithinTheSketchErrorOfTheOracle() throws Exception {
     Map<Instant, Long> actual = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
     assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(oracle.activeUsers.keySet());

@@ -47,6 +47,17 @@ final class Results {
     return rows;
   }
 
+  static Map<String, String> userSessions(String jdbcUrl, String user, String password) throws SQLException {
+    Map<String, String> rows = new TreeMap<>();
+    query(jdbcUrl, user, password, "SELECT user_id, session_start, session_end, event_count, page_view_count, "
+        + "duration_seconds, status FROM user_sessions", rs -> {
+      OffsetDateTime end = rs.getObject(3, OffsetDateTime.class);
+      rows.put(Oracle.sessionKey(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant()),
+          Oracle.sessionValue(end == null ? null : end.toInstant(), rs.getLong(4), rs.getLong(5), rs.getDouble(6), rs.getString(7)));
+    });
+    return rows;
+  }
+
   interface RowReader {
     void read(ResultSet rs) throws SQLException;
   }

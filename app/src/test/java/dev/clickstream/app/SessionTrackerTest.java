@@ -42,7 +42,7 @@ class SessionTrackerTest {
     Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(5_000, Kind.PAGE_VIEW)), UNSET);
     assertThat(only(u)).isEqualTo(new Session("u", 0, null, 5_000, 2, 1, Status.ACTIVE));
     assertThat(u.state()).isNotNull();
-    assertThat(u.nextTimeoutMs()).hasValue(5_000 + TIMEOUT + 1);
+    assertThat(u.nextTimeoutMs()).hasValue(5_000 + TIMEOUT);
   }
 
   @Test

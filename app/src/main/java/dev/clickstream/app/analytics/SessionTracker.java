@@ -32,7 +32,7 @@ import java.util.Set;
  * A session is final once the event (or timeout) that closed it lies before the watermark; its events then
  * leave the state, so state stays proportional to open sessions.
  */
-public final class SessionTracker {
+public final class SessionTracker implements Serializable {
   /** Session status as written to {@code user_sessions.status}. */
   public enum Status {
     ACTIVE("active"), ENDED("ended"), TIMED_OUT("timed_out");
@@ -106,8 +106,8 @@ public final class SessionTracker {
    * @param supersededStarts starts of rows reported before that no longer exist (an earlier event moved the
    *     session's start): delete them
    * @param state the state to keep, or null when the user has no pending session (remove the state)
-   * @param nextTimeoutMs when to call again if no event comes: the watermark at which the earliest pending
-   *     session becomes final (epoch ms), or empty
+   * @param nextTimeoutMs call again, even without events, once the watermark is past this (epoch ms): the
+   *     earliest pending session becomes final (or times out) then; empty when nothing is pending
    */
   public record Update(List<Session> sessions, List<Long> supersededStarts, State state, OptionalLong nextTimeoutMs) {}
 
@@ -201,14 +201,14 @@ public final class SessionTracker {
       out.add(c.session());
       if (c.closedAtMs() >= watermarkMs || watermarkMs <= 0) {
         firstPending = Math.min(firstPending, c.firstIndex());
-        nextTimeout = Math.min(nextTimeout, c.closedAtMs() + 1);
+        nextTimeout = Math.min(nextTimeout, c.closedAtMs());
         reported.add(c.session().startMs());
       }
     }
     if (current != null) {
       out.add(new Session(userId, current.start, null, current.last, current.events, current.pageViews, Status.ACTIVE));
       firstPending = Math.min(firstPending, current.firstIndex);
-      nextTimeout = Math.min(nextTimeout, current.last + timeoutMs + 1);
+      nextTimeout = Math.min(nextTimeout, current.last + timeoutMs);
       reported.add(current.start);
     }
     List<Long> superseded = new ArrayList<>();

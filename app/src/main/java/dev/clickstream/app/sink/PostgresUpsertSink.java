@@ -36,7 +36,10 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   private final DatabaseConfig db;
   private final String table;
   private final List<String> columns;
+  private final List<String> keyColumns;
   private final String sql;
+  private final String deleteFlag;
+  private final String deleteSql;
 
   /**
    * @param db connection settings
@@ -45,10 +48,26 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    * @param keyColumns the primary key, a subset of {@code columns}
    */
   public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns) {
+    this(db, table, columns, keyColumns, null);
+  }
+
+  /**
+   * @param db connection settings
+   * @param table table name
+   * @param columns the rows' columns, written to same-named table columns, in this order
+   * @param keyColumns the primary key, a subset of {@code columns}
+   * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the
+   *     same transaction); null for none
+   */
+  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns, String deleteFlag) {
     this.db = db;
     this.table = table;
     this.columns = List.copyOf(columns);
+    this.keyColumns = List.copyOf(keyColumns);
     this.sql = upsertSql(table, columns, keyColumns);
+    this.deleteFlag = deleteFlag;
+    this.deleteSql = "DELETE FROM " + table + " WHERE "
+        + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND "));
   }
 
   /**
@@ -69,6 +88,17 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   public static PostgresUpsertSink activeUsers(DatabaseConfig db) {
     return new PostgresUpsertSink(db, "active_users",
         List.of("window_start", "window_end", "active_user_count"), List.of("window_start", "window_end"));
+  }
+
+  /**
+   * @param db connection settings
+   * @return the sink of {@code user_sessions} (user_id, session_start, session_end, duration_seconds, event_count,
+   *     page_view_count, status), key (user_id, session_start); rows with {@code deleted} = true are deleted
+   */
+  public static PostgresUpsertSink userSessions(DatabaseConfig db) {
+    return new PostgresUpsertSink(db, "user_sessions",
+        List.of("user_id", "session_start", "session_end", "duration_seconds", "event_count", "page_view_count", "status"),
+        List.of("user_id", "session_start"), "deleted");
   }
 
   /**
@@ -107,10 +137,16 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
     }
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
-      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      try (PreparedStatement statement = connection.prepareStatement(sql);
+           PreparedStatement delete = connection.prepareStatement(deleteSql)) {
         int pending = 0;
+        List<Row> deletions = new java.util.ArrayList<>();
         while (rows.hasNext()) {
           Row row = rows.next();
+          if (deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag))) {
+            deletions.add(row);
+            continue;
+          }
           for (int i = 0; i < columns.size(); i++) {
             statement.setObject(i + 1, jdbcValue(row.getAs(columns.get(i))));
           }
@@ -119,6 +155,15 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
             statement.executeBatch();
             pending = 0;
           }
+        }
+        for (Row row : deletions) {
+          for (int i = 0; i < keyColumns.size(); i++) {
+            delete.setObject(i + 1, jdbcValue(row.getAs(keyColumns.get(i))));
+          }
+          delete.addBatch();
+        }
+        if (!deletions.isEmpty()) {
+          delete.executeBatch();
         }
         if (pending > 0) {
           statement.executeBatch();

@@ -1,0 +1,141 @@
+package dev.clickstream.app.analytics;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapGroupsWithStateFunction;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.streaming.GroupState;
+import org.apache.spark.sql.streaming.GroupStateTimeout;
+import org.apache.spark.sql.streaming.OutputMode;
+
+/**
+ * User sessions with an inactivity timeout over event time: {@link SessionTracker}'s rules, kept per user in
+ * Spark's state store.
+ *
+ * <p>In: valid events with a watermark on event_time (event_id string, event_time timestamp, user_id string,
+ * event_type string, ...). Out, in update mode: user_id string, session_start timestamp, session_end timestamp
+ * (null while active), duration_seconds double, event_count long, page_view_count long, status string
+ * ({@code active}, {@code ended}, {@code timed_out}), deleted boolean (true for a row reported earlier whose
+ * start has since moved because an earlier event arrived; the sink deletes it).
+ *
+ * <p>Why {@code flatMapGroupsWithState} with an event-time timeout and not {@code transformWithState}: the
+ * logic needs exactly one timer per user (the moment the watermark makes the earliest pending session final)
+ * and one state value, which is what flatMapGroupsWithState offers; it is stable since Spark 2.2, works with
+ * the RocksDB provider and changelog checkpointing, and its state can be read with the state data source.
+ * transformWithState (Spark 4) adds multiple timers, list/map state and TTL that this query does not need.
+ * The state value is Java-serialized ({@link SessionTracker.State} is a record of records) and removed when the
+ * user's sessions are final, so state rows are proportional to users with a non-final session.
+ */
+public final class UserSessions {
+  private UserSessions() {}
+
+  /** One output row as a bean, for Spark's bean encoder. */
+  public static final class SessionRow implements Serializable {
+    private String userId;
+    private Timestamp sessionStart;
+    private Timestamp sessionEnd;
+    private Double durationSeconds;
+    private long eventCount;
+    private long pageViewCount;
+    private String status;
+    private boolean deleted;
+
+    /** Bean constructor. */
+    public SessionRow() {}
+
+    static SessionRow of(SessionTracker.Session s) {
+      SessionRow r = new SessionRow();
+      r.userId = s.userId();
+      r.sessionStart = new Timestamp(s.startMs());
+      r.sessionEnd = s.endMs() == null ? null : new Timestamp(s.endMs());
+      r.durationSeconds = s.durationSeconds();
+      r.eventCount = s.eventCount();
+      r.pageViewCount = s.pageViewCount();
+      r.status = s.status().wireName();
+      return r;
+    }
+
+    static SessionRow deleted(String userId, long startMs) {
+      SessionRow r = new SessionRow();
+      r.userId = userId;
+      r.sessionStart = new Timestamp(startMs);
+      r.status = SessionTracker.Status.ACTIVE.wireName();
+      r.deleted = true;
+      return r;
+    }
+
+    public String getUserId() { return userId; }
+    public void setUserId(String v) { userId = v; }
+    public Timestamp getSessionStart() { return sessionStart; }
+    public void setSessionStart(Timestamp v) { sessionStart = v; }
+    public Timestamp getSessionEnd() { return sessionEnd; }
+    public void setSessionEnd(Timestamp v) { sessionEnd = v; }
+    public Double getDurationSeconds() { return durationSeconds; }
+    public void setDurationSeconds(Double v) { durationSeconds = v; }
+    public long getEventCount() { return eventCount; }
+    public void setEventCount(long v) { eventCount = v; }
+    public long getPageViewCount() { return pageViewCount; }
+    public void setPageViewCount(long v) { pageViewCount = v; }
+    public String getStatus() { return status; }
+    public void setStatus(String v) { status = v; }
+    public boolean isDeleted() { return deleted; }
+    public void setDeleted(boolean v) { deleted = v; }
+  }
+
+  /** The per-user function: events and state in, session rows out, timer set. */
+  static final class Track implements FlatMapGroupsWithStateFunction<String, Row, SessionTracker.State, SessionRow> {
+    private final SessionTracker tracker;
+
+    Track(long timeoutMs) {
+      this.tracker = new SessionTracker(timeoutMs);
+    }
+
+    @Override
+    public Iterator<SessionRow> call(String userId, Iterator<Row> rows, GroupState<SessionTracker.State> state) {
+      List<SessionTracker.Event> events = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row r = rows.next();
+        events.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(), SessionTracker.Kind.of(r.getString(2))));
+      }
+      long watermark = state.getCurrentWatermarkMs();
+      SessionTracker.Update update = tracker.apply(userId, state.exists() ? state.get() : null, events, watermark);
+      List<SessionRow> out = new ArrayList<>();
+      update.supersededStarts().forEach(start -> out.add(SessionRow.deleted(userId, start)));
+      update.sessions().forEach(s -> out.add(SessionRow.of(s)));
+      if (update.state() == null) {
+        state.remove();
+      } else {
+        state.update(update.state());
+        // Spark fires the timer once the watermark is past it; it may not lie before the current watermark
+        state.setTimeoutTimestamp(Math.max(update.nextTimeoutMs().getAsLong(), Math.max(watermark, 0) + 1));
+      }
+      return out.iterator();
+    }
+  }
+
+  /**
+   * @param watermarkedEvents valid events with {@code withWatermark("event_time", ...)} applied
+   * @param timeout SESSION_TIMEOUT
+   * @return session rows (see the class comment), in update mode
+   */
+  public static Dataset<Row> of(Dataset<Row> watermarkedEvents, Duration timeout) {
+    return watermarkedEvents
+        .select(col("event_id"), col("event_time"), col("event_type"), col("user_id"))
+        .groupByKey((MapFunction<Row, String>) r -> r.getString(3), Encoders.STRING())
+        .flatMapGroupsWithState(new Track(timeout.toMillis()), OutputMode.Update(),
+            Encoders.javaSerialization(SessionTracker.State.class), Encoders.bean(SessionRow.class),
+            GroupStateTimeout.EventTimeTimeout())
+        .select(col("userId").as("user_id"), col("sessionStart").as("session_start"), col("sessionEnd").as("session_end"),
+            col("durationSeconds").as("duration_seconds"), col("eventCount").as("event_count"),
+            col("pageViewCount").as("page_view_count"), col("status"), col("deleted"));
+  }
+}
