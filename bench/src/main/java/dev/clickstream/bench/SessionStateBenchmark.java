@@ -1,0 +1,133 @@
+package dev.clickstream.bench;
+
+import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.analytics.UserSessions;
+import dev.clickstream.app.config.Durations;
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.PostgresUpsertSink;
+import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.KafkaSource;
+import dev.clickstream.producer.ProducedRecord;
+import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.testkit.KafkaBroker;
+import dev.clickstream.testkit.PostgresServer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.sql.streaming.Trigger;
+
+/**
+ * Session state at scale: 100k users (25k sessions open at any time) over 10 minutes of event time, through
+ * the {@code user-sessions} query alone (Kafka -> parse -> watermark -> flatMapGroupsWithState -> Postgres),
+ * Spark local[*] with the RocksDB state store. Reports state rows, state size on disk (the checkpoint's
+ * {@code state/} directory), heap after a full GC (driver and executor share this JVM in local mode), and
+ * events/s. Usage: {@code make bench-sessions [ARGS="users eventsPerSecondOfEventTime minutes"]}.
+ */
+public final class SessionStateBenchmark {
+  private SessionStateBenchmark() {}
+
+  /** @param args users (100000), events per second of event time (2000), minutes of event time (10) */
+  public static void main(String[] args) throws Exception {
+    int users = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int eventRate = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+    int minutes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    long total = (long) eventRate * 60 * minutes;
+    Path dir = Files.createTempDirectory("bench-sessions-");
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
+         PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
+      kafka.createTopic("user_activity", 4);
+      TrafficProfile profile = TrafficProfile.defaults(1, Instant.parse("2026-11-23T12:00:00Z"), eventRate)
+          .withPopulation(users, 50);
+      long producedAt = System.nanoTime();
+      produce(kafka.bootstrapServers(), new TrafficGenerator(profile), total);
+      double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
+
+      String jdbc = pg.createDatabase("bench");
+      Settings settings = Settings.parse(new String[0], Map.of(
+          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
+          "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
+          "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", "200000"));
+      DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
+      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
+      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+          .config("spark.ui.enabled", "false").getOrCreate();
+      Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings)))
+          .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
+      long start = System.nanoTime();
+      StreamingQuery query = PostgresUpsertSink.userSessions(db)
+          .writer(UserSessions.of(events, settings.sessionTimeout()))
+          .queryName(ClickstreamPipeline.USER_SESSIONS)
+          .option("checkpointLocation", settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))
+          .trigger(Trigger.AvailableNow())
+          .start();
+      query.awaitTermination();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      StreamingQueryProgress last = null;
+      for (StreamingQueryProgress p : query.recentProgress()) {
+        if (p.stateOperators().length > 0) {
+          last = p;
+        }
+      }
+      long stateRows = last == null ? -1 : last.stateOperators()[0].numRowsTotal();
+      long stateMemory = last == null ? -1 : last.stateOperators()[0].memoryUsedBytes();
+      long stateDisk = size(Path.of(settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS), "state"));
+      System.gc();
+      long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+          .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+      long sessions = spark.read().format("jdbc").option("url", jdbc).option("user", PostgresServer.USER)
+          .option("password", PostgresServer.PASSWORD).option("dbtable", "user_sessions").load().count();
+      spark.stop();
+      System.out.printf("%n| measure | value |%n|---|---|%n");
+      System.out.printf("| hardware | %d cores, Java %s, Spark %s local[*], RocksDB state |%n",
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), org.apache.spark.package$.MODULE$.SPARK_VERSION());
+      System.out.printf("| input | %,d events, %,d users, %d min of event time (%,d events/s of event time) |%n", total, users, minutes, eventRate);
+      System.out.printf("| produce | %.1f s |%n", produceSeconds);
+      System.out.printf("| user-sessions, available-now | %.1f s = %,.0f events/s |%n", seconds, total / seconds);
+      System.out.printf("| state rows at the end | %,d (users with a non-final session) |%n", stateRows);
+      System.out.printf("| state memory (RocksDB, reported) | %,d bytes |%n", stateMemory);
+      System.out.printf("| state on disk (checkpoint state/) | %,d bytes |%n", stateDisk);
+      System.out.printf("| heap after full GC / peak heap | %,d / %,d bytes (driver = executor in local mode) |%n", heapUsed, peakHeap);
+      System.out.printf("| rows in user_sessions | %,d |%n", sessions);
+    }
+  }
+
+  private static void produce(String bootstrap, TrafficGenerator generator, long count) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      for (long i = 0; i < count; i++) {
+        ProducedRecord r = generator.next();
+        producer.send(new ProducerRecord<>("user_activity", r.key(), r.value()));
+      }
+    }
+  }
+
+  private static long size(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.clickstream.local;
+
+import dev.clickstream.app.sink.DatabaseConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+
+/**
+ * The compact status the local run prints every 10 s: per query the last micro-batch (input rows, duration),
+ * the top 5 pages of the latest closed minute, active users of the latest window, sessions by status, the
+ * dead-letter count and the lake's Parquet files and bytes. Reads what a user could read with psql and a
+ * Kafka consumer; a part that cannot be read yet shows {@code -}.
+ */
+final class LiveSummary {
+  private final SparkSession spark;
+  private final DatabaseConfig db;
+  private final Admin admin;
+  private final String dlqTopic;
+  private final Path lakeEvents;
+
+  LiveSummary(SparkSession spark, DatabaseConfig db, Admin admin, String dlqTopic, Path lakeEvents) {
+    this.spark = spark;
+    this.db = db;
+    this.admin = admin;
+    this.dlqTopic = dlqTopic;
+    this.lakeEvents = lakeEvents;
+  }
+
+  /** @return the summary, several lines */
+  String render() {
+    StringBuilder out = new StringBuilder();
+    out.append("---- ").append(java.time.LocalTime.now().withNano(0)).append(" ----\n");
+    Map<String, String> batches = new TreeMap<>();
+    for (StreamingQuery q : spark.streams().active()) {
+      StreamingQueryProgress p = q.lastProgress();
+      batches.put(q.name(), p == null ? "starting" : String.format("batch %d: %d rows in %d ms", p.batchId(),
+          p.numInputRows(), p.durationMs().getOrDefault("triggerExecution", 0L)));
+    }
+    batches.forEach((name, text) -> out.append(String.format("  %-17s %s%n", name, text)));
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      out.append("  top pages (latest closed minute): ").append(topPages(s)).append('\n');
+      out.append("  active users (latest 5-min window): ")
+          .append(single(s, "SELECT active_user_count FROM active_users ORDER BY window_start DESC LIMIT 1")).append('\n');
+      out.append("  sessions: ").append(sessions(s)).append('\n');
+    } catch (SQLException e) {
+      out.append("  postgres: ").append(e.getMessage().lines().findFirst().orElse("")).append('\n');
+    }
+    out.append("  dead letters: ").append(deadLetters()).append('\n');
+    long[] lake = lake();
+    out.append(String.format("  lake: %d parquet files, %,d bytes%n", lake[0], lake[1]));
+    return out.toString();
+  }
+
+  private static String topPages(Statement s) throws SQLException {
+    // "closed": the watermark (2 min) has passed its end; approximated by the newest window end minus 2 min
+    List<String> pages = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery("WITH closed AS (SELECT max(window_start) AS w FROM page_view_counts "
+        + "WHERE window_end <= (SELECT max(window_end) FROM page_view_counts) - interval '2 minutes') "
+        + "SELECT page_url, view_count FROM page_view_counts, closed WHERE window_start = closed.w "
+        + "ORDER BY view_count DESC, page_url LIMIT 5")) {
+      while (rs.next()) {
+        pages.add(rs.getString(1) + "=" + rs.getLong(2));
+      }
+    }
+    return pages.isEmpty() ? "-" : String.join(" ", pages);
+  }
+
+  private static String single(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : "-";
+    }
+  }
+
+  private static String sessions(Statement s) throws SQLException {
+    Map<String, Long> byStatus = new TreeMap<>(Map.of("active", 0L, "ended", 0L, "timed_out", 0L));
+    try (ResultSet rs = s.executeQuery("SELECT status, count(*) FROM user_sessions GROUP BY status")) {
+      while (rs.next()) {
+        byStatus.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return String.format("active %d, ended %d, timed out %d", byStatus.get("active"), byStatus.get("ended"), byStatus.get("timed_out"));
+  }
+
+  private String deadLetters() {
+    try {
+      var partitions = admin.describeTopics(List.of(dlqTopic)).allTopicNames().get(5, TimeUnit.SECONDS)
+          .get(dlqTopic).partitions();
+      Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+      partitions.forEach(p -> latest.put(new TopicPartition(dlqTopic, p.partition()), OffsetSpec.latest()));
+      long total = 0;
+      for (var info : admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).values()) {
+        total += info.offset();
+      }
+      return String.valueOf(total);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "-";
+    } catch (ExecutionException | TimeoutException e) {
+      return "-";
+    }
+  }
+
+  private long[] lake() {
+    if (!Files.isDirectory(lakeEvents)) {
+      return new long[] {0, 0};
+    }
+    try (Stream<Path> files = Files.walk(lakeEvents)) {
+      long[] result = {0, 0};
+      files.filter(f -> f.getFileName().toString().endsWith(".parquet")).forEach(f -> {
+        result[0]++;
+        result[1] += f.toFile().length();
+      });
+      return result;
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return new long[] {0, 0};
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.clickstream.local;
+
+import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.ParquetLakeSink;
+import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.producer.DurationConverter;
+import dev.clickstream.producer.EventCodec;
+import dev.clickstream.producer.KafkaSink;
+import dev.clickstream.producer.ProducedRecord;
+import dev.clickstream.producer.RateLimiter;
+import dev.clickstream.producer.ReplayFile;
+import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.testkit.KafkaBroker;
+import dev.clickstream.testkit.PostgresServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code make run}: the whole platform in one process on a laptop. An in-process Kafka broker (KRaft) and an
+ * embedded PostgreSQL 17 keep their data under {@code ./data/kafka} and {@code ./data/postgres}; the pipeline
+ * (local[*]) keeps its lake and checkpoints under {@code ./data}, so a second run continues where the first
+ * stopped. A producer thread sends generated traffic (or a replayed file) unless {@code --no-producer}.
+ *
+ * <p>It prints how to look with real clients first, then a {@link LiveSummary} every 10 s. Ctrl-C/SIGTERM
+ * stops the producer, the queries, the broker and the database, and exits 0. A port in use, an unwritable
+ * data directory or a failing query (a corrupt checkpoint, say) prints one line and exits 1.
+ */
+@Command(name = "clickstream-local", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "Run Kafka, PostgreSQL, the producer and the clickstream pipeline in one process.")
+public final class LocalClickstream implements Callable<Integer> {
+  @Option(names = "--rate", defaultValue = "50", description = "Producer events/s.")
+  double rate;
+
+  @Option(names = "--duration", converter = DurationConverter.class, description = "Stop the producer after this long (e.g. 10m); the platform keeps running.")
+  Duration duration;
+
+  @Option(names = "--late-every", defaultValue = "50", description = "Every Nth record is 5 minutes late; 0 = none.")
+  int lateEvery;
+
+  @Option(names = "--malformed-every", defaultValue = "200", description = "Every Nth record is malformed; 0 = none.")
+  int malformedEvery;
+
+  @Option(names = "--replay", description = "Send this JSONL/CSV file (paced by its timestamps, shifted to now) instead of generated traffic.")
+  Path replay;
+
+  @Option(names = "--no-producer", description = "Only the platform; feed it from outside.")
+  boolean noProducer;
+
+  @Option(names = "--port-kafka", defaultValue = "9092", description = "Kafka port on 127.0.0.1.")
+  int portKafka;
+
+  @Option(names = "--port-postgres", defaultValue = "5432", description = "PostgreSQL port on 127.0.0.1.")
+  int portPostgres;
+
+  @Option(names = "--data-dir", defaultValue = "./data", description = "Where Kafka, PostgreSQL, the lake and checkpoints keep their data.")
+  Path dataDir;
+
+  @Option(names = "--trigger-interval", defaultValue = "5 seconds", description = "Micro-batch trigger.")
+  String triggerInterval;
+
+  @Option(names = "--summary-interval", defaultValue = "10s", converter = DurationConverter.class, hidden = true)
+  Duration summaryInterval;
+
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final PrintStream out = System.out;
+
+  /** @param args flags; exits with 0 (stopped), 1 (failure) or 2 (bad flag) */
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new LocalClickstream());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      System.err.println("clickstream-local: " + (e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")));
+      return 1;
+    });
+    System.exit(cl.execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path data = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(data);
+      Path probe = Files.createTempFile(data, ".write-test", "");
+      Files.delete(probe);
+    } catch (IOException e) {
+      throw new IllegalStateException("data directory " + data + " is not writable: " + e.getMessage());
+    }
+    installSignalHandlers();
+    try (KafkaBroker kafka = startKafka(data);
+         PostgresServer pg = startPostgres(data)) {
+      kafka.createTopic("user_activity", 4);
+      kafka.createTopic("enriched_activity", 4);
+      kafka.createTopic("user_activity_dlq", 1);
+      String jdbcUrl = pg.createDatabase("clickstream");
+      Map<String, String> env = new HashMap<>();
+      env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+      env.put("JDBC_URL", jdbcUrl);
+      env.put("DB_USER", PostgresServer.USER);
+      env.put("DB_PASSWORD", PostgresServer.PASSWORD);
+      env.put("LAKE_PATH", data.resolve("lake").toString());
+      env.put("CHECKPOINT_ROOT", data.resolve("checkpoints").toString());
+      env.put("TRIGGER_INTERVAL", triggerInterval);
+      env.put("SPARK_MASTER", "local[*]");
+      Settings settings = Settings.parse(new String[0], env);
+      DatabaseConfig db = new DatabaseConfig(jdbcUrl, PostgresServer.USER, PostgresServer.PASSWORD);
+      SchemaMigrations.migrate(db, Duration.ofSeconds(60));
+
+      out.println("clickstream is starting. Look with real clients:");
+      out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics user_activity, enriched_activity, user_activity_dlq");
+      out.println("  JDBC URL:        " + jdbcUrl + "   (user " + PostgresServer.USER + ")");
+      out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + PostgresServer.USER + " clickstream");
+      out.println("  lake:            " + ParquetLakeSink.eventsPath(settings.lakePath()));
+      out.println("  stop:            Ctrl-C (a second run continues from the checkpoints; make clean-data starts over)");
+      out.flush();
+
+      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
+      ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+      int[] pipelineStatus = {-1};
+      Thread pipelineThread = new Thread(() -> {
+        pipelineStatus[0] = pipeline.runUntilDone();
+        stopRequested.countDown();
+      }, "clickstream-pipeline");
+      pipelineThread.start();
+      Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers());
+      try (var admin = kafka.admin()) {
+        LiveSummary summary = new LiveSummary(spark, db, admin, settings.dlqTopic(),
+            Path.of(ParquetLakeSink.eventsPath(settings.lakePath())));
+        while (!stopRequested.await(summaryInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+          out.print(summary.render());
+          out.flush();
+        }
+      }
+      out.println("stopping: producer, queries, Spark, Kafka, PostgreSQL");
+      if (producer != null) {
+        producer.interrupt();
+        producer.join(10_000);
+      }
+      pipeline.stop();
+      pipelineThread.join(20_000);
+      spark.stop();
+      if (pipelineStatus[0] == 1) {
+        System.err.println("clickstream-local: the pipeline failed (see the line above); the data directory " + data + " is kept");
+        return 1;
+      }
+    }
+    out.println("stopped");
+    return 0;
+  }
+
+  private KafkaBroker startKafka(Path data) {
+    try {
+      return KafkaBroker.start(data.resolve("kafka"), portKafka, false);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + " (choose another with --port-kafka)");
+    }
+  }
+
+  private PostgresServer startPostgres(Path data) {
+    try {
+      return PostgresServer.start(data.resolve("postgres"), portPostgres, false);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + " (choose another with --port-postgres)");
+    }
+  }
+
+  private Thread startProducer(String bootstrap) throws IOException {
+    Iterator<ProducedRecord> records;
+    RateLimiter limiter;
+    if (replay != null) {
+      ReplayFile file = ReplayFile.read(replay);
+      file.badLines().forEach(b -> System.err.println("skipped " + replay + ":" + b.line() + ": " + b.reason()));
+      Duration shift = file.events().isEmpty() ? Duration.ZERO : Duration.between(file.events().get(0).eventTime(), Instant.now());
+      records = file.events().stream().map(e -> e.withEventTime(e.eventTime().plus(shift)))
+          .map(e -> new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null)).iterator();
+      limiter = RateLimiter.system(rate);
+    } else {
+      TrafficProfile profile = TrafficProfile.defaults(System.nanoTime(), Instant.now(), rate)
+          .withLate(lateEvery, Duration.ofMinutes(5)).withMalformedEvery(malformedEvery);
+      records = new TrafficGenerator(profile);
+      limiter = RateLimiter.system(rate);
+    }
+    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+    Thread thread = new Thread(() -> {
+      try (KafkaSink sink = KafkaSink.connect(bootstrap, "user_activity", Duration.ofSeconds(30))) {
+        while (!Thread.currentThread().isInterrupted() && records.hasNext() && System.nanoTime() < deadline) {
+          limiter.acquire();
+          sink.send(records.next());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        System.err.println("clickstream-local: producer stopped: " + e.getMessage());
+      }
+    }, "clickstream-producer");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  private void installSignalHandlers() {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+      } catch (IllegalArgumentException e) {
+        // signal not available here
+      }
+    }
+  }
+}
