@@ -232,7 +232,11 @@ public final class ClickstreamPipeline {
           if (restarts.merge(q.name(), 1, Integer::sum) <= METRICS_BUG_RESTARTS) {
             LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", q.name());
             try {
-              queries.set(i, start(definitions.get(i)));
+              synchronized (queries) { // stop() must see the restarted query, or not race with it at all
+                if (!stopRequested) {
+                  queries.set(i, start(definitions.get(i)));
+                }
+              }
               continue;
             } catch (TimeoutException | RuntimeException e) {
               LOG.error("cannot restart query {}", q.name(), e);
@@ -255,8 +259,12 @@ public final class ClickstreamPipeline {
 
   /** Stops every query (each finishes or abandons its current micro-batch; the checkpoint stays consistent). */
   public void stop() {
-    stopRequested = true;
-    for (StreamingQuery q : queries) {
+    List<StreamingQuery> running;
+    synchronized (queries) {
+      stopRequested = true;
+      running = List.copyOf(queries);
+    }
+    for (StreamingQuery q : running) {
       try {
         q.stop();
       } catch (TimeoutException | RuntimeException e) {
