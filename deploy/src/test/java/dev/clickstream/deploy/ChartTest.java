@@ -1,0 +1,231 @@
+package dev.clickstream.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.Helm;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The Helm chart, rendered with helm-java (the Helm library, no binary) and checked as the API server would. */
+class ChartTest {
+  static final Path CHART = Path.of("..", "helm", "clickstream");
+  static final Path PRODUCTION_VALUES = Path.of("src", "test", "resources", "production-values.yaml");
+  static final Path CRDS = Path.of("..", "..", "shared", "reference", "crds");
+
+  static FakeKubeApi api;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void startFakeApi() throws Exception {
+    api = new FakeKubeApi();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopFakeApi() {
+    api.close();
+  }
+
+  static Manifests render(Path valuesFile) throws Exception {
+    var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
+    if (valuesFile != null) {
+      template = template.withValuesFile(valuesFile);
+    }
+    return Manifests.parse(template.call());
+  }
+
+  @Test
+  void lintPassesStrictly() {
+    var result = new Helm(CHART).lint().strict().call();
+    assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+  }
+
+  @ParameterizedTest(name = "values: {0}")
+  @ValueSource(strings = {"default", "production"})
+  void everyRenderedObjectParsesStrictly(String values) throws Exception {
+    Manifests m = render(values.equals("default") ? null : PRODUCTION_VALUES);
+    Map<String, Class<?>> models = Map.of(
+        "ServiceAccount", ServiceAccount.class, "Service", Service.class, "Secret", Secret.class,
+        "PersistentVolumeClaim", PersistentVolumeClaim.class, "StatefulSet", StatefulSet.class, "CronJob", CronJob.class,
+        "Role", Role.class, "RoleBinding", RoleBinding.class);
+    Set<String> kinds = m.documents.stream().map(d -> d.path("kind").asText()).collect(Collectors.toSet());
+    assertThat(kinds).containsExactlyInAnyOrder("ServiceAccount", "Service", "Secret", "PersistentVolumeClaim",
+        "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication");
+    for (JsonNode doc : m.documents) {
+      String kind = doc.path("kind").asText();
+      if (models.containsKey(kind)) {
+        Manifests.strict(doc, models.get(kind));
+      }
+      assertThat(doc.path("metadata").path("labels").path("app.kubernetes.io/name").asText()).as(kind).isEqualTo("clickstream");
+    }
+  }
+
+  /**
+   * Custom resources against the published openAPIV3 schemas of the pinned operators (../shared/reference/crds):
+   * types, enums, required fields, and no field the CRD does not define. Strimzi's io.strimzi:api 1.2.0 model
+   * classes are compiled for Java 21, so on Java 17 the CRD schemas are the check for Kafka resources too.
+   */
+  @ParameterizedTest(name = "{0} with {1} values")
+  @CsvSource({
+      "SparkApplication, default, sparkapplication-sparkoperator.k8s.io-v1beta2.json",
+      "SparkApplication, production, sparkapplication-sparkoperator.k8s.io-v1beta2.json",
+      "Kafka, default, kafka-kafka.strimzi.io-v1.json",
+      "Kafka, production, kafka-kafka.strimzi.io-v1.json",
+      "KafkaNodePool, default, kafkanodepool-kafka.strimzi.io-v1.json",
+      "KafkaNodePool, production, kafkanodepool-kafka.strimzi.io-v1.json",
+      "KafkaTopic, default, kafkatopic-kafka.strimzi.io-v1.json",
+  })
+  void customResourcesMatchThePublishedCrdSchemas(String kind, String values, String file) throws Exception {
+    Path crd = CRDS.resolve(file);
+    Assumptions.assumeTrue(Files.exists(crd), "no CRD schema at " + crd.toAbsolutePath() + ": " + kind + " schema check skipped");
+    JsonNode schema = new ObjectMapper().readTree(crd.toFile()).path("openAPIV3Schema");
+    var validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(schema);
+    List<JsonNode> resources = render(values.equals("default") ? null : PRODUCTION_VALUES).ofKind(kind);
+    assertThat(resources).isNotEmpty();
+    for (JsonNode resource : resources) {
+      Set<ValidationMessage> errors = validator.validate(resource);
+      assertThat(errors).as("schema violations of %s", kind).isEmpty();
+      List<String> unknown = new ArrayList<>();
+      unknownFields(schema, resource, "", unknown);
+      assertThat(unknown).as("fields the %s CRD does not define", kind).isEmpty();
+    }
+  }
+
+  /** CRD schemas prune unknown fields silently; a field the schema does not define is a mistake in the chart. */
+  private static void unknownFields(JsonNode schema, JsonNode value, String path, List<String> unknown) {
+    if (schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
+      return;
+    }
+    if (value.isObject()) {
+      JsonNode props = schema.path("properties");
+      JsonNode additional = schema.path("additionalProperties");
+      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+        var field = it.next();
+        if (props.has(field.getKey())) {
+          unknownFields(props.get(field.getKey()), field.getValue(), path + "." + field.getKey(), unknown);
+        } else if (additional.isObject()) {
+          unknownFields(additional, field.getValue(), path + "." + field.getKey(), unknown);
+        } else if (!props.isMissingNode() || !additional.asBoolean(true)) {
+          unknown.add(path + "." + field.getKey());
+        }
+      }
+    } else if (value.isArray() && schema.has("items")) {
+      for (int i = 0; i < value.size(); i++) {
+        unknownFields(schema.get("items"), value.get(i), path + "[" + i + "]", unknown);
+      }
+    }
+  }
+
+  @Test
+  void theApplicationReachesKafkaTopicsPostgresAndTheSharedClaim() throws Exception {
+    Manifests m = render(null);
+    JsonNode app = m.one("SparkApplication").path("spec");
+    JsonNode env = app.path("driver").path("envVars");
+    String cluster = m.one("Kafka").path("metadata").path("name").asText();
+    assertThat(env.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(cluster + "-kafka-bootstrap:9092");
+    Set<String> topics = m.ofKind("KafkaTopic").stream().map(t -> t.path("spec").path("topicName").asText()).collect(Collectors.toSet());
+    assertThat(topics).containsExactlyInAnyOrder("user_activity", "enriched_activity", "user_activity_dlq");
+    assertThat(Set.of(env.path("INPUT_TOPIC").asText(), env.path("ENRICHED_TOPIC").asText(), env.path("DLQ_TOPIC").asText()))
+        .isEqualTo(topics);
+    assertThat(m.ofKind("KafkaTopic")).allSatisfy(t -> assertThat(t.path("metadata").path("name").asText()).matches("[a-z0-9-]+"));
+    assertThat(m.ofKind("KafkaTopic").stream().filter(t -> t.path("spec").path("topicName").asText().equals("user_activity"))
+        .findFirst().orElseThrow().path("spec").path("partitions").asInt()).isEqualTo(4);
+
+    // the same claim on driver and executors, with checkpoints and lake below the mount path
+    JsonNode conf = app.path("sparkConf");
+    String claim = m.one("PersistentVolumeClaim").path("metadata").path("name").asText();
+    String mount = conf.path("spark.kubernetes.driver.volumes.persistentVolumeClaim.data.mount.path").asText();
+    assertThat(conf.path("spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName").asText()).isEqualTo(claim);
+    assertThat(conf.path("spark.kubernetes.executor.volumes.persistentVolumeClaim.data.options.claimName").asText()).isEqualTo(claim);
+    assertThat(conf.path("spark.kubernetes.executor.volumes.persistentVolumeClaim.data.mount.path").asText()).isEqualTo(mount);
+    assertThat(env.path("CHECKPOINT_ROOT").asText()).startsWith(mount + "/");
+    assertThat(env.path("LAKE_PATH").asText()).startsWith(mount + "/");
+
+    // Postgres: the URL names the ClusterIP service; the password comes from the Secret, never inline
+    Service pgService = m.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
+        .filter(s -> !"None".equals(s.getSpec().getClusterIP())).findFirst().orElseThrow();
+    assertThat(env.path("JDBC_URL").asText()).isEqualTo("jdbc:postgresql://" + pgService.getMetadata().getName() + ":5432/clickstream");
+    Secret secret = Manifests.strict(m.one("Secret"), Secret.class);
+    assertThat(app.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD").path("name").asText()).isEqualTo(secret.getMetadata().getName());
+    assertThat(secret.getData()).containsKey(app.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD").path("key").asText());
+    assertThat(env.has("DB_PASSWORD")).isFalse();
+    StatefulSet pg = Manifests.strict(m.one("StatefulSet"), StatefulSet.class);
+    assertThat(pg.getSpec().getTemplate().getSpec().getContainers().get(0).getReadinessProbe().getExec().getCommand())
+        .anyMatch(c -> c.contains("pg_isready"));
+    assertThat(pg.getSpec().getVolumeClaimTemplates()).hasSize(1);
+
+    // the driver may be deleted: the operator brings it back
+    assertThat(app.path("restartPolicy").path("type").asText()).isIn("Always", "OnFailure");
+    assertThat(app.path("driver").path("serviceAccount").asText())
+        .isEqualTo(m.one("ServiceAccount").path("metadata").path("name").asText());
+    Role role = Manifests.strict(m.one("Role"), Role.class);
+    assertThat(role.getRules().get(0).getResources()).contains("pods", "services", "configmaps", "persistentvolumeclaims");
+
+    CronJob producer = Manifests.strict(m.one("CronJob"), CronJob.class);
+    assertThat(producer.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+    var container = producer.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9092"));
+    assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
+  }
+
+  @Test
+  void theGeneratedPasswordIsRandomOnInstallAndKeptOnUpgrade() throws Exception {
+    api.clear();
+    JsonNode installed = render(null).one("Secret");
+    String first = installed.path("data").path("password").asText();
+    assertThat(first).isNotBlank().isNotEqualTo(render(null).one("Secret").path("data").path("password").asText());
+
+    // an upgrade: the Secret exists in the cluster, and its password stays
+    api.putSecret("clickstream", installed.path("metadata").path("name").asText(),
+        "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + installed.path("metadata").path("name").asText()
+            + "\",\"namespace\":\"clickstream\"},\"data\":{\"user\":\"Y2xpY2tzdHJlYW0=\",\"password\":\"" + first + "\"}}");
+    try {
+      assertThat(render(null).one("Secret").path("data").path("password").asText()).isEqualTo(first);
+    } finally {
+      api.clear();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "producer.rate|-5|producer.rate",
+      "app.executor.instances|0|app.executor.instances",
+      "app.image.tag|''|app.image.tag",
+      "app.watermarkDelay|2 minuts|app.watermarkDelay",
+      "kafka.replicas|0|kafka.replicas",
+      "app.driver.memory|lots|app.driver.memory",
+  })
+  void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
+    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set(key, value).call())
+        .hasMessageContaining(field);
+  }
+
+  @Test
+  void anUnknownValueIsRejected() {
+    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set("app.tigger", "1s").call())
+        .hasMessageContaining("tigger");
+  }
+}
