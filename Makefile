@@ -2,9 +2,19 @@
 MVN ?= mvn -B -ntp
 ARGS ?=
 
+# Kubernetes: pinned versions (DESIGN §6, §9)
+CLUSTER ?= clickstream
+NAMESPACE ?= clickstream
+STRIMZI_VERSION ?= 1.2.0
+SPARK_OPERATOR_VERSION ?= 2.5.2
+IMAGE_TAG ?= 0.1.0
+RELEASE ?= clickstream
+TARGET ?= driver
+
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline bench-sessions clean
+.PHONY: help run clean-data build test produce pipeline bench-sessions clean \
+	kind-up operators images deploy status logs psql produce-now recover down
 
 run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark (ARGS="--rate 200 ...")
 	java $$(cat app/target/jvm.options) -Xmx3g -cp 'local/target/classes:local/target/lib/*' dev.clickstream.local.LocalClickstream $(ARGS)
@@ -32,3 +42,51 @@ bench-sessions: build ## benchmark session state: 100k users, 10 min of event ti
 
 clean: ## delete build output
 	$(MVN) -q clean
+
+kind-up: ## create the kind cluster (kind-config.yaml), the namespace and the hostPath volume for checkpoints and lake
+	mkdir -p data/kind && chmod 0777 data/kind
+	kind create cluster --config kind-config.yaml
+	kubectl create namespace $(NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
+	kubectl apply -f k8s/data-pv.yaml
+
+operators: ## install Strimzi and the Kubeflow Spark Operator from their official Helm charts (pinned)
+	helm repo add strimzi https://strimzi.io/charts/ --force-update
+	helm repo add spark-operator https://kubeflow.github.io/spark-operator --force-update
+	helm upgrade --install strimzi strimzi/strimzi-kafka-operator --version $(STRIMZI_VERSION) \
+	  --namespace strimzi --create-namespace -f k8s/strimzi-values.yaml --wait
+	helm upgrade --install spark-operator spark-operator/spark-operator --version $(SPARK_OPERATOR_VERSION) \
+	  --namespace spark-operator --create-namespace -f k8s/spark-operator-values.yaml --wait
+
+images: ## build both images with Jib (no Docker build) and load them into kind
+	$(MVN) -q install -DskipTests
+	$(MVN) -q -Pimage -pl app package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG)
+	$(MVN) -q -pl producer package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG)
+	kind load image-archive app/target/image/jib-image.tar --name $(CLUSTER)
+	kind load image-archive producer/target/jib-image.tar --name $(CLUSTER)
+
+deploy: ## install or upgrade the chart (Kafka, topics, Postgres, storage, SparkApplication, producer CronJob)
+	helm upgrade --install $(RELEASE) helm/clickstream --namespace $(NAMESPACE) \
+	  --set app.image.tag=$(IMAGE_TAG) --set producer.image.tag=$(IMAGE_TAG) --wait --timeout 10m $(ARGS)
+
+status: ## what runs: Kafka, topics, the SparkApplication, pods
+	kubectl -n $(NAMESPACE) get kafka,kafkanodepools,kafkatopics,sparkapplications,pods,pvc
+
+logs: ## follow the Spark driver's log (one line per micro-batch per query)
+	kubectl -n $(NAMESPACE) logs -f $(RELEASE)-pipeline-driver
+
+psql: ## port-forward Postgres and open psql on the results
+	kubectl -n $(NAMESPACE) port-forward svc/$(RELEASE)-postgres 15432:5432 >/dev/null & \
+	  sleep 2; PGPASSWORD=$$(kubectl -n $(NAMESPACE) get secret $(RELEASE)-postgres -o jsonpath='{.data.password}' | base64 -d) \
+	  psql -h 127.0.0.1 -p 15432 -U clickstream clickstream; kill %1
+
+produce-now: ## run the producer once now (a Job from the CronJob)
+	kubectl -n $(NAMESPACE) create job --from=cronjob/$(RELEASE)-producer $(RELEASE)-producer-manual-$$(date +%s)
+
+recover: ## delete the driver pod, wait until the application runs again, and show it resumed from its checkpoint
+	kubectl -n $(NAMESPACE) delete pod $(RELEASE)-pipeline-driver --wait=true
+	kubectl -n $(NAMESPACE) wait sparkapplication/$(RELEASE)-pipeline --for=jsonpath='{.status.applicationState.state}'=RUNNING --timeout=5m
+	kubectl -n $(NAMESPACE) wait pod/$(RELEASE)-pipeline-driver --for=condition=Ready --timeout=5m
+	sleep 30; kubectl -n $(NAMESPACE) logs $(RELEASE)-pipeline-driver | grep -E "query=.* batch=" | head -12
+
+down: ## delete the kind cluster (./data/kind stays on the host)
+	kind delete cluster --name $(CLUSTER)

@@ -37,19 +37,19 @@ class ChartTest {
   static final Path PRODUCTION_VALUES = Path.of("src", "test", "resources", "production-values.yaml");
   static final Path CRDS = Path.of("..", "..", "shared", "reference", "crds");
 
-  static FakeKubeApi api;
+  private static FakeKubeApi api;
 
-  @org.junit.jupiter.api.BeforeAll
-  static void startFakeApi() throws Exception {
-    api = new FakeKubeApi();
-  }
-
-  @org.junit.jupiter.api.AfterAll
-  static void stopFakeApi() {
-    api.close();
+  /** The fake API server that answers the chart's lookup, one per test JVM. */
+  static synchronized FakeKubeApi api() throws java.io.IOException {
+    if (api == null) {
+      api = new FakeKubeApi();
+      Runtime.getRuntime().addShutdownHook(new Thread(api::close));
+    }
+    return api;
   }
 
   static Manifests render(Path valuesFile) throws Exception {
+    api();
     var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
     if (valuesFile != null) {
       template = template.withValuesFile(valuesFile);
@@ -192,7 +192,19 @@ class ChartTest {
   }
 
   @Test
+  void onKindTheClaimBindsToTheHostPathVolume() throws Exception {
+    var pv = Manifests.strict(Manifests.YAML.readTree(Path.of("..", "k8s", "data-pv.yaml").toFile()),
+        io.fabric8.kubernetes.api.model.PersistentVolume.class);
+    PersistentVolumeClaim claim = Manifests.strict(render(null).one("PersistentVolumeClaim"), PersistentVolumeClaim.class);
+    assertThat(claim.getSpec().getStorageClassName()).isEqualTo(pv.getSpec().getStorageClassName());
+    assertThat(pv.getSpec().getAccessModes()).containsAll(claim.getSpec().getAccessModes());
+    assertThat(pv.getSpec().getCapacity().get("storage").getNumericalAmount())
+        .isGreaterThanOrEqualTo(claim.getSpec().getResources().getRequests().get("storage").getNumericalAmount());
+  }
+
+  @Test
   void theGeneratedPasswordIsRandomOnInstallAndKeptOnUpgrade() throws Exception {
+    FakeKubeApi api = api();
     api.clear();
     JsonNode installed = render(null).one("Secret");
     String first = installed.path("data").path("password").asText();
@@ -219,13 +231,19 @@ class ChartTest {
       "app.driver.memory|lots|app.driver.memory",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
-    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set(key, value).call())
+    assertThatThrownBy(() -> {
+      api();
+      new Helm(CHART).template().withName("clickstream").set(key, value).call();
+    })
         .hasMessageContaining(field);
   }
 
   @Test
   void anUnknownValueIsRejected() {
-    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set("app.tigger", "1s").call())
+    assertThatThrownBy(() -> {
+      api();
+      new Helm(CHART).template().withName("clickstream").set("app.tigger", "1s").call();
+    })
         .hasMessageContaining("tigger");
   }
 }

@@ -1,0 +1,59 @@
+package dev.clickstream.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The Makefile's cluster targets cannot run here (no Docker, no kind): each must at least expand and name real files. */
+class MakefileTest {
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  static final Pattern REPO_FILE = Pattern.compile("(?<![\\w/.-])((?:k8s|helm)/[\\w./-]+|kind-config\\.yaml)");
+
+  private static String make(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("make", "--no-print-directory"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("make %s:%n%s", String.join(" ", args), out).isZero();
+    return out;
+  }
+
+  @Test
+  void everyTargetExpandsAndNamesOnlyFilesThatExist() throws Exception {
+    List<String> targets = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^\\s+make (\\S+)").matcher(make("help"));
+    while (m.find()) {
+      targets.add(m.group(1));
+    }
+    assertThat(targets).contains("run", "test", "build", "kind-up", "operators", "images", "deploy", "status", "logs",
+        "psql", "produce-now", "recover", "down");
+    for (String target : targets) {
+      String dryRun = make("-n", target);
+      Matcher files = REPO_FILE.matcher(dryRun);
+      while (files.find()) {
+        assertThat(ROOT.resolve(files.group(1))).as("make %s names %s", target, files.group(1)).exists();
+      }
+    }
+  }
+
+  @Test
+  void clusterTargetsUsePinnedVersionsAndTheFilesOfThisRepository() throws Exception {
+    assertThat(make("-n", "operators")).contains("--version 1.2.0").contains("--version 2.5.2")
+        .contains("k8s/strimzi-values.yaml").contains("k8s/spark-operator-values.yaml");
+    assertThat(make("-n", "kind-up")).contains("kind-config.yaml").contains("k8s/data-pv.yaml");
+    assertThat(make("-n", "images")).contains("jib:buildTar").contains("kind load image-archive app/target/image/jib-image.tar");
+    assertThat(make("-n", "deploy")).contains("helm upgrade --install clickstream helm/clickstream").contains("--wait");
+    assertThat(Files.readString(ROOT.resolve("kind-config.yaml"))).contains("containerPath: /clickstream-data");
+    assertThat(Files.readString(ROOT.resolve("k8s/data-pv.yaml"))).contains("path: /clickstream-data")
+        .contains("storageClassName: clickstream-hostpath");
+  }
+}
