@@ -118,6 +118,30 @@ class LocalClickstreamTest {
   }
 
   @Test
+  void anUnusableDataDirectoryIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+    Path log = dir.resolve("data.log");
+    Process p = start(file.resolve("data"), FreePorts.next(), FreePorts.next(), log, "--no-producer");
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(Files.readString(log).lines().filter(l -> l.startsWith("clickstream-local:")).toList())
+        .singleElement().asString().contains("data directory " + file.resolve("data") + " is not writable");
+  }
+
+  @Test
+  void aCorruptCheckpointIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
+    Path offsets = dir.resolve("data/checkpoints/raw-lake/offsets");
+    Files.createDirectories(offsets);
+    Files.writeString(offsets.resolve("0"), "this is not an offset log\n");
+    Path log = dir.resolve("corrupt.log");
+    Process p = start(dir.resolve("data"), FreePorts.next(), FreePorts.next(), log, "--no-producer");
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("exits by itself").isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(Files.readString(log)).contains("clickstream: query raw-lake failed")
+        .contains("clickstream-local: the pipeline failed");
+  }
+
+  @Test
   void aPortInUseIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
     try (var blocker = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Path log = dir.resolve("busy.log");
