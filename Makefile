@@ -14,7 +14,7 @@ TARGET ?= driver
 .DEFAULT_GOAL := help
 
 .PHONY: help run clean-data build test produce pipeline bench-sessions clean \
-	kind-up operators images deploy status logs psql produce-now recover down
+	kind-up operators images deploy status logs psql produce-now recover verify drill down
 
 run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark (ARGS="--rate 200 ...")
 	java $$(cat app/target/jvm.options) -Xmx3g -cp 'local/target/classes:local/target/lib/*' dev.clickstream.local.LocalClickstream $(ARGS)
@@ -87,6 +87,12 @@ recover: ## delete the driver pod, wait until the application runs again, and sh
 	kubectl -n $(NAMESPACE) wait sparkapplication/$(RELEASE)-pipeline --for=jsonpath='{.status.applicationState.state}'=RUNNING --timeout=5m
 	kubectl -n $(NAMESPACE) wait pod/$(RELEASE)-pipeline-driver --for=condition=Ready --timeout=5m
 	sleep 30; kubectl -n $(NAMESPACE) logs $(RELEASE)-pipeline-driver | grep -E "query=.* batch=" | head -12
+
+verify: build ## check the installation: Kafka, topics, Postgres, SparkApplication, micro-batches, tables and lake growing
+	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) verify
+
+drill: build ## kill a pod (TARGET=driver|executor|postgres|kafka) and prove recovery: final results unchanged, downtime
+	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) drill --target $(TARGET)
 
 down: ## delete the kind cluster (./data/kind stays on the host)
 	kind delete cluster --name $(CLUSTER)

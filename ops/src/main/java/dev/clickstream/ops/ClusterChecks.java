@@ -1,0 +1,206 @@
+package dev.clickstream.ops;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Waits for the platform's pieces to be ready, through the Kubernetes API (fabric8 client): the Strimzi
+ * {@code Kafka} and {@code KafkaTopic}s (condition Ready=True), pods (condition Ready=True), the
+ * {@code SparkApplication} (status.applicationState.state RUNNING), a new driver pod after a deletion.
+ * Each wait polls every {@code poll}, prints a progress line every 10 s, and throws {@link CheckFailed} naming
+ * the resource and its last state when {@code timeout} passes.
+ */
+public final class ClusterChecks {
+  /** Strimzi's API (kafka.strimzi.io/v1, Strimzi 1.2). */
+  public static final String STRIMZI = "kafka.strimzi.io/v1";
+  /** The Kubeflow Spark Operator's API. */
+  public static final String SPARK_OPERATOR = "sparkoperator.k8s.io/v1beta2";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Duration poll;
+  private final PrintStream progress;
+
+  /**
+   * @param client a connected client
+   * @param namespace the namespace of the release
+   * @param poll time between polls
+   * @param progress where progress lines go
+   */
+  public ClusterChecks(KubernetesClient client, String namespace, Duration poll, PrintStream progress) {
+    this.client = client;
+    this.namespace = namespace;
+    this.poll = poll;
+    this.progress = progress;
+  }
+
+  /**
+   * @param name Kafka resource name
+   * @param timeout how long to wait
+   * @throws CheckFailed when it is not Ready in time
+   */
+  public void awaitKafkaReady(String name, Duration timeout) {
+    awaitCondition(STRIMZI, "Kafka", name, System.nanoTime() + timeout.toNanos(), timeout);
+  }
+
+  /**
+   * @param names KafkaTopic resource names
+   * @param timeout how long to wait for all of them
+   * @throws CheckFailed naming the first topic not Ready in time
+   */
+  public void awaitTopicsReady(List<String> names, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (String name : names) {
+      awaitCondition(STRIMZI, "KafkaTopic", name, deadline, timeout);
+    }
+  }
+
+  private void awaitCondition(String apiVersion, String kind, String name, long deadline, Duration timeout) {
+    await(kind + " " + name + " Ready", deadline, timeout, () -> {
+      GenericKubernetesResource r = client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+      if (r == null) {
+        return new State(false, "missing");
+      }
+      return readyCondition(r);
+    });
+  }
+
+  /**
+   * @param podName pod name
+   * @param timeout how long to wait
+   * @throws CheckFailed when the pod is not Ready in time
+   */
+  public void awaitPodReady(String podName, Duration timeout) {
+    await("pod " + podName + " Ready", timeout, () -> podState(client.pods().inNamespace(namespace).withName(podName).get()));
+  }
+
+  /**
+   * @param name SparkApplication name
+   * @param timeout how long to wait
+   * @throws CheckFailed when it is not RUNNING in time
+   */
+  public void awaitSparkApplicationRunning(String name, Duration timeout) {
+    await("SparkApplication " + name + " RUNNING", timeout, () -> {
+      String state = sparkApplicationState(name);
+      return new State("RUNNING".equals(state), state == null ? "no state yet" : state);
+    });
+  }
+
+  /**
+   * @param name SparkApplication name
+   * @return status.applicationState.state, or null
+   */
+  @SuppressWarnings("unchecked")
+  public String sparkApplicationState(String name) {
+    GenericKubernetesResource app = client.genericKubernetesResources(SPARK_OPERATOR, "SparkApplication")
+        .inNamespace(namespace).withName(name).get();
+    if (app == null) {
+      throw new CheckFailed("SparkApplication " + name + " does not exist in namespace " + namespace);
+    }
+    Object status = app.getAdditionalProperties().get("status");
+    if (status instanceof Map<?, ?> s && s.get("applicationState") instanceof Map<?, ?> a) {
+      return Objects.toString(a.get("state"), null);
+    }
+    return null;
+  }
+
+  /**
+   * Deletes a pod and waits until a pod of that name with another uid is Ready (the operator's resubmission,
+   * or the StatefulSet's replacement).
+   *
+   * @param podName pod name (e.g. clickstream-pipeline-driver)
+   * @param timeout how long to wait for the replacement
+   * @return seconds from the deletion to the replacement being Ready
+   * @throws CheckFailed when the pod does not exist or no replacement is Ready in time
+   */
+  public double deleteAndAwaitReplacement(String podName, Duration timeout) {
+    Pod before = client.pods().inNamespace(namespace).withName(podName).get();
+    if (before == null) {
+      throw new CheckFailed("pod " + podName + " does not exist in namespace " + namespace);
+    }
+    String oldUid = before.getMetadata().getUid();
+    long start = System.nanoTime();
+    client.pods().inNamespace(namespace).withName(podName).delete();
+    await("a new pod " + podName + " Ready", timeout, () -> {
+      Pod now = client.pods().inNamespace(namespace).withName(podName).get();
+      if (now == null) {
+        return new State(false, "deleted, no replacement yet");
+      }
+      if (oldUid.equals(now.getMetadata().getUid())) {
+        return new State(false, "old pod still there");
+      }
+      return podState(now);
+    });
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** A polled state: done or not, and a word for the progress line. */
+  record State(boolean done, String detail) {}
+
+  private void await(String what, Duration timeout, Supplier<State> probe) {
+    await(what, System.nanoTime() + timeout.toNanos(), timeout, probe);
+  }
+
+  /** Polls until done or {@code deadline} (System.nanoTime); the message names {@code timeout}, the user's limit. */
+  private void await(String what, long deadline, Duration timeout, Supplier<State> probe) {
+    long start = System.nanoTime();
+    long nextProgress = start;
+    State last = new State(false, "not checked");
+    while (true) {
+      try {
+        last = probe.get();
+      } catch (KubernetesClientException e) {
+        last = new State(false, "API error " + e.getCode());
+      }
+      if (last.done()) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now >= deadline) {
+        throw new CheckFailed(what + ": not reached after " + timeout.toSeconds() + " s (last: " + last.detail() + ")");
+      }
+      if (now >= nextProgress) {
+        progress.printf("waiting for %s ... %s (%d s)%n", what, last.detail(), (now - start) / 1_000_000_000L);
+        nextProgress = now + 10_000_000_000L;
+      }
+      try {
+        Thread.sleep(poll.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CheckFailed(what + ": interrupted");
+      }
+    }
+  }
+
+  private static State podState(Pod pod) {
+    if (pod == null) {
+      return new State(false, "missing");
+    }
+    boolean ready = pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    String phase = pod.getStatus() == null ? "no status" : pod.getStatus().getPhase();
+    return new State(ready, ready ? "Ready" : String.valueOf(phase));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static State readyCondition(GenericKubernetesResource r) {
+    Object status = r.getAdditionalProperties().get("status");
+    if (status instanceof Map<?, ?> s && s.get("conditions") instanceof List<?> conditions) {
+      for (Object c : conditions) {
+        if (c instanceof Map<?, ?> m && "Ready".equals(m.get("type"))) {
+          boolean ready = "True".equals(String.valueOf(m.get("status")));
+          return new State(ready, ready ? "Ready" : "NotReady" + (m.get("reason") == null ? "" : ": " + m.get("reason")));
+        }
+      }
+    }
+    return new State(false, "no Ready condition yet");
+  }
+}

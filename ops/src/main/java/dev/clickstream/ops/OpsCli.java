@@ -1,0 +1,300 @@
+package dev.clickstream.ops;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code clickstream-ops verify} and {@code clickstream-ops drill --target driver|executor|postgres|kafka}
+ * against the cluster of the current kubeconfig context. Exit status: 0 all checks passed, 1 a check failed
+ * (named in the last line), 2 no cluster, wrong context or missing CRDs (one line).
+ */
+@Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class},
+    description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
+public final class OpsCli {
+  /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
+  static final List<String> QUERIES = List.of("dead-letter", "raw-lake", "enriched", "page-view-counts", "active-users", "user-sessions");
+  private static final Pattern BATCH = Pattern.compile("query=(\\S+) batch=(\\d+)");
+
+  @Option(names = "--namespace", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String namespace;
+  @Option(names = "--release", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT, description = "Helm release name.") String release;
+  @Option(names = "--kafka-cluster", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String kafkaCluster;
+  @Option(names = "--timeout", defaultValue = "300", scope = CommandLine.ScopeType.INHERIT, description = "Seconds per wait.") long timeoutSeconds;
+  @Option(names = "--watermark-delay", defaultValue = "120", scope = CommandLine.ScopeType.INHERIT, description = "WATERMARK_DELAY in seconds.") long watermarkSeconds;
+
+  /** @param args {@code verify} or {@code drill --target ...} */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /**
+   * @param args {@code verify} or {@code drill --target ...}
+   * @return the exit status: 0, 1 (a check failed) or 2 (no cluster, wrong context, missing CRDs, bad flags)
+   */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new OpsCli());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ClusterUnavailable) {
+        System.err.println("clickstream-ops: " + e.getMessage());
+        return 2;
+      }
+      System.err.println("clickstream-ops: FAILED: " + e.getMessage());
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  /** No cluster, wrong context, missing CRDs: the user must fix the setup (exit 2). */
+  static final class ClusterUnavailable extends RuntimeException {
+    ClusterUnavailable(String message) {
+      super(message);
+    }
+  }
+
+  KubernetesClient connect() {
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    String context = client.getConfiguration().getCurrentContext() == null ? "(none)" : client.getConfiguration().getCurrentContext().getName();
+    try {
+      client.getKubernetesVersion();
+    } catch (RuntimeException e) {
+      client.close();
+      throw new ClusterUnavailable("no Kubernetes cluster reachable with context " + context + " (" + client.getMasterUrl() + ")");
+    }
+    for (String crd : List.of("kafkas.kafka.strimzi.io", "kafkatopics.kafka.strimzi.io", "sparkapplications.sparkoperator.k8s.io")) {
+      if (client.apiextensions().v1().customResourceDefinitions().withName(crd).get() == null) {
+        client.close();
+        throw new ClusterUnavailable("CRD " + crd + " missing in context " + context + ": install the operators (make operators)");
+      }
+    }
+    if (client.namespaces().withName(namespace).get() == null) {
+      client.close();
+      throw new ClusterUnavailable("namespace " + namespace + " does not exist in context " + context + " (make deploy)");
+    }
+    return client;
+  }
+
+  String driverPod() {
+    return release + "-pipeline-driver";
+  }
+
+  /** Committed micro-batches per query, read from the driver's log lines {@code query=<name> batch=<id>}. */
+  static Map<String, Long> batchesPerQuery(String log) {
+    Map<String, Long> batches = new LinkedHashMap<>();
+    QUERIES.forEach(q -> batches.put(q, 0L));
+    Matcher m = BATCH.matcher(log);
+    while (m.find()) {
+      batches.computeIfPresent(m.group(1), (k, v) -> v + 1);
+    }
+    return batches;
+  }
+
+  Connection openResults(KubernetesClient client, List<AutoCloseable> resources) throws Exception {
+    String secretName = release + "-postgres";
+    var secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+    if (secret == null) {
+      throw new CheckFailed("Secret " + secretName + " missing");
+    }
+    String user = new String(Base64.getDecoder().decode(secret.getData().get("user")), StandardCharsets.UTF_8);
+    String password = new String(Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
+    LocalPortForward forward = client.services().inNamespace(namespace).withName(release + "-postgres").portForward(5432);
+    resources.add(forward);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + forward.getLocalPort() + "/clickstream", user, password);
+  }
+
+  static void table(PrintStream out, List<String[]> rows) {
+    out.printf("%-42s %-6s %s%n", "check", "result", "figures");
+    rows.forEach(r -> out.printf("%-42s %-6s %s%n", r[0], r[1], r[2]));
+  }
+
+  @Command(name = "verify", description = "Wait until everything is ready and producing results; print what was checked.")
+  static final class Verify implements Callable<Integer> {
+    @ParentCommand OpsCli ops;
+
+    @Override
+    public Integer call() throws Exception {
+      List<String[]> rows = new ArrayList<>();
+      Duration timeout = Duration.ofSeconds(ops.timeoutSeconds);
+      List<AutoCloseable> resources = new ArrayList<>();
+      try (KubernetesClient client = ops.connect()) {
+        ClusterChecks checks = new ClusterChecks(client, ops.namespace, Duration.ofSeconds(2), System.out);
+        String failing = "Kafka " + ops.kafkaCluster + " Ready";
+        try {
+          long t = System.nanoTime();
+          checks.awaitKafkaReady(ops.kafkaCluster, timeout);
+          rows.add(new String[] {failing, "ok", seconds(t)});
+          failing = "KafkaTopics Ready";
+          t = System.nanoTime();
+          checks.awaitTopicsReady(List.of("user-activity", "enriched-activity", "user-activity-dlq"), timeout);
+          rows.add(new String[] {failing, "ok", "3 topics, " + seconds(t)});
+          failing = "Postgres pod Ready";
+          t = System.nanoTime();
+          checks.awaitPodReady(ops.release + "-postgres-0", timeout);
+          rows.add(new String[] {failing, "ok", seconds(t)});
+          failing = "SparkApplication RUNNING";
+          t = System.nanoTime();
+          checks.awaitSparkApplicationRunning(ops.release + "-pipeline", timeout);
+          rows.add(new String[] {failing, "ok", seconds(t)});
+          failing = "micro-batches committed by every query";
+          Map<String, Long> batches = awaitBatches(client, timeout);
+          rows.add(new String[] {failing, "ok", batches.toString()});
+          failing = "result tables filling";
+          try (Connection db = ops.openResults(client, resources)) {
+            ResultSnapshot first = ResultSnapshot.take(db, Duration.ofSeconds(ops.watermarkSeconds));
+            Thread.sleep(30_000);
+            ResultSnapshot second = ResultSnapshot.take(db, Duration.ofSeconds(ops.watermarkSeconds));
+            if (second.totalRows() <= first.totalRows()) {
+              throw new CheckFailed("result tables did not grow in 30 s (" + first.totalRows() + " rows)");
+            }
+            rows.add(new String[] {failing, "ok", first.totalRows() + " -> " + second.totalRows() + " rows in 30 s"});
+          }
+          failing = "lake growing";
+          long lake1 = lakeBytes(client);
+          Thread.sleep(20_000);
+          long lake2 = lakeBytes(client);
+          if (lake2 <= lake1) {
+            throw new CheckFailed("lake did not grow in 20 s (" + lake1 + " bytes)");
+          }
+          rows.add(new String[] {failing, "ok", lake1 + " -> " + lake2 + " bytes in 20 s"});
+          table(System.out, rows);
+          return 0;
+        } catch (CheckFailed e) {
+          rows.add(new String[] {failing, "FAILED", e.getMessage()});
+          table(System.out, rows);
+          throw new CheckFailed(failing + ": " + e.getMessage());
+        }
+      } finally {
+        for (AutoCloseable r : resources) {
+          r.close();
+        }
+      }
+    }
+
+    private Map<String, Long> awaitBatches(KubernetesClient client, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Map<String, Long> batches;
+      do {
+        String log = client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).getLog();
+        batches = batchesPerQuery(log == null ? "" : log);
+        if (batches.values().stream().allMatch(n -> n > 0)) {
+          return batches;
+        }
+        Thread.sleep(5_000);
+      } while (System.nanoTime() < deadline);
+      throw new CheckFailed("no committed micro-batch yet for " + batches.entrySet().stream()
+          .filter(e -> e.getValue() == 0).map(Map.Entry::getKey).toList());
+    }
+
+    private long lakeBytes(KubernetesClient client) throws Exception {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (var exec = client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).writingOutput(out)
+          .exec("sh", "-c", "du -sb /data/lake | cut -f1")) {
+        exec.exitCode().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      return Long.parseLong(out.toString(StandardCharsets.UTF_8).trim());
+    }
+  }
+
+  @Command(name = "drill", description = "Snapshot the final results, delete a pod, wait for recovery, and check nothing final changed.")
+  static final class Drill implements Callable<Integer> {
+    @ParentCommand OpsCli ops;
+
+    @Option(names = "--target", required = true, description = "driver, executor, postgres or kafka")
+    Target target;
+
+    enum Target { driver, executor, postgres, kafka }
+
+    @Override
+    public Integer call() throws Exception {
+      Duration timeout = Duration.ofSeconds(ops.timeoutSeconds);
+      Duration watermark = Duration.ofSeconds(ops.watermarkSeconds);
+      List<AutoCloseable> resources = new ArrayList<>();
+      try (KubernetesClient client = ops.connect()) {
+        ClusterChecks checks = new ClusterChecks(client, ops.namespace, Duration.ofSeconds(1), System.out);
+        ResultSnapshot before;
+        try (Connection db = ops.openResults(client, resources)) {
+          before = ResultSnapshot.take(db, watermark);
+        }
+        String pod = podOf(client);
+        System.out.printf("snapshot: %d final page-view windows, %d final active-user windows, %d final sessions; deleting %s%n",
+            before.pageViews().size(), before.activeUsers().size(), before.finalSessions(), pod);
+        double replaced = checks.deleteAndAwaitReplacement(pod, timeout);
+        checks.awaitSparkApplicationRunning(ops.release + "-pipeline", timeout);
+        long start = System.nanoTime();
+        awaitNewBatch(client, timeout);
+        double downtime = replaced + (System.nanoTime() - start) / 1e9;
+        Thread.sleep(60_000); // let a few micro-batches land
+        ResultSnapshot after;
+        try (Connection db = ops.openResults(client, resources)) {
+          after = ResultSnapshot.take(db, watermark);
+        }
+        List<String> problems = before.violationsIn(after);
+        table(System.out, List.of(
+            new String[] {"pod " + pod + " replaced", "ok", String.format("%.1f s", replaced)},
+            new String[] {"downtime (delete -> first new micro-batch)", "ok", String.format("%.1f s", downtime)},
+            new String[] {"final windows and sessions unchanged", problems.isEmpty() ? "ok" : "FAILED",
+                problems.isEmpty() ? before.pageViews().size() + before.activeUsers().size() + " windows" : String.join("; ", problems)},
+            new String[] {"results growing", after.totalRows() > before.totalRows() ? "ok" : "FAILED",
+                before.totalRows() + " -> " + after.totalRows() + " rows"}));
+        if (!problems.isEmpty()) {
+          throw new CheckFailed(problems.get(0));
+        }
+        return 0;
+      } finally {
+        for (AutoCloseable r : resources) {
+          r.close();
+        }
+      }
+    }
+
+    private String podOf(KubernetesClient client) {
+      return switch (target) {
+        case driver -> ops.driverPod();
+        case postgres -> ops.release + "-postgres-0";
+        case kafka -> ops.kafkaCluster + "-dual-role-0";
+        case executor -> client.pods().inNamespace(ops.namespace).withLabel("spark-role", "executor").list().getItems().stream()
+            .map(Pod::getMetadata).map(m -> m.getName()).findFirst()
+            .orElseThrow(() -> new CheckFailed("no executor pod (label spark-role=executor)"));
+      };
+    }
+
+    private void awaitNewBatch(KubernetesClient client, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      String driver = ops.driverPod();
+      long initial = -1;
+      while (System.nanoTime() < deadline) {
+        String log = client.pods().inNamespace(ops.namespace).withName(driver).getLog();
+        long total = batchesPerQuery(log == null ? "" : log).values().stream().mapToLong(Long::longValue).sum();
+        if (initial < 0) {
+          initial = target == Target.driver ? 0 : total;
+        } else if (total > initial) {
+          return;
+        }
+        Thread.sleep(2_000);
+      }
+      throw new CheckFailed("no new micro-batch within " + timeout.toSeconds() + " s after deleting the " + target);
+    }
+  }
+
+  private static String seconds(long startNanos) {
+    return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
+  }
+}

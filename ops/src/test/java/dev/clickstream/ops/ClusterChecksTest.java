@@ -1,0 +1,145 @@
+package dev.clickstream.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Readiness waits, timeouts and pod replacement against fabric8's mock API server in CRUD mode. */
+class ClusterChecksTest {
+  private KubernetesMockServer server;
+  private KubernetesClient client;
+  private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+  private ClusterChecks checks;
+
+  @BeforeEach
+  void startServer() {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.init();
+    for (String[] crd : List.of(new String[] {"kafka.strimzi.io", "v1", "kafkas", "Kafka"},
+        new String[] {"kafka.strimzi.io", "v1", "kafkatopics", "KafkaTopic"},
+        new String[] {"sparkoperator.k8s.io", "v1beta2", "sparkapplications", "SparkApplication"})) {
+      server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(crd[0]).withVersion(crd[1])
+          .withPlural(crd[2]).withKind(crd[3]).withScope("Namespaced").build());
+    }
+    client = server.createClient();
+    checks = new ClusterChecks(client, "clickstream", Duration.ofMillis(100), new PrintStream(progress, true));
+  }
+
+  @AfterEach
+  void stopServer() {
+    client.close();
+    server.destroy();
+  }
+
+  private GenericKubernetesResource resource(String apiVersion, String kind, String name, Map<String, Object> status) {
+    GenericKubernetesResource r = new GenericKubernetesResourceBuilder().withApiVersion(apiVersion).withKind(kind)
+        .withNewMetadata().withName(name).withNamespace("clickstream").endMetadata().build();
+    r.setAdditionalProperty("status", status);
+    return r;
+  }
+
+  private static Map<String, Object> ready(boolean ready) {
+    return Map.of("conditions", List.of(Map.of("type", "Ready", "status", ready ? "True" : "False", "reason", ready ? "Ready" : "Creating")));
+  }
+
+  private void put(GenericKubernetesResource r) {
+    client.genericKubernetesResources(r.getApiVersion(), r.getKind()).inNamespace("clickstream").resource(r).createOr(c -> c.update());
+  }
+
+  private Pod pod(String name, boolean ready) {
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace("clickstream").withUid(UUID.randomUUID().toString())
+        .endMetadata().withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus(ready ? "True" : "False")
+        .endCondition().endStatus().build();
+  }
+
+  @Test
+  void waitsUntilKafkaTurnsReady() {
+    put(resource(ClusterChecks.STRIMZI, "Kafka", "clickstream", ready(false)));
+    CompletableFuture.runAsync(() -> put(resource(ClusterChecks.STRIMZI, "Kafka", "clickstream", ready(true))),
+        CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS));
+    long start = System.nanoTime();
+    checks.awaitKafkaReady("clickstream", Duration.ofSeconds(20));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+    assertThat(progress.toString()).contains("waiting for Kafka clickstream Ready ... NotReady: Creating");
+  }
+
+  @Test
+  void aTopicThatNeverTurnsReadyTimesOutNamingIt() {
+    put(resource(ClusterChecks.STRIMZI, "KafkaTopic", "user-activity", ready(true)));
+    put(resource(ClusterChecks.STRIMZI, "KafkaTopic", "enriched-activity", ready(false)));
+    assertThatThrownBy(() -> checks.awaitTopicsReady(List.of("user-activity", "enriched-activity"), Duration.ofSeconds(1)))
+        .isInstanceOf(CheckFailed.class)
+        .hasMessage("KafkaTopic enriched-activity Ready: not reached after 1 s (last: NotReady: Creating)");
+  }
+
+  @Test
+  void aMissingResourceIsReportedAsMissing() {
+    assertThatThrownBy(() -> checks.awaitKafkaReady("nope", Duration.ofMillis(300)))
+        .hasMessageContaining("(last: missing)");
+  }
+
+  @Test
+  void aDeletedDriverIsReplacedAndTheApplicationRunsAgain() {
+    client.pods().inNamespace("clickstream").resource(pod("clickstream-pipeline-driver", true)).create();
+    put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+        Map.of("applicationState", Map.of("state", "RUNNING"))));
+    // the operator: notices the deletion, resubmits (SUBMITTED), a new driver comes up, the app runs again
+    CompletableFuture.runAsync(() -> {
+      put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+          Map.of("applicationState", Map.of("state", "SUBMITTED"))));
+      client.pods().inNamespace("clickstream").resource(pod("clickstream-pipeline-driver", false)).create();
+    }, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)).thenRunAsync(() -> {
+      client.pods().inNamespace("clickstream").withName("clickstream-pipeline-driver").edit(p -> new PodBuilder(p)
+          .editStatus().editFirstCondition().withStatus("True").endCondition().endStatus().build());
+      put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+          Map.of("applicationState", Map.of("state", "RUNNING"))));
+    }, CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS));
+
+    String oldUid = client.pods().inNamespace("clickstream").withName("clickstream-pipeline-driver").get().getMetadata().getUid();
+    double seconds = checks.deleteAndAwaitReplacement("clickstream-pipeline-driver", Duration.ofSeconds(20));
+    checks.awaitSparkApplicationRunning("clickstream-pipeline", Duration.ofSeconds(20));
+    assertThat(seconds).isGreaterThan(1.0);
+    assertThat(client.pods().inNamespace("clickstream").withName("clickstream-pipeline-driver").get().getMetadata().getUid())
+        .isNotEqualTo(oldUid);
+    assertThat(checks.sparkApplicationState("clickstream-pipeline")).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void deletingAPodThatDoesNotExistFailsAtOnce() {
+    assertThatThrownBy(() -> checks.deleteAndAwaitReplacement("clickstream-pipeline-driver", Duration.ofSeconds(5)))
+        .hasMessage("pod clickstream-pipeline-driver does not exist in namespace clickstream");
+  }
+
+  @Test
+  void theDriverLogTellsCommittedMicroBatchesPerQuery() {
+    Map<String, Long> batches = OpsCli.batchesPerQuery("""
+        12:00:01 INFO microbatch - query=raw-lake batch=0 inputRows=10
+        12:00:02 INFO microbatch - query=raw-lake batch=1 inputRows=10
+        12:00:03 INFO microbatch - query=user-sessions batch=0 inputRows=10
+        """);
+    assertThat(batches).containsEntry("raw-lake", 2L).containsEntry("user-sessions", 1L).containsEntry("enriched", 0L)
+        .hasSize(6);
+  }
+}
