@@ -6,7 +6,6 @@ import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.ParquetLakeSink;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.DurationConverter;
-import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.RateLimiter;
@@ -187,9 +186,7 @@ public final class LocalClickstream implements Callable<Integer> {
     if (replay != null) {
       ReplayFile file = ReplayFile.read(replay);
       file.badLines().forEach(b -> System.err.println("skipped " + replay + ":" + b.line() + ": " + b.reason()));
-      Duration shift = file.events().isEmpty() ? Duration.ZERO : Duration.between(file.events().get(0).eventTime(), Instant.now());
-      records = file.events().stream().map(e -> e.withEventTime(e.eventTime().plus(shift)))
-          .map(e -> new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null)).iterator();
+      records = file.toRecords(file.shiftTo(Instant.now())).iterator();
       limiter = RateLimiter.system(rate);
     } else {
       TrafficProfile profile = TrafficProfile.defaults(System.nanoTime(), Instant.now(), rate)

@@ -136,13 +136,7 @@ public final class ProducerCli implements Callable<Integer> {
       for (ReplayFile.BadLine bad : file.badLines()) {
         err.println("skipped " + replay + ":" + bad.line() + ": " + bad.reason());
       }
-      Instant now = Instant.now();
-      Duration shift = shiftToNow && !file.events().isEmpty()
-          ? Duration.between(file.events().get(0).eventTime(), now) : Duration.ZERO;
-      source = file.events().stream()
-          .map(e -> e.withEventTime(e.eventTime().plus(shift)))
-          .map(e -> new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null))
-          .iterator();
+      source = file.toRecords(shiftToNow ? file.shiftTo(Instant.now()) : Duration.ZERO).iterator();
       pacer = RecordPacer.byEventTime(speedup, System::nanoTime);
       err.printf("replaying %d events from %s (%d lines skipped)%n", file.events().size(), replay, file.badLines().size());
     } else {

@@ -33,6 +33,24 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
   public record BadLine(long line, String reason) {}
 
   /**
+   * @param instant where the first event should lie
+   * @return the shift that moves the first event to {@code instant} (zero for an empty file)
+   */
+  public java.time.Duration shiftTo(java.time.Instant instant) {
+    return events.isEmpty() ? java.time.Duration.ZERO : java.time.Duration.between(events.get(0).eventTime(), instant);
+  }
+
+  /**
+   * @param shift added to every event time ({@link #shiftTo} for --shift-to-now)
+   * @return the events as records to send, keyed by user id, in file order
+   */
+  public List<ProducedRecord> toRecords(java.time.Duration shift) {
+    return events.stream().map(e -> e.withEventTime(e.eventTime().plus(shift)))
+        .map(e -> new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null))
+        .toList();
+  }
+
+  /**
    * Reads a file; the format is CSV when the name ends in {@code .csv}, else JSONL.
    *
    * @param file the file
