@@ -13,7 +13,7 @@ TARGET ?= driver
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline bench-sessions clean \
+.PHONY: help run clean-data build test produce pipeline bench bench-sessions clean \
 	kind-up operators images deploy status logs psql produce-now recover verify drill down
 
 run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark (ARGS="--rate 200 ...")
@@ -36,6 +36,9 @@ produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --cou
 
 pipeline: build ## run the Spark pipeline against KAFKA_BOOTSTRAP_SERVERS / JDBC_URL / DB_USER / DB_PASSWORD from the environment
 	java $$(cat app/target/jvm.options) -cp 'app/target/clickstream-app.jar:app/target/lib/*' dev.clickstream.app.ClickstreamPipeline $(ARGS)
+
+bench: build ## throughput against the machine's ceiling: producer, plain consumer, each query alone, all together (ARGS="events")
+	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ThroughputBenchmark $(ARGS)
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes")
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.SessionStateBenchmark $(ARGS)
