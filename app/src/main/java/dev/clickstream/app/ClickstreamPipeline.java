@@ -67,6 +67,7 @@ public final class ClickstreamPipeline {
   private final List<QueryDefinition> definitions = new ArrayList<>();
   private final List<StreamingQuery> queries = new ArrayList<>();
   private final Map<String, Integer> restarts = new java.util.HashMap<>();
+  private final MicroBatchLog microBatchLog = new MicroBatchLog();
   private volatile boolean stopRequested;
 
   /**
@@ -168,7 +169,7 @@ public final class ClickstreamPipeline {
    * @throws TimeoutException when Spark cannot start a query
    */
   public List<StreamingQuery> start() throws TimeoutException {
-    spark.streams().addListener(new MicroBatchLog());
+    spark.streams().addListener(microBatchLog);
     DatabaseConfig db = new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
     String kafka = settings.kafkaBootstrapServers();
 
@@ -280,6 +281,7 @@ public final class ClickstreamPipeline {
       spark.streams().resetTerminated();
     }
     LOG.info(stopRequested ? "stopped on request" : "all queries done");
+    spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
     return 0;
   }
 

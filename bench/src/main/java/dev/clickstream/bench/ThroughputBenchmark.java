@@ -40,9 +40,10 @@ import org.apache.spark.sql.SparkSession;
 public final class ThroughputBenchmark {
   private ThroughputBenchmark() {}
 
-  /** @param args number of events (2000000) */
+  /** @param args number of events (2000000), then optionally the runs: query names and/or "all", comma-separated */
   public static void main(String[] args) throws Exception {
     long events = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000L;
+    List<String> only = args.length > 1 ? List.of(args[1].split(",")) : null;
     Path dir = Files.createTempDirectory("bench-throughput-");
     Map<String, Double> rates = new LinkedHashMap<>();
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
@@ -72,8 +73,10 @@ public final class ThroughputBenchmark {
           "MAX_OFFSETS_PER_TRIGGER", "500000"));
       SparkSession spark = null;
       List<List<String>> runs = new ArrayList<>();
-      ClickstreamPipeline.QUERIES.forEach(q -> runs.add(List.of(q)));
-      runs.add(ClickstreamPipeline.QUERIES);
+      ClickstreamPipeline.QUERIES.stream().filter(q -> only == null || only.contains(q)).forEach(q -> runs.add(List.of(q)));
+      if (only == null || only.contains("all")) {
+        runs.add(ClickstreamPipeline.QUERIES);
+      }
       for (List<String> queries : runs) {
         Path run = dir.resolve("run-" + runs.indexOf(queries));
         env.put("CHECKPOINT_ROOT", run.resolve("checkpoints").toString());

@@ -24,6 +24,8 @@ public final class KafkaSource {
         .option("kafka.bootstrap.servers", settings.kafkaBootstrapServers())
         .option("subscribe", settings.inputTopic())
         .option("startingOffsets", settings.startingOffsets())
+        // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (DESIGN §8)
+        .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).
         .option("failOnDataLoss", "true");
     if (settings.maxOffsetsPerTrigger().isPresent()) {
