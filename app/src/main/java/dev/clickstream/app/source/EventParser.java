@@ -33,6 +33,10 @@ public final class EventParser {
   /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
   static final String ISO_INSTANT = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})$";
 
+  private static final org.apache.spark.sql.expressions.UserDefinedFunction MATERIALIZE = org.apache.spark.sql.functions
+      .udf((org.apache.spark.sql.api.java.UDF1<String, String>) v -> v, DataTypes.StringType)
+      .asNondeterministic();
+
   private EventParser() {}
 
   /**
@@ -60,9 +64,12 @@ public final class EventParser {
         .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
         .when(col("event_type").isin(EventSchema.TYPES_WITH_PAGE.toArray()).and(missing("page_url")),
             concat(lit("page_url is missing (required for "), col("event_type"), lit(")")));
-    // error first: it reads event_time as the text it was, before the column becomes a timestamp
+    // error first: it reads event_time as the text it was, before the column becomes a timestamp. The error
+    // column goes through a nondeterministic identity, a barrier for the optimizer: otherwise the filters on
+    // `error` downstream are pushed below this projection with from_json inlined once per field the CASE reads,
+    // which parsed every record ~10 times and cut throughput ~3x (measured with a noop sink, 2 cores).
     return parsed
-        .withColumn("error", error)
+        .withColumn("error", MATERIALIZE.apply(error))
         .withColumn("event_time", eventTime)
         .drop(EventSchema.CORRUPT_RECORD);
   }
@@ -76,7 +83,8 @@ public final class EventParser {
   public static Dataset<Row> validEvents(Dataset<Row> parsed) {
     return parsed.where(col("error").isNull())
         .select(col("event_id"), col("event_time"), col("user_id"), col("page_url"), col("event_type"),
-            date_format(col("event_time"), "yyyy-MM-dd").as("event_date"),
+            // a date cast in the session time zone (UTC), ~3x cheaper per row than date_format's formatter here
+            col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
             col("source_partition").as("kafka_partition"), col("source_offset").as("kafka_offset"),
             col("kafka_timestamp"));
   }
