@@ -122,7 +122,7 @@ public final class ClickstreamPipeline {
       return 2;
     }
     LOG.info("settings {}", settings.describe());
-    DatabaseConfig db = new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+    DatabaseConfig db = database(settings);
     try {
       int applied = SchemaMigrations.migrate(db, Duration.ofSeconds(60));
       LOG.info("schema migrations applied: {}", applied);
@@ -138,6 +138,10 @@ public final class ClickstreamPipeline {
     } finally {
       spark.stop();
     }
+  }
+
+  private static DatabaseConfig database(Settings settings) {
+    return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
   }
 
   /**
@@ -170,7 +174,7 @@ public final class ClickstreamPipeline {
    */
   public List<StreamingQuery> start() throws TimeoutException {
     spark.streams().addListener(microBatchLog);
-    DatabaseConfig db = new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+    DatabaseConfig db = database(settings);
     String kafka = settings.kafkaBootstrapServers();
 
     Dataset<Row> parsed = EventParser.parse(KafkaSource.read(spark, settings));

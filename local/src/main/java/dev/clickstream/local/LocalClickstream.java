@@ -8,7 +8,7 @@ import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.DurationConverter;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.ProducedRecord;
-import dev.clickstream.producer.RateLimiter;
+import dev.clickstream.producer.RecordPacer;
 import dev.clickstream.producer.ReplayFile;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -182,24 +182,25 @@ public final class LocalClickstream implements Callable<Integer> {
 
   private Thread startProducer(String bootstrap) throws IOException {
     Iterator<ProducedRecord> records;
-    RateLimiter limiter;
+    RecordPacer pacer;
     if (replay != null) {
       ReplayFile file = ReplayFile.read(replay);
       file.badLines().forEach(b -> System.err.println("skipped " + replay + ":" + b.line() + ": " + b.reason()));
       records = file.toRecords(file.shiftTo(Instant.now())).iterator();
-      limiter = RateLimiter.system(rate);
+      pacer = RecordPacer.byEventTime(1, System::nanoTime);
     } else {
       TrafficProfile profile = TrafficProfile.defaults(System.nanoTime(), Instant.now(), rate)
           .withLate(lateEvery, Duration.ofMinutes(5)).withMalformedEvery(malformedEvery);
       records = new TrafficGenerator(profile);
-      limiter = RateLimiter.system(rate);
+      pacer = RecordPacer.byRate(rate);
     }
     long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     Thread thread = new Thread(() -> {
       try (KafkaSink sink = KafkaSink.connect(bootstrap, "user_activity", Duration.ofSeconds(30))) {
         while (!Thread.currentThread().isInterrupted() && records.hasNext() && System.nanoTime() < deadline) {
-          limiter.acquire();
-          sink.send(records.next());
+          ProducedRecord next = records.next();
+          pacer.await(next);
+          sink.send(next);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

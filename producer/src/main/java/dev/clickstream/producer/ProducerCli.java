@@ -145,8 +145,7 @@ public final class ProducerCli implements Callable<Integer> {
       TrafficProfile profile = new TrafficProfile(users, pages, seed != null ? seed : System.nanoTime(), start, density,
           lateEvery, lateBy, malformedEvery, abandonShare, 8);
       source = new TrafficGenerator(profile);
-      RateLimiter limiter = RateLimiter.system(rate);
-      pacer = record -> limiter.acquire();
+      pacer = RecordPacer.byRate(rate);
     }
     installSignalHandlers();
     try (EventSink sink = "-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
@@ -176,32 +175,6 @@ public final class ProducerCli implements Callable<Integer> {
           malformedEvery, abandonShare, 8);
     } catch (IllegalArgumentException | java.time.DateTimeException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
-  }
-
-  /** Waits before a record is sent; see {@link RateLimiter} and {@link #byEventTime}. */
-  @FunctionalInterface
-  interface RecordPacer {
-    void await(ProducedRecord next) throws InterruptedException;
-
-    /** Paces a replay by its event times: record i is due at start + (t_i - t_0) / speedup. */
-    static RecordPacer byEventTime(double speedup, LongSupplier nanoClock) {
-      if (speedup == 0) {
-        return record -> { };
-      }
-      long[] origin = {Long.MIN_VALUE, 0};
-      return record -> {
-        long now = nanoClock.getAsLong();
-        long eventMs = record.event().eventTime().toEpochMilli();
-        if (origin[0] == Long.MIN_VALUE) {
-          origin[0] = now;
-          origin[1] = eventMs;
-        }
-        long due = origin[0] + (long) ((eventMs - origin[1]) * 1e6 / speedup);
-        if (due > now) {
-          Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
-        }
-      };
     }
   }
 
