@@ -37,8 +37,8 @@ produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --cou
 pipeline: build ## run the Spark pipeline against KAFKA_BOOTSTRAP_SERVERS / JDBC_URL / DB_USER / DB_PASSWORD from the environment
 	java $$(cat app/target/jvm.options) -cp 'app/target/clickstream-app.jar:app/target/lib/*' dev.clickstream.app.ClickstreamPipeline $(ARGS)
 
-bench: build ## throughput against the machine's ceiling: producer, plain consumer, each query alone, all together (ARGS="events")
-	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ThroughputBenchmark $(ARGS)
+bench: build ## steps 1-5 of issue #8: producer, consumer ceiling, each query alone, all together, latency at 5k and 20k events/s (ARGS="--help")
+	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ClickstreamBenchmark $(ARGS)
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes")
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.SessionStateBenchmark $(ARGS)

@@ -1,0 +1,154 @@
+package dev.clickstream.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark's report: Markdown (hardware line, versions, settings, one table per part, the issue's targets
+ * with measured values) and the same figures as JSON.
+ *
+ * @param events events of steps 1-4
+ * @param maxOffsets MAX_OFFSETS_PER_TRIGGER of steps 3-4
+ * @param warmUp step 5 warm-up per rate
+ * @param measure step 5 measured time per rate
+ * @param trigger step 5 trigger interval
+ * @param throughput run name to events/s, in run order; the ceiling is {@value #CEILING}
+ * @param latencies step 5 results, one per rate
+ */
+public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Duration measure, Duration trigger,
+    Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {
+  /** Name of the ceiling run in {@link #throughput}. */
+  public static final String CEILING = "plain KafkaConsumer (ceiling)";
+
+  /**
+   * One target of issue #8.
+   *
+   * @param target what is asked
+   * @param measured the figure
+   * @param met whether the figure meets it
+   */
+  public record Target(String target, String measured, boolean met) {}
+
+  /** @return the issue's targets that this run measured */
+  public List<Target> targets() {
+    List<Target> out = new ArrayList<>();
+    Double ceiling = throughput.get(CEILING);
+    Double together = throughput.get("all queries together");
+    if (ceiling != null && together != null) {
+      out.add(new Target("all queries together >= 100,000 events/s", String.format("%,.0f events/s", together), together >= 100_000));
+      out.add(new Target("all queries together >= 0.14 of the ceiling", String.format("%.2f", together / ceiling), together / ceiling >= 0.14));
+    }
+    Double lake = throughput.get("raw-lake alone");
+    if (ceiling != null && lake != null) {
+      out.add(new Target("raw-lake alone >= 0.30 of the ceiling", String.format("%.2f", lake / ceiling), lake / ceiling >= 0.30));
+    }
+    long triggerMs = trigger.toMillis();
+    for (LatencyBenchmark.Result r : latencies) {
+      out.add(new Target(String.format("%,d events/s: enriched p99 <= 1.5 x trigger (%,d ms)", r.rate(), triggerMs * 3 / 2),
+          String.format("%,d ms", r.enrichedMs().p99()), r.enrichedMs().p99() <= triggerMs * 3 / 2));
+      out.add(new Target(String.format("%,d events/s: Postgres p99 <= 2 x trigger + 2 s (%,d ms)", r.rate(), 2 * triggerMs + 2000),
+          String.format("%,d ms", r.postgresMs().p99()), r.postgresMs().p99() <= 2 * triggerMs + 2000));
+    }
+    return out;
+  }
+
+  /** @return the Markdown report */
+  public String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append(String.format("Hardware: %d cores (%s), %d GiB, Java %s. Spark %s local[*], Kafka 3.9.1 broker in the same JVM, "
+            + "embedded PostgreSQL 17. Steps 1-4: %,d events (every 50th late by 5 min, every 500th malformed), "
+            + "4 partitions, available-now, MAX_OFFSETS_PER_TRIGGER %,d.%n%n",
+        Runtime.getRuntime().availableProcessors(), cpuModel(), totalMemoryGiB(), System.getProperty("java.version"),
+        org.apache.spark.package$.MODULE$.SPARK_VERSION(), events, maxOffsets));
+    if (!throughput.isEmpty()) {
+      Double ceiling = throughput.get(CEILING);
+      md.append("| run | events/s | ratio to ceiling |\n|---|---:|---:|\n");
+      throughput.forEach((name, rate) -> md.append(String.format("| %s | %,.0f | %s |%n", name, rate,
+          ceiling == null ? "" : String.format("%.2f", rate / ceiling))));
+    }
+    if (!latencies.isEmpty()) {
+      md.append(String.format("%nStep 5: all six queries, trigger %d s, each rate %d s warm-up then %d s measured; latency from "
+              + "the source record's Kafka timestamp, ms (p50 / p95 / p99 / max). Heap: JVM heap used, peak of 100 ms "
+              + "samples (driver, executor, broker, producer in one JVM).%n%n",
+          trigger.toSeconds(), warmUp.toSeconds(), measure.toSeconds()));
+      md.append("| input events/s | sent events/s | to enriched_activity | to Postgres updated_at | heap peak | state rows "
+          + "| micro-batch ms, p50 / max |\n|---:|---:|---|---|---:|---|---|\n");
+      for (LatencyBenchmark.Result r : latencies) {
+        md.append(String.format("| %,d | %,.0f | %s%s | %s%s | %,d MB | %s | %s |%n", r.rate(), r.sentPerSecond(),
+            quartet(r.enrichedMs()), r.enrichedMissing() == 0 ? "" : " (" + r.enrichedMissing() + " missing)",
+            quartet(r.postgresMs()), r.postgresUncounted() == 0 ? "" : " (" + r.postgresUncounted() + " uncounted)",
+            r.heapPeakBytes() >> 20, join(r.stateRows(), v -> String.format("%,d", v)),
+            join(r.batchMs(), p -> p.p50() + " / " + p.max())));
+      }
+    }
+    List<Target> targets = targets();
+    if (!targets.isEmpty()) {
+      md.append("\n| target (issue #8) | measured | met |\n|---|---:|---|\n");
+      targets.forEach(t -> md.append(String.format("| %s | %s | %s |%n", t.target(), t.measured(), t.met() ? "yes" : "**no**")));
+    }
+    return md.toString();
+  }
+
+  /** @return the JSON report */
+  public String json() throws IOException {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("hardware", Map.of("cores", Runtime.getRuntime().availableProcessors(), "cpu", cpuModel(),
+        "memoryGiB", totalMemoryGiB(), "java", System.getProperty("java.version"),
+        "spark", org.apache.spark.package$.MODULE$.SPARK_VERSION()));
+    root.put("settings", Map.of("events", events, "maxOffsetsPerTrigger", maxOffsets, "warmUpSeconds", warmUp.toSeconds(),
+        "measureSeconds", measure.toSeconds(), "triggerSeconds", trigger.toSeconds()));
+    root.put("eventsPerSecond", throughput);
+    root.put("latency", latencies);
+    root.put("targets", targets());
+    return ClickstreamBenchmark.json().writeValueAsString(root);
+  }
+
+  /**
+   * Writes {@code <dir>/<stamp>.md} and {@code .json} and prints the Markdown.
+   *
+   * @param dir results directory, created if missing
+   * @param stamp file name without extension
+   * @throws IOException when the files cannot be written
+   */
+  public void write(Path dir, String stamp) throws IOException {
+    Files.createDirectories(dir);
+    String md = markdown();
+    Files.writeString(dir.resolve(stamp + ".md"), md);
+    Files.writeString(dir.resolve(stamp + ".json"), json());
+    System.out.println();
+    System.out.print(md);
+    System.out.println("\nwritten: " + dir.resolve(stamp + ".md") + " and .json");
+  }
+
+  private static String quartet(Percentiles p) {
+    return String.format("%,d / %,d / %,d / %,d", p.p50(), p.p95(), p.p99(), p.max());
+  }
+
+  private static <V> String join(Map<String, V> values, java.util.function.Function<V, String> format) {
+    List<String> parts = new ArrayList<>();
+    values.forEach((k, v) -> parts.add(k + " " + format.apply(v)));
+    return String.join(", ", parts);
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
+  private static long totalMemoryGiB() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return Math.round(os.getTotalMemorySize() / (1024.0 * 1024 * 1024));
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,200 @@
+package dev.clickstream.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.config.Durations;
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.producer.KafkaSink;
+import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.testkit.Directories;
+import dev.clickstream.testkit.KafkaBroker;
+import dev.clickstream.testkit.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark of issue #8, in one run with the in-process broker and embedded Postgres:
+ * <ol>
+ *   <li>pre-produce N events (the producer's mix: every 50th late by 5 min, every 500th malformed) into a
+ *       4-partition topic: producer events/s;</li>
+ *   <li>a plain KafkaConsumer reads them all: the ceiling, events/s;</li>
+ *   <li>each query alone over that topic with available-now: events/s and ratio to the ceiling;</li>
+ *   <li>all queries together: events/s and ratio;</li>
+ *   <li>all queries at fixed input rates with a processing-time trigger ({@link LatencyBenchmark}).</li>
+ * </ol>
+ * Writes {@code bench/results/<yyyyMMdd-HHmmss>.md} (hardware, versions, settings, tables, targets) and
+ * {@code .json}. Exit 0 when the run completed (targets missed or not: a benchmark reports, it does not judge),
+ * 1 when a run failed, 2 for a bad flag.
+ */
+@Command(name = "make bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Throughput against the machine's own ceiling, then latency at fixed input rates.")
+public final class ClickstreamBenchmark implements Callable<Integer> {
+
+  @Option(names = "--events", description = "events pre-produced for steps 1-4 (default: ${DEFAULT-VALUE})")
+  long events = 2_000_000;
+
+  @Option(names = "--runs", split = ",", description = "step 3-4 runs: query names and/or 'all' (default: every query, then all)")
+  List<String> runs;
+
+  @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; empty = skip step 5 (default: ${DEFAULT-VALUE})")
+  List<Integer> rates = List.of(5_000, 20_000);
+
+  @Option(names = "--measure", converter = DurationConverter.class, description = "step 5 measured time per rate (default: 2 minutes)")
+  Duration measure = Duration.ofMinutes(2);
+
+  @Option(names = "--warm-up", converter = DurationConverter.class, description = "step 5 warm-up per rate, not measured (default: 30 seconds)")
+  Duration warmUp = Duration.ofSeconds(30);
+
+  @Option(names = "--trigger", converter = DurationConverter.class, description = "step 5 micro-batch trigger (default: 5 seconds)")
+  Duration trigger = Duration.ofSeconds(5);
+
+  @Option(names = "--max-offsets", description = "MAX_OFFSETS_PER_TRIGGER of steps 3-4 (default: ${DEFAULT-VALUE})")
+  long maxOffsets = 500_000;
+
+  /** @param args see {@code make bench ARGS=--help} */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ClickstreamBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("bench-");
+    Map<String, Double> throughput = new LinkedHashMap<>();
+    List<LatencyBenchmark.Result> latencies = new ArrayList<>();
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
+         PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
+      kafka.createTopic("user_activity", 4);
+      kafka.createTopic("enriched_activity", 4);
+      kafka.createTopic("user_activity_dlq", 1);
+
+      long t0 = System.nanoTime();
+      produce(kafka.bootstrapServers(), events);
+      throughput.put("producer", events / seconds(t0));
+      throughput.put(BenchmarkReport.CEILING, events / consumeAll(kafka.bootstrapServers(), events));
+
+      String jdbc = pg.createDatabase("bench");
+      DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
+      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
+      Map<String, String> env = new HashMap<>(Map.of(
+          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
+          "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
+          "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets)));
+      SparkSession spark = null;
+      for (List<String> queries : throughputRuns()) {
+        Path run = dir.resolve("run-" + String.join("+", queries).hashCode());
+        env.put("CHECKPOINT_ROOT", run.resolve("checkpoints").toString());
+        env.put("LAKE_PATH", run.resolve("lake").toString());
+        Settings settings = Settings.parse(new String[0], env);
+        if (spark == null) {
+          spark = session(settings);
+        }
+        truncate(db);
+        long start = System.nanoTime();
+        int status = new ClickstreamPipeline(spark, settings, Set.copyOf(queries)).runUntilDone();
+        double s = seconds(start);
+        if (status != 0) {
+          System.err.println("bench: run " + queries + " failed");
+          return 1;
+        }
+        throughput.put(queries.size() == 1 ? queries.get(0) + " alone" : "all queries together", events / s);
+        Directories.deleteRecursively(run);
+      }
+      for (int rate : rates) {
+        if (spark == null) {
+          spark = session(Settings.parse(new String[0], env));
+        }
+        Path run = dir.resolve("latency-" + rate);
+        LatencyBenchmark.Result r = LatencyBenchmark.run(kafka, env, db, spark, run, rate, warmUp, measure, trigger);
+        latencies.add(r);
+        Directories.deleteRecursively(run);
+      }
+      if (spark != null) {
+        spark.stop();
+      }
+    } finally {
+      Directories.deleteRecursively(dir);
+    }
+    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, throughput, latencies).write(Path.of("bench", "results"),
+        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    return 0;
+  }
+
+  private List<List<String>> throughputRuns() {
+    List<List<String>> out = new ArrayList<>();
+    ClickstreamPipeline.QUERIES.stream().filter(q -> runs == null || runs.contains(q)).forEach(q -> out.add(List.of(q)));
+    if (runs == null || runs.contains("all")) {
+      out.add(ClickstreamPipeline.QUERIES);
+    }
+    return out;
+  }
+
+  private static SparkSession session(Settings settings) {
+    return SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).config("spark.ui.enabled", "false")
+        .getOrCreate();
+  }
+
+  private static void produce(String bootstrap, long events) {
+    TrafficProfile profile = TrafficProfile.defaults(1, Instant.parse("2026-11-23T12:00:00Z"), 1000).withMalformedEvery(500);
+    TrafficGenerator generator = new TrafficGenerator(profile);
+    try (KafkaSink sink = KafkaSink.connect(bootstrap, "user_activity", Duration.ofSeconds(30))) {
+      for (long i = 0; i < events; i++) {
+        sink.send(generator.next());
+      }
+      sink.flush();
+    }
+  }
+
+  private static double consumeAll(String bootstrap, long expected) {
+    long[] seen = {0};
+    long start = System.nanoTime();
+    LatencyBenchmark.forEachRecord(bootstrap, "user_activity", r -> seen[0]++);
+    if (seen[0] != expected) {
+      throw new IllegalStateException("read " + seen[0] + " records, produced " + expected);
+    }
+    return seconds(start);
+  }
+
+  private static void truncate(DatabaseConfig db) throws Exception {
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      s.execute("TRUNCATE page_view_counts, active_users, user_sessions");
+    }
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  /** Durations as the pipeline's settings write them: {@code 5s}, {@code 2 minutes}, ... */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return Durations.parse(value);
+    }
+  }
+
+  /** The report's JSON writer (pretty, stable field order). */
+  static ObjectMapper json() {
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
+}

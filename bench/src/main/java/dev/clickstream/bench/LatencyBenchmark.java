@@ -1,0 +1,328 @@
+package dev.clickstream.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.analytics.PageViewCounts;
+import dev.clickstream.app.config.Durations;
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.producer.EventCodec;
+import dev.clickstream.producer.EventType;
+import dev.clickstream.producer.KafkaSink;
+import dev.clickstream.producer.MalformedEventException;
+import dev.clickstream.producer.RecordPacer;
+import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.producer.UserActivityEvent;
+import dev.clickstream.testkit.KafkaBroker;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StateOperatorProgress;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+
+/**
+ * Step 5 of the benchmark (issue #8): the whole pipeline (all six queries) at a fixed input rate with a
+ * processing-time trigger, in steady state.
+ *
+ * <p>A producer thread sends the producer's mix (late and malformed records included) at {@code rate}
+ * events/s with event time = wall time, for warm-up + measured time. The pipeline then drains what was sent
+ * and stops. Measured afterwards, from the topics and Postgres, for events sent after the warm-up:
+ * <ul>
+ *   <li>enriched latency: the enriched record's Kafka timestamp (set when Spark's producer sends it) minus the
+ *       source record's Kafka timestamp, joined on event_id (first copy if the at-least-once sink wrote two);</li>
+ *   <li>Postgres latency: the {@code updated_at} of the first page_view_counts row version that counts the
+ *       page view (see {@link WindowLatency}; rows are polled every 250 ms while the pipeline runs), minus
+ *       the source record's Kafka timestamp; on-time page views only (late ones are dropped by the watermark).</li>
+ * </ul>
+ * Also: JVM heap peak (sampled every 100 ms; driver, executor, broker and producer share this JVM), state
+ * rows of the stateful queries at the end, micro-batch durations. Broker, Postgres and producer run on the
+ * same 2 cores as Spark.
+ */
+public final class LatencyBenchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long LATE_MS = 60_000;
+
+  private LatencyBenchmark() {}
+
+  /**
+   * @param rate input events/s
+   * @param sent records sent during the run
+   * @param sentPerSecond achieved send rate, events/s
+   * @param enrichedMs latency to enriched_activity, ms
+   * @param enrichedMissing measured valid events with no enriched record
+   * @param postgresMs latency to page_view_counts.updated_at, ms
+   * @param postgresUncounted measured on-time page views no row version counted
+   * @param heapPeakBytes largest sampled heap use, bytes
+   * @param stateRows per stateful query, state rows after the last micro-batch
+   * @param batchMs per query, micro-batch durations (triggerExecution) after the warm-up, ms
+   */
+  public record Result(int rate, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
+      Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, Map<String, Long> stateRows,
+      Map<String, Percentiles> batchMs) {}
+
+  /**
+   * Runs the pipeline at one rate on fresh topics, checkpoints and tables.
+   *
+   * @param kafka the broker
+   * @param baseEnv settings shared by all runs (Kafka, JDBC)
+   * @param db the database of {@code baseEnv}, tables emptied here
+   * @param spark the session
+   * @param dir a scratch directory for this run's checkpoints and lake
+   * @param rate input events/s, &gt; 0
+   * @param warmUp sent but not measured (first micro-batches include start-up)
+   * @param measured how long measured events are sent
+   * @param trigger the micro-batch trigger interval
+   * @return the measurements
+   * @throws IllegalStateException when the pipeline fails or does not catch up within 3 minutes
+   * @throws Exception on Kafka, JDBC or interruption errors
+   */
+  public static Result run(KafkaBroker kafka, Map<String, String> baseEnv, DatabaseConfig db, SparkSession spark,
+      Path dir, int rate, Duration warmUp, Duration measured, Duration trigger) throws Exception {
+    String input = "user_activity_" + rate;
+    String enriched = "enriched_activity_" + rate;
+    kafka.createTopic(input, 4);
+    kafka.createTopic(enriched, 4);
+    kafka.createTopic("user_activity_dlq_" + rate, 1);
+    Map<String, String> env = new HashMap<>(baseEnv);
+    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", "user_activity_dlq_" + rate,
+        "TRIGGER_INTERVAL", trigger.toMillis() + "ms", "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
+        "LAKE_PATH", dir.resolve("lake").toString()));
+    env.remove("MAX_OFFSETS_PER_TRIGGER");
+    Settings settings = Settings.parse(new String[0], env);
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      s.execute("TRUNCATE page_view_counts, active_users, user_sessions");
+    }
+
+    ConcurrentLinkedQueue<StreamingQueryProgress> progress = new ConcurrentLinkedQueue<>();
+    StreamingQueryListener listener = new ProgressCollector(progress);
+    spark.streams().addListener(listener);
+    WindowLatency windows = new WindowLatency(Durations.parse(PageViewCounts.WINDOW).toMillis());
+    AtomicLong heapPeak = new AtomicLong();
+    ScheduledExecutorService samplers = Executors.newScheduledThreadPool(2);
+    Connection poll = db.connect();
+    PostgresPoller poller = new PostgresPoller(poll, windows);
+    samplers.scheduleAtFixedRate(() -> heapPeak.accumulateAndGet(
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max), 0, 100, TimeUnit.MILLISECONDS);
+    samplers.scheduleWithFixedDelay(poller, 0, 250, TimeUnit.MILLISECONDS);
+
+    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+    int[] status = {-1};
+    Thread runner = new Thread(() -> status[0] = pipeline.runUntilDone(), "pipeline");
+    runner.start();
+
+    long sendStart = System.currentTimeMillis();
+    long measureFrom = sendStart + warmUp.toMillis();
+    long sendEnd = measureFrom + measured.toMillis();
+    long sent = 0;
+    TrafficGenerator generator = new TrafficGenerator(
+        TrafficProfile.defaults(5, Instant.ofEpochMilli(sendStart), rate).withMalformedEvery(500));
+    RecordPacer pacer = RecordPacer.byRate(rate);
+    try (KafkaSink sink = KafkaSink.connect(kafka.bootstrapServers(), input, Duration.ofSeconds(30))) {
+      while (System.currentTimeMillis() < sendEnd && runner.isAlive()) {
+        var record = generator.next();
+        pacer.await(record);
+        sink.send(record);
+        sent++;
+      }
+    }
+    double sentPerSecond = sent * 1000.0 / (System.currentTimeMillis() - sendStart);
+
+    long deadline = System.currentTimeMillis() + 180_000;
+    while (!caughtUp(progress, sent) && runner.isAlive() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+    }
+    boolean drained = caughtUp(progress, sent);
+    pipeline.stop();
+    runner.join();
+    samplers.shutdown();
+    samplers.awaitTermination(10, TimeUnit.SECONDS);
+    poller.run(); // the last versions
+    poll.close();
+    spark.streams().removeListener(listener);
+    if (status[0] != 0 || !drained) {
+      throw new IllegalStateException("latency run at " + rate + " events/s: pipeline status " + status[0]
+          + (drained ? "" : ", did not process all " + sent + " records within 3 minutes"));
+    }
+
+    // Source records: Kafka timestamps by event_id; counted page views into the window oracle.
+    Map<String, Long> sourceTimestamps = new HashMap<>();
+    forEachRecord(kafka.bootstrapServers(), input, r -> {
+      UserActivityEvent event;
+      try {
+        event = EventCodec.fromJson(new String(r.value(), StandardCharsets.UTF_8));
+      } catch (MalformedEventException e) {
+        return; // dead letter: not enriched, not counted
+      }
+      sourceTimestamps.put(event.eventId(), r.timestamp());
+      boolean late = event.eventTime().toEpochMilli() < r.timestamp() - LATE_MS;
+      if (!late && event.eventType() == EventType.PAGE_VIEW) {
+        windows.event(r.timestamp(), event.eventTime().toEpochMilli(), event.pageUrl());
+      }
+    });
+    long measuredValid = sourceTimestamps.values().stream().filter(ts -> ts >= measureFrom).count();
+    List<Long> enrichedLatencies = new ArrayList<>();
+    forEachRecord(kafka.bootstrapServers(), enriched, r -> {
+      Long source;
+      try {
+        source = sourceTimestamps.remove(JSON.readTree(r.value()).path("event_id").asText());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("an enriched record is not JSON", e);
+      }
+      if (source != null && source >= measureFrom) {
+        enrichedLatencies.add(r.timestamp() - source);
+      }
+    });
+    WindowLatency.Result postgres = windows.latencies(measureFrom);
+    return new Result(rate, sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
+        measuredValid - enrichedLatencies.size(), Percentiles.of(postgres.latenciesMs()), postgres.uncounted(),
+        heapPeak.get(), stateRows(progress), batchDurations(progress, measureFrom));
+  }
+
+  /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
+  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent) {
+    Map<String, Long> endOffsets = new HashMap<>();
+    for (StreamingQueryProgress p : progress) {
+      endOffsets.merge(p.name(), endOffsetSum(p), Math::max);
+    }
+    return endOffsets.keySet().containsAll(ClickstreamPipeline.QUERIES)
+        && endOffsets.values().stream().allMatch(offsets -> offsets >= sent);
+  }
+
+  private static long endOffsetSum(StreamingQueryProgress p) {
+    long sum = 0;
+    try {
+      for (JsonNode topic : JSON.readTree(p.sources()[0].endOffset())) {
+        for (JsonNode offset : topic) {
+          sum += offset.asLong();
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable end offset " + p.sources()[0].endOffset(), e);
+    }
+    return sum;
+  }
+
+  private static Map<String, Long> stateRows(ConcurrentLinkedQueue<StreamingQueryProgress> progress) {
+    Map<String, Long> rows = new LinkedHashMap<>();
+    for (StreamingQueryProgress p : progress) {
+      if (p.stateOperators().length > 0) {
+        long total = 0;
+        for (StateOperatorProgress op : p.stateOperators()) {
+          total += op.numRowsTotal();
+        }
+        rows.put(p.name(), total); // progress arrives in order per query: the last one wins
+      }
+    }
+    return rows;
+  }
+
+  private static Map<String, Percentiles> batchDurations(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long fromMs) {
+    Map<String, List<Long>> durations = new LinkedHashMap<>();
+    for (StreamingQueryProgress p : progress) {
+      Long ms = p.durationMs().get("triggerExecution");
+      if (ms != null && p.numInputRows() > 0 && Instant.parse(p.timestamp()).toEpochMilli() >= fromMs) {
+        durations.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(ms);
+      }
+    }
+    Map<String, Percentiles> out = new LinkedHashMap<>();
+    durations.forEach((name, ms) -> out.put(name, Percentiles.of(ms.stream().mapToLong(Long::longValue).toArray())));
+    return out;
+  }
+
+  /** Reads a topic from its beginning to its current end. */
+  static void forEachRecord(String bootstrap, String topic, Consumer<ConsumerRecord<byte[], byte[]>> action) {
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        consumer.poll(Duration.ofMillis(500)).forEach(action);
+      }
+    }
+  }
+
+  /** Collects every progress report. */
+  private static final class ProgressCollector extends StreamingQueryListener {
+    private final ConcurrentLinkedQueue<StreamingQueryProgress> progress;
+
+    ProgressCollector(ConcurrentLinkedQueue<StreamingQueryProgress> progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void onQueryStarted(QueryStartedEvent event) {}
+
+    @Override
+    public void onQueryProgress(QueryProgressEvent event) {
+      progress.add(event.progress());
+    }
+
+    @Override
+    public void onQueryIdle(QueryIdleEvent event) {}
+
+    @Override
+    public void onQueryTerminated(QueryTerminatedEvent event) {}
+  }
+
+  /** Reads page_view_counts rows changed since the last poll into a {@link WindowLatency}. */
+  private static final class PostgresPoller implements Runnable {
+    private final Connection connection;
+    private final WindowLatency windows;
+    private long since = 0;
+
+    PostgresPoller(Connection connection, WindowLatency windows) {
+      this.connection = connection;
+      this.windows = windows;
+    }
+
+    @Override
+    public synchronized void run() {
+      // updated_at is now() of the writing transaction, i.e. its start: a slower transaction may commit a
+      // smaller updated_at after a faster one, so look back a minute.
+      try (PreparedStatement s = connection.prepareStatement(
+          "SELECT window_start, page_url, view_count, updated_at FROM page_view_counts WHERE updated_at >= ?")) {
+        s.setTimestamp(1, new Timestamp(since - 60_000));
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            long updatedAt = rs.getTimestamp(4).getTime();
+            windows.rowVersion(rs.getTimestamp(1).getTime(), rs.getString(2), rs.getLong(3), updatedAt);
+            since = Math.max(since, updatedAt);
+          }
+        }
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException("polling page_view_counts: " + e.getMessage(), e);
+      }
+    }
+  }
+}
