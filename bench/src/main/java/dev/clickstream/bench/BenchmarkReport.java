@@ -66,6 +66,8 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
             + "4 partitions, available-now, MAX_OFFSETS_PER_TRIGGER %,d.%n%n",
         Runtime.getRuntime().availableProcessors(), cpuModel(), totalMemoryGiB(), System.getProperty("java.version"),
         org.apache.spark.package$.MODULE$.SPARK_VERSION(), events, maxOffsets));
+    String overrides = sparkOverrides();
+    md.append(overrides.isEmpty() ? "" : "Spark settings given with -D: " + overrides + "\n\n");
     if (!throughput.isEmpty()) {
       Double ceiling = throughput.get(CEILING);
       md.append("| run | events/s | ratio to ceiling |\n|---|---:|---:|\n");
@@ -100,7 +102,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("hardware", Map.of("cores", Runtime.getRuntime().availableProcessors(), "cpu", cpuModel(),
         "memoryGiB", totalMemoryGiB(), "java", System.getProperty("java.version"),
-        "spark", org.apache.spark.package$.MODULE$.SPARK_VERSION()));
+        "spark", org.apache.spark.package$.MODULE$.SPARK_VERSION(), "sparkOverrides", sparkOverrides()));
     root.put("settings", Map.of("events", events, "maxOffsetsPerTrigger", maxOffsets, "warmUpSeconds", warmUp.toSeconds(),
         "measureSeconds", measure.toSeconds(), "triggerSeconds", trigger.toSeconds()));
     root.put("eventsPerSecond", throughput);
@@ -134,6 +136,12 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     List<String> parts = new ArrayList<>();
     values.forEach((k, v) -> parts.add(k + " " + format.apply(v)));
     return String.join(", ", parts);
+  }
+
+  /** @return {@code -Dspark.*} system properties (they override the pipeline's session settings), or "" */
+  private static String sparkOverrides() {
+    return System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.")).sorted()
+        .map(k -> k + "=" + System.getProperty(k)).collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static String cpuModel() {

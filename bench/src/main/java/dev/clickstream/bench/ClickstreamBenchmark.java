@@ -28,7 +28,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.KafkaSource;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,10 +60,11 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   @Option(names = "--events", description = "events pre-produced for steps 1-4 (default: ${DEFAULT-VALUE})")
   long events = 2_000_000;
 
-  @Option(names = "--runs", split = ",", description = "step 3-4 runs: query names and/or 'all' (default: every query, then all)")
+  @Option(names = "--runs", split = ",", description = "step 3-4 runs: 'profile' (source -> noop, source + parse -> noop), "
+      + "query names, 'all', 'shared-read' (the stateless sinks from one read; default: every one of them)")
   List<String> runs;
 
-  @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; empty = skip step 5 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; 0 = skip step 5 (default: ${DEFAULT-VALUE})")
   List<Integer> rates = List.of(5_000, 20_000);
 
   @Option(names = "--measure", converter = DurationConverter.class, description = "step 5 measured time per rate (default: 2 minutes)")
@@ -101,11 +108,18 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
           "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
           "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets)));
       SparkSession spark = null;
+      if (runs == null || runs.contains("profile")) {
+        Settings settings = Settings.parse(new String[0], withRunPaths(env, dir.resolve("profile")));
+        spark = session(settings);
+        noop(spark, settings, "warm-up", rows -> EventParser.validEvents(EventParser.parse(rows))); // JIT, not measured
+        // What every query pays before its own work: the Kafka source, then the source and the parse.
+        throughput.put("profile: Kafka source -> noop", events / noop(spark, settings, "source", rows -> rows));
+        throughput.put("profile: source + parse -> noop", events / noop(spark, settings, "parse",
+            rows -> EventParser.validEvents(EventParser.parse(rows))));
+      }
       for (List<String> queries : throughputRuns()) {
         Path run = dir.resolve("run-" + String.join("+", queries).hashCode());
-        env.put("CHECKPOINT_ROOT", run.resolve("checkpoints").toString());
-        env.put("LAKE_PATH", run.resolve("lake").toString());
-        Settings settings = Settings.parse(new String[0], env);
+        Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
         if (spark == null) {
           spark = session(settings);
         }
@@ -120,9 +134,18 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
         throughput.put(queries.size() == 1 ? queries.get(0) + " alone" : "all queries together", events / s);
         Directories.deleteRecursively(run);
       }
-      for (int rate : rates) {
+      if (runs == null || runs.contains("shared-read")) {
+        Path run = dir.resolve("shared-read");
+        Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
         if (spark == null) {
-          spark = session(Settings.parse(new String[0], env));
+          spark = session(settings);
+        }
+        throughput.put("experiment: dead-letter + raw-lake + enriched from one read", events / SharedReadExperiment.run(spark, settings));
+        Directories.deleteRecursively(run);
+      }
+      for (int rate : rates.stream().filter(r -> r > 0).toList()) {
+        if (spark == null) {
+          spark = session(Settings.parse(new String[0], withRunPaths(env, dir)));
         }
         Path run = dir.resolve("latency-" + rate);
         LatencyBenchmark.Result r = LatencyBenchmark.run(kafka, env, db, spark, run, rate, warmUp, measure, trigger);
@@ -138,6 +161,23 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, throughput, latencies).write(Path.of("bench", "results"),
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     return 0;
+  }
+
+  private static Map<String, String> withRunPaths(Map<String, String> env, Path run) {
+    Map<String, String> out = new HashMap<>(env);
+    out.put("CHECKPOINT_ROOT", run.resolve("checkpoints").toString());
+    out.put("LAKE_PATH", run.resolve("lake").toString());
+    return out;
+  }
+
+  /** Seconds for one available-now query from the input topic through {@code transform} to Spark's noop sink. */
+  private static double noop(SparkSession spark, Settings settings, String name,
+      java.util.function.UnaryOperator<Dataset<Row>> transform) throws Exception {
+    long start = System.nanoTime();
+    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings)).writeStream().format("noop")
+        .queryName(name).option("checkpointLocation", settings.checkpointFor(name)).trigger(Trigger.AvailableNow()).start();
+    query.awaitTermination();
+    return seconds(start);
   }
 
   private List<List<String>> throughputRuns() {
