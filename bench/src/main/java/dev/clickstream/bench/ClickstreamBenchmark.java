@@ -38,6 +38,7 @@ import org.apache.spark.sql.streaming.Trigger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The benchmark of issue #8, in one run with the in-process broker and embedded Postgres:
@@ -61,7 +62,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   long events = 2_000_000;
 
   @Option(names = "--runs", split = ",", description = "step 3-4 runs: 'profile' (source -> noop, source + parse -> noop), "
-      + "query names, 'all', 'shared-read' (the stateless sinks from one read; default: every one of them)")
+      + "query names, 'all', 'shared-read' (the stateless sinks from one read), 'none' (default: every one of them)")
   List<String> runs;
 
   @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; 0 = skip step 5 (default: ${DEFAULT-VALUE})")
@@ -84,8 +85,17 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     System.exit(new CommandLine(new ClickstreamBenchmark()).execute(args));
   }
 
+  @Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    for (String run : runs == null ? List.<String>of() : runs) {
+      if (!ClickstreamPipeline.QUERIES.contains(run) && !List.of("profile", "all", "shared-read", "none").contains(run)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--runs: unknown run '" + run + "'; known: profile, "
+            + String.join(", ", ClickstreamPipeline.QUERIES) + ", all, shared-read, none");
+      }
+    }
     Path dir = Files.createTempDirectory("bench-");
     Map<String, Double> throughput = new LinkedHashMap<>();
     List<LatencyBenchmark.Result> latencies = new ArrayList<>();

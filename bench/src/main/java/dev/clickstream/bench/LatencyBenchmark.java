@@ -130,7 +130,15 @@ public final class LatencyBenchmark {
     PostgresPoller poller = new PostgresPoller(poll, windows);
     samplers.scheduleAtFixedRate(() -> heapPeak.accumulateAndGet(
         ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max), 0, 100, TimeUnit.MILLISECONDS);
-    samplers.scheduleWithFixedDelay(poller, 0, 250, TimeUnit.MILLISECONDS);
+    java.util.concurrent.atomic.AtomicReference<RuntimeException> pollFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    samplers.scheduleWithFixedDelay(() -> {
+      try {
+        poller.run();
+      } catch (RuntimeException e) {
+        pollFailure.compareAndSet(null, e); // a scheduled task that throws is silently cancelled: report it below
+        throw e;
+      }
+    }, 0, 250, TimeUnit.MILLISECONDS);
 
     ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
     int[] status = {-1};
@@ -166,6 +174,9 @@ public final class LatencyBenchmark {
     poller.run(); // the last versions
     poll.close();
     spark.streams().removeListener(listener);
+    if (pollFailure.get() != null) {
+      throw pollFailure.get();
+    }
     if (status[0] != 0 || !drained) {
       throw new IllegalStateException("latency run at " + rate + " events/s: pipeline status " + status[0]
           + (drained ? "" : ", did not process all " + sent + " records within 3 minutes"));
