@@ -64,8 +64,9 @@ class LocalClickstreamTest {
     Path data = dir.resolve("data");
     Path log = Path.of("target", "local-smoke.log");
     Files.deleteIfExists(log);
-    int kafkaPort = FreePorts.next();
-    int pgPort = FreePorts.next();
+    int[] ports = FreePorts.distinct(2);
+    int kafkaPort = ports[0];
+    int pgPort = ports[1];
     String jdbc = "jdbc:postgresql://127.0.0.1:" + pgPort + "/clickstream";
     String bootstrap = "127.0.0.1:" + kafkaPort;
 
@@ -123,7 +124,8 @@ class LocalClickstreamTest {
   void anUnusableDataDirectoryIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
     Path log = dir.resolve("data.log");
-    Process p = start(file.resolve("data"), FreePorts.next(), FreePorts.next(), log, "--no-producer");
+    int[] ports = FreePorts.distinct(2);
+    Process p = start(file.resolve("data"), ports[0], ports[1], log, "--no-producer");
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(Files.readString(log).lines().filter(l -> l.startsWith("clickstream-local:")).toList())
@@ -136,7 +138,8 @@ class LocalClickstreamTest {
     Files.createDirectories(offsets);
     Files.writeString(offsets.resolve("0"), "this is not an offset log\n");
     Path log = dir.resolve("corrupt.log");
-    Process p = start(dir.resolve("data"), FreePorts.next(), FreePorts.next(), log, "--no-producer");
+    int[] ports = FreePorts.distinct(2);
+    Process p = start(dir.resolve("data"), ports[0], ports[1], log, "--no-producer");
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("exits by itself").isTrue();
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(Files.readString(log)).contains("clickstream: query raw-lake failed")
@@ -147,7 +150,7 @@ class LocalClickstreamTest {
   void aPortInUseIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
     try (var blocker = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Path log = dir.resolve("busy.log");
-      Process p = start(dir.resolve("data"), blocker.getLocalPort(), FreePorts.next(), log, "--no-producer");
+      Process p = start(dir.resolve("data"), blocker.getLocalPort(), FreePorts.distinct(1, blocker.getLocalPort())[0], log, "--no-producer");
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(1);
       assertThat(Files.readString(log)).contains("clickstream-local: Kafka port " + blocker.getLocalPort()

@@ -75,11 +75,12 @@ public final class KafkaBroker implements AutoCloseable {
    * @throws UncheckedIOException when formatting or start-up fails
    */
   public static KafkaBroker start(Path logDir, int port, boolean deleteOnClose) {
-    int clientPort = port == 0 ? FreePorts.next() : port;
     if (port != 0 && !FreePorts.isFree(port)) {
       throw new IllegalStateException("Kafka port " + port + " on 127.0.0.1 is already in use");
     }
-    int controllerPort = FreePorts.next();
+    int[] ports = port == 0 ? FreePorts.distinct(2) : new int[] {port, FreePorts.distinct(1, port)[0]};
+    int clientPort = ports[0];
+    int controllerPort = ports[1];
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");

@@ -71,6 +71,16 @@ class FixturesTest {
   }
 
   @Test
+  void distinctFreePortsNeverRepeatAndSkipTakenOnes() {
+    for (int round = 0; round < 50; round++) {
+      int[] ports = FreePorts.distinct(3);
+      assertThat(ports).doesNotHaveDuplicates();
+      assertThat(java.util.Arrays.stream(ports).allMatch(FreePorts::isFree)).isTrue();
+      assertThat(FreePorts.distinct(2, ports)).doesNotContain(ports);
+    }
+  }
+
+  @Test
   void brokerNamesAPortInUse() {
     assertThatThrownBy(() -> KafkaBroker.start(Path.of("/tmp/unused"), KAFKA.broker().port(), true))
         .hasMessageContaining("port " + KAFKA.broker().port());
