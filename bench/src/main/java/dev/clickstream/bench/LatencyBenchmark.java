@@ -61,7 +61,8 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  *       page view (see {@link WindowLatency}; rows are polled every 250 ms while the pipeline runs), minus
  *       the source record's Kafka timestamp; on-time page views only (late ones are dropped by the watermark).</li>
  * </ul>
- * Also: JVM heap peak (sampled every 100 ms; driver, executor, broker and producer share this JVM), state
+ * Also: JVM heap peak (sampled every 100 ms) and live heap peak (after each GC; driver, executor, broker and
+ * producer share this JVM), state
  * rows of the stateful queries at the end, micro-batch durations. Broker, Postgres and producer run on the
  * same 2 cores as Spark.
  */
@@ -79,12 +80,13 @@ public final class LatencyBenchmark {
    * @param enrichedMissing measured valid events with no enriched record
    * @param postgresMs latency to page_view_counts.updated_at, ms
    * @param postgresUncounted measured on-time page views no row version counted
-   * @param heapPeakBytes largest sampled heap use, bytes
+   * @param heapPeakBytes largest sampled heap use (garbage included), bytes
+   * @param liveHeapPeakBytes largest heap use right after a garbage collection (what stays reachable), bytes
    * @param stateRows per stateful query, state rows after the last micro-batch
    * @param batchMs per query, micro-batch durations (triggerExecution) after the warm-up, ms
    */
   public record Result(int rate, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
-      Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, Map<String, Long> stateRows,
+      Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
       Map<String, Percentiles> batchMs) {}
 
   /**
@@ -140,6 +142,8 @@ public final class LatencyBenchmark {
       }
     }, 0, 250, TimeUnit.MILLISECONDS);
 
+    LiveHeapPeak liveHeap = LiveHeapPeak.start();
+
     ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
     int[] status = {-1};
     Thread runner = new Thread(() -> status[0] = pipeline.runUntilDone(), "pipeline");
@@ -173,6 +177,7 @@ public final class LatencyBenchmark {
     samplers.awaitTermination(10, TimeUnit.SECONDS);
     poller.run(); // the last versions
     poll.close();
+    long liveHeapPeak = liveHeap.stop();
     spark.streams().removeListener(listener);
     if (pollFailure.get() != null) {
       throw pollFailure.get();
@@ -213,7 +218,7 @@ public final class LatencyBenchmark {
     WindowLatency.Result postgres = windows.latencies(measureFrom);
     return new Result(rate, sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
         measuredValid - enrichedLatencies.size(), Percentiles.of(postgres.latenciesMs()), postgres.uncounted(),
-        heapPeak.get(), stateRows(progress), batchDurations(progress, measureFrom));
+        heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom));
   }
 
   /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
