@@ -77,7 +77,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     if (!latencies.isEmpty()) {
       md.append(String.format("%nStep 5: all six queries, trigger %d s, each rate %d s warm-up then %d s measured; latency from "
               + "the source record's Kafka timestamp, ms (p50 / p95 / p99 / max). Heap: JVM heap used, peak of 100 ms "
-              + "samples, and after GC (reachable data), of one JVM holding driver, executor, broker and producer.%n%n",
+              + "samples, and right after each GC (an upper bound of the reachable data), of one JVM holding driver, executor, broker and producer.%n%n",
           trigger.toSeconds(), warmUp.toSeconds(), measure.toSeconds()));
       md.append("| input events/s | sent events/s | to enriched_activity | to Postgres updated_at | heap peak, sampled / after GC "
           + "| state rows | micro-batch ms, p50 / max |\n|---:|---:|---|---|---:|---|---|\n");

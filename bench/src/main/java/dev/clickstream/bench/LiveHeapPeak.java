@@ -17,8 +17,9 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The largest heap use right after a garbage collection while it runs: the reachable data (Spark's state,
- * caches, buffers), not the garbage a sampled peak also counts. From the JVM's GC notifications
+ * The largest heap use right after a garbage collection while it runs: an upper bound of the reachable data
+ * (Spark's state, caches, buffers; a young collection leaves old garbage in place), without the young garbage
+ * a sampled peak also counts. From the JVM's GC notifications
  * ({@link GarbageCollectionNotificationInfo}, memory usage after GC summed over the heap pools).
  */
 final class LiveHeapPeak {
