@@ -1,26 +1,31 @@
 package dev.clickstream.app;
 
-
 import dev.clickstream.app.analytics.ActiveUsers;
-import dev.clickstream.app.analytics.EnrichedEvents;
 import dev.clickstream.app.analytics.PageViewCounts;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.config.SettingsException;
 import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.KafkaTopicSink;
-import dev.clickstream.app.sink.ParquetLakeSink;
+import dev.clickstream.app.sink.IngestSink;
+import dev.clickstream.app.sink.KafkaTopicWriter;
+import dev.clickstream.app.sink.LakeMaintenance;
+import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.PostgresUpsertSink;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.app.sink.StreamSink;
 import dev.clickstream.app.source.EventParser;
 import dev.clickstream.app.source.KafkaSource;
+import dev.clickstream.app.source.LakeSource;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -33,40 +38,98 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The clickstream Spark application: one streaming query per sink (DESIGN §1), each with its own checkpoint
- * {@code ${CHECKPOINT_ROOT}/<query-name>}.
+ * The clickstream Spark application (DESIGN §1): {@code ingest} reads and parses Kafka once and writes the lake
+ * (a Delta table), {@code enriched_activity} and the dead-letter topic; the stateful queries read the lake table.
+ * Each query has its own checkpoint {@code ${CHECKPOINT_ROOT}/<query-name>}.
  *
- * <p>Start-up: settings (exit 2 naming a bad one), Flyway migrations (exit 1 naming the URL when Postgres
- * stays unreachable for 60 s), SparkSession, queries. Then it runs until a query fails (the others are
- * stopped, exit 1 with the cause), SIGTERM/SIGINT (queries stopped, exit 0), or, with
- * {@code TRIGGER_INTERVAL=available-now}, until every query has processed what was in the topic (exit 0).
+ * <p>How a query that reads the lake starts:
+ * <ul>
+ *   <li>on its checkpoint, where it stopped;</li>
+ *   <li>with a fresh checkpoint on a table that has rows (a rebuild: a deleted checkpoint, a new query): first
+ *       the whole table as <em>one</em> micro-batch ({@code Trigger.AvailableNow} without a file limit), then as
+ *       usual. Within a micro-batch Spark filters late rows by the watermark of the previous one, so nothing of
+ *       the lake's history is dropped as late: the result is that of a run that saw every event on time. (Delta's
+ *       documented {@code withEventTimeOrder} would do it in event-time slices, but open-source Delta 4.1.0 does
+ *       not implement it: the option is not read anywhere in its source.)</li>
+ *   <li>with a fresh checkpoint on an empty table (a first start): from the table's commits as they come.</li>
+ * </ul>
+ *
+ * <p>Start-up: settings (exit 2 naming a bad one), Flyway migrations (exit 1 naming the URL when Postgres stays
+ * unreachable for 60 s), SparkSession, the lake table (created, or converted from an older version's Parquet
+ * lake), checkpoint checks (exit 2 naming a checkpoint this version cannot use), queries. Then it runs until a
+ * query fails (the others are stopped, exit 1 with the cause), SIGTERM/SIGINT (queries stopped, exit 0), or, with
+ * {@code TRIGGER_INTERVAL=available-now}, until {@code ingest} has processed what was in the topic and every lake
+ * query has processed the whole table (exit 0).
  */
 public final class ClickstreamPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(ClickstreamPipeline.class);
 
   /** Query names of DESIGN §1: they appear in logs, metrics and checkpoint paths. */
-  public static final String RAW_LAKE = "raw-lake";
-  public static final String ENRICHED = "enriched";
-  public static final String DEAD_LETTER = "dead-letter";
+  public static final String INGEST = "ingest";
   public static final String PAGE_VIEW_COUNTS = "page-view-counts";
   public static final String ACTIVE_USERS = "active-users";
   public static final String USER_SESSIONS = "user-sessions";
 
   /** Every query name, in start order. */
-  public static final List<String> QUERIES = List.of(DEAD_LETTER, RAW_LAKE, ENRICHED, PAGE_VIEW_COUNTS, ACTIVE_USERS,
-      USER_SESSIONS);
+  public static final List<String> QUERIES = List.of(INGEST, PAGE_VIEW_COUNTS, ACTIVE_USERS, USER_SESSIONS);
+
+  /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
+  static final int METRICS_BUG_RESTARTS = 3;
+  /** Trigger of the lake queries while an available-now ingest is still writing. */
+  static final Duration FOLLOW_INTERVAL = Duration.ofSeconds(1);
+
+  /** How a query runs now: see the class comment. */
+  enum Phase {
+    /** ingest, with the configured trigger */
+    INGEST,
+    /** a lake query's whole table in one micro-batch (AvailableNow, no file limit), then FOLLOW */
+    REBUILD,
+    /** a lake query with the configured trigger (1 s in available-now mode while ingest runs) */
+    FOLLOW,
+    /** a lake query's last pass in available-now mode (AvailableNow with the file limit) */
+    FINISH
+  }
+
+  /** One query of the pipeline and its running instance. */
+  private final class Managed {
+    final String name;
+    final Function<Integer, Dataset<Row>> rows; // max files per trigger -> result rows (ingest ignores it)
+    final StreamSink sink;
+    Phase phase;
+    StreamingQuery query;
+    int metricsBugRestarts;
+    boolean done;
+
+    Managed(String name, Function<Integer, Dataset<Row>> rows, StreamSink sink, Phase phase) {
+      this.name = name;
+      this.rows = rows;
+      this.sink = sink;
+      this.phase = phase;
+    }
+
+    void start(Phase next) throws TimeoutException {
+      phase = next;
+      Trigger trigger = switch (next) {
+        case REBUILD, FINISH -> Trigger.AvailableNow();
+        case INGEST, FOLLOW -> settings.trigger().availableNow()
+            ? (next == Phase.INGEST ? Trigger.AvailableNow() : Trigger.ProcessingTime(FOLLOW_INTERVAL.toMillis()))
+            : Trigger.ProcessingTime(settings.trigger().interval().toMillis());
+      };
+      int maxFiles = next == Phase.REBUILD ? Integer.MAX_VALUE : settings.lakeMaxFilesPerTrigger();
+      LOG.info("query={} starting: {}", name, next.name().toLowerCase(java.util.Locale.ROOT));
+      query = sink.writer(rows.apply(maxFiles))
+          .queryName(name)
+          .option("checkpointLocation", settings.checkpointFor(name))
+          .trigger(trigger)
+          .start();
+    }
+  }
 
   private final SparkSession spark;
   private final Settings settings;
-  private final java.util.Set<String> selected;
-  /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
-  static final int METRICS_BUG_RESTARTS = 3;
-
-  private record QueryDefinition(String name, Dataset<Row> rows, StreamSink sink) {}
-
-  private final List<QueryDefinition> definitions = new ArrayList<>();
-  private final List<StreamingQuery> queries = new ArrayList<>();
-  private final Map<String, Integer> restarts = new java.util.HashMap<>();
+  private final Set<String> selected;
+  private final LakeTable lake;
+  private final Map<String, Managed> managed = new LinkedHashMap<>();
   private final MicroBatchLog microBatchLog = new MicroBatchLog();
   private volatile boolean stopRequested;
 
@@ -75,7 +138,7 @@ public final class ClickstreamPipeline {
    * @param settings validated settings
    */
   public ClickstreamPipeline(SparkSession spark, Settings settings) {
-    this(spark, settings, java.util.Set.copyOf(QUERIES));
+    this(spark, settings, Set.copyOf(QUERIES));
   }
 
   /**
@@ -86,7 +149,7 @@ public final class ClickstreamPipeline {
    * @param queries names from {@link #QUERIES}
    * @throws IllegalArgumentException for an unknown query name
    */
-  public ClickstreamPipeline(SparkSession spark, Settings settings, java.util.Set<String> queries) {
+  public ClickstreamPipeline(SparkSession spark, Settings settings, Set<String> queries) {
     for (String q : queries) {
       if (!QUERIES.contains(q)) {
         throw new IllegalArgumentException("unknown query " + q + "; known: " + QUERIES);
@@ -94,7 +157,8 @@ public final class ClickstreamPipeline {
     }
     this.spark = spark;
     this.settings = settings;
-    this.selected = java.util.Set.copyOf(queries);
+    this.selected = Set.copyOf(queries);
+    this.lake = new LakeTable(settings.lakeEventsPath());
   }
 
   /**
@@ -131,7 +195,9 @@ public final class ClickstreamPipeline {
       return 1;
     }
     SparkSession spark = SparkSession.builder().config(sessionConfig(settings)).getOrCreate();
-    try {
+    try (LakeMaintenance maintenance = settings.lakeMaintenanceInterval().isZero() ? null
+        : LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()), settings.lakeVacuumRetention(),
+            settings.lakeMaintenanceInterval())) {
       ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
       pipeline.installSignalHandlers();
       return pipeline.runUntilDone();
@@ -163,50 +229,119 @@ public final class ClickstreamPipeline {
         "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider");
     conf.setIfMissing("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true");
     conf.setIfMissing("spark.sql.streaming.metricsEnabled", "true");
+    // Delta Lake's SQL extension and catalog (Delta docs, "Configure SparkSession"): CONVERT TO DELTA, ALTER TABLE
+    conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+    conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    // Delta replays its log with this many partitions (default 50): on a few cores that doubled every Delta write
+    // and made a log checkpoint's commit ~4x slower (DESIGN §8); the shuffle partitions' count suits it
+    conf.setIfMissing("spark.databricks.delta.snapshotPartitions", conf.get("spark.sql.shuffle.partitions"));
     return conf;
   }
 
   /**
-   * Starts every query. The whole system on one screen: source -> parse -> one line per query.
+   * Prepares the lake and the checkpoints, then starts every selected query. The whole system on one screen:
+   * Kafka -> parse -> ingest; lake -> one line per stateful query.
    *
-   * @return the started queries
    * @throws TimeoutException when Spark cannot start a query
+   * @throws StartupException naming a lake or checkpoint this version cannot use
    */
-  public List<StreamingQuery> start() throws TimeoutException {
+  public void start() throws TimeoutException {
     spark.streams().addListener(microBatchLog);
     DatabaseConfig db = database(settings);
     String kafka = settings.kafkaBootstrapServers();
+    prepareLake();
 
-    Dataset<Row> parsed = EventParser.parse(KafkaSource.read(spark, settings));
-    Dataset<Row> events = EventParser.validEvents(parsed);
-    Dataset<Row> watermarked = events.withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
-
-    start(DEAD_LETTER, EventParser.deadLetters(parsed), KafkaTopicSink.raw(kafka, settings.dlqTopic()));
-    start(RAW_LAKE, events, ParquetLakeSink.events(settings.lakePath()));
-    start(ENRICHED, EnrichedEvents.of(events), KafkaTopicSink.json(kafka, settings.enrichedTopic(), "user_id"));
-    start(PAGE_VIEW_COUNTS, PageViewCounts.of(watermarked), PostgresUpsertSink.pageViewCounts(db));
-    start(ACTIVE_USERS, ActiveUsers.of(watermarked), PostgresUpsertSink.activeUsers(db));
-    start(USER_SESSIONS, UserSessions.of(watermarked, settings.sessionTimeout()), PostgresUpsertSink.userSessions(db));
-    return List.copyOf(queries);
+    IngestSink fanOut = new IngestSink(lake, KafkaTopicWriter.json(kafka, settings.enrichedTopic(), "user_id"),
+        KafkaTopicWriter.raw(kafka, settings.dlqTopic()));
+    microBatchLog.addDetail(INGEST, fanOut::describe);
+    ingest(INGEST, EventParser.parse(KafkaSource.read(spark, settings, ingestStartingOffsets())), fanOut);
+    fromLake(PAGE_VIEW_COUNTS, PageViewCounts.COLUMNS, PageViewCounts::of, PostgresUpsertSink.pageViewCounts(db));
+    fromLake(ACTIVE_USERS, ActiveUsers.COLUMNS, ActiveUsers::of, PostgresUpsertSink.activeUsers(db));
+    fromLake(USER_SESSIONS, UserSessions.COLUMNS, events -> UserSessions.of(events, settings.sessionTimeout()),
+        PostgresUpsertSink.userSessions(db));
   }
 
-  private void start(String name, Dataset<Row> rows, StreamSink sink) throws TimeoutException {
+  /** @return the running queries, by name */
+  public Map<String, StreamingQuery> queries() {
+    Map<String, StreamingQuery> out = new LinkedHashMap<>();
+    managed.forEach((name, m) -> out.put(name, m.query));
+    return out;
+  }
+
+  private void ingest(String name, Dataset<Row> parsed, StreamSink sink) throws TimeoutException {
+    if (selected.contains(name)) {
+      Managed m = new Managed(name, ignored -> parsed, sink, Phase.INGEST);
+      managed.put(name, m);
+      m.start(Phase.INGEST);
+    }
+  }
+
+  private void fromLake(String name, String[] columns, Function<Dataset<Row>, Dataset<Row>> analytic, StreamSink sink)
+      throws TimeoutException {
     if (!selected.contains(name)) {
       return;
     }
-    QueryDefinition definition = new QueryDefinition(name, rows, sink);
-    definitions.add(definition);
-    queries.add(start(definition));
+    String watermark = Durations.toSparkInterval(settings.watermarkDelay());
+    Managed m = new Managed(name, maxFiles -> analytic.apply(
+        LakeSource.read(spark, lake.path(), maxFiles, columns).withWatermark("event_time", watermark)), sink, Phase.FOLLOW);
+    managed.put(name, m);
+    boolean fresh = Checkpoints.isFresh(Path.of(settings.checkpointFor(name)));
+    if (fresh && lake.hasFiles(spark)) {
+      LOG.info("query={} has a fresh checkpoint and the lake has rows: rebuilding its results from the whole lake", name);
+      m.start(Phase.REBUILD);
+    } else {
+      m.start(afterRebuild());
+    }
   }
 
-  private StreamingQuery start(QueryDefinition q) throws TimeoutException {
-    Trigger trigger = settings.trigger().availableNow() ? Trigger.AvailableNow()
-        : Trigger.ProcessingTime(settings.trigger().interval().toMillis());
-    return q.sink().writer(q.rows())
-        .queryName(q.name())
-        .option("checkpointLocation", settings.checkpointFor(q.name()))
-        .trigger(trigger)
-        .start();
+  /** The phase of a lake query after its rebuild (or instead of one). */
+  private Phase afterRebuild() {
+    boolean ingestRunning = managed.containsKey(INGEST) && !managed.get(INGEST).done;
+    return settings.trigger().availableNow() && !ingestRunning ? Phase.FINISH : Phase.FOLLOW;
+  }
+
+  /**
+   * The lake table exists before any query reads it; old checkpoints are reported or refused, never half-used.
+   */
+  private void prepareLake() {
+    for (String name : QUERIES) {
+      Path checkpoint = Path.of(settings.checkpointFor(name));
+      if (!name.equals(INGEST) && selected.contains(name) && Checkpoints.readsKafka(checkpoint)) {
+        throw new StartupException("checkpoint " + checkpoint + " was written when " + name + " read Kafka directly; "
+            + "this version reads the lake: delete it (rm -r " + checkpoint + ") and the query rebuilds its results from the lake");
+      }
+    }
+    for (String retired : Checkpoints.RETIRED_QUERIES) {
+      Path checkpoint = Path.of(settings.checkpointFor(retired));
+      if (java.nio.file.Files.isDirectory(checkpoint)) {
+        LOG.warn("checkpoint {} belongs to the query {}, which this version no longer runs (ingest writes the lake, "
+            + "enriched_activity and the dead-letter topic): not used; delete it when the lake is converted", checkpoint, retired);
+      }
+    }
+    try {
+      String outcome = lake.ensure(spark, settings.lakeVacuumRetention());
+      LOG.info("lake table {}: {}", lake.path(), outcome);
+    } catch (LakeTable.LakeException e) {
+      throw new StartupException(e.getMessage());
+    }
+  }
+
+  /**
+   * Where a fresh ingest checkpoint starts: STARTING_OFFSETS, except after an older version whose
+   * {@code raw-lake} query wrote the (now converted) lake: then where that query's last committed micro-batch
+   * ended, so that the converted lake gets no event twice.
+   */
+  private String ingestStartingOffsets() {
+    Path ingest = Path.of(settings.checkpointFor(INGEST));
+    if (!Checkpoints.isFresh(ingest)) {
+      return settings.startingOffsets();
+    }
+    return Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor("raw-lake")))
+        .map(offsets -> {
+          LOG.info("ingest continues where the earlier raw-lake query stopped: {}", offsets);
+          return offsets;
+        })
+        .orElse(settings.startingOffsets());
   }
 
   /**
@@ -234,74 +369,140 @@ public final class ClickstreamPipeline {
   }
 
   /**
-   * Starts the queries and waits: returns 1 as soon as one fails (after stopping the others), 0 when all have
-   * ended (available-now) or were stopped by {@link #stop()}.
+   * Starts the queries and supervises them: returns 1 as soon as one fails (after stopping the others), 0 when
+   * all have ended (available-now) or were stopped by {@link #stop()}, 2 when the lake or a checkpoint cannot be
+   * used (one line on stderr).
    *
    * @return exit status
    */
   public int runUntilDone() {
     try {
       start();
+    } catch (StartupException e) {
+      System.err.println("clickstream: " + e.getMessage());
+      stop();
+      return 2;
     } catch (TimeoutException | RuntimeException e) {
       LOG.error("cannot start the queries", e);
       System.err.println("clickstream: cannot start the queries: " + e);
       stop();
       return 1;
     }
-    while (queries.stream().anyMatch(StreamingQuery::isActive)) {
-      try {
-        spark.streams().awaitAnyTermination();
-      } catch (StreamingQueryException e) {
-        // reported below from the query itself
-      }
-      for (int i = 0; i < queries.size(); i++) {
-        StreamingQuery q = queries.get(i);
-        if (!q.isActive() && q.exception().isDefined() && isKafkaMetricsBug(q.exception().get())) {
-          if (stopRequested) {
-            continue; // stopping anyway, and the replayed micro-batch is committed: not a failure
-          }
-          if (restarts.merge(q.name(), 1, Integer::sum) <= METRICS_BUG_RESTARTS) {
-            LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", q.name());
-            try {
-              synchronized (queries) { // stop() must see the restarted query, or not race with it at all
-                if (!stopRequested) {
-                  queries.set(i, start(definitions.get(i)));
-                }
-              }
-              continue;
-            } catch (TimeoutException | RuntimeException e) {
-              LOG.error("cannot restart query {}", q.name(), e);
+    try {
+      while (true) {
+        // reset first, then look at every query: a query that ends during the scan is seen by the next one
+        spark.streams().resetTerminated();
+        boolean running = false;
+        for (Managed m : List.copyOf(managed.values())) {
+          if (m.query.isActive()) {
+            running = true;
+          } else if (!m.done) {
+            Integer failed = onTerminated(m);
+            if (failed != null) {
+              return failed;
             }
+            running |= m.query.isActive();
           }
         }
-        if (!q.isActive() && q.exception().isDefined()) {
-          String cause = rootCause(q.exception().get());
-          LOG.error("query {} failed, stopping the others: {}", q.name(), cause);
-          System.err.println("clickstream: query " + q.name() + " failed: " + cause);
-          stop();
-          return 1;
+        if (!running) {
+          break;
+        }
+        try {
+          spark.streams().awaitAnyTermination(1_000);
+        } catch (StreamingQueryException e) {
+          // seen from the query itself in the next scan
         }
       }
-      spark.streams().resetTerminated();
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.error("cannot start a query", e);
+      System.err.println("clickstream: cannot start a query: " + e);
+      stop();
+      return 1;
     }
     LOG.info(stopRequested ? "stopped on request" : "all queries done");
     spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
     return 0;
   }
 
+  /**
+   * A query has terminated: restart it in its next phase, or mark it done.
+   *
+   * @return an exit status when the pipeline must end now, else null
+   */
+  private Integer onTerminated(Managed m) throws TimeoutException {
+    StreamingQuery q = m.query;
+    if (q.exception().isDefined()) {
+      if (isKafkaMetricsBug(q.exception().get()) && !stopRequested && ++m.metricsBugRestarts <= METRICS_BUG_RESTARTS) {
+        LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", m.name);
+        synchronized (managed) { // stop() must see the restarted query, or not race with it at all
+          if (!stopRequested) {
+            m.start(m.phase);
+          }
+        }
+        return null;
+      }
+      if (stopRequested && isKafkaMetricsBug(q.exception().get())) {
+        m.done = true; // stopping anyway, and the replayed micro-batch is committed: not a failure
+        return null;
+      }
+      String cause = rootCause(q.exception().get());
+      LOG.error("query {} failed, stopping the others: {}", m.name, cause);
+      System.err.println("clickstream: query " + m.name + " failed: " + cause);
+      stop();
+      return 1;
+    }
+    if (stopRequested) {
+      m.done = true;
+      return null;
+    }
+    synchronized (managed) {
+      if (stopRequested) {
+        m.done = true;
+        return null;
+      }
+      switch (m.phase) {
+        case REBUILD -> m.start(afterRebuild());
+        case INGEST -> {
+          m.done = true; // available-now: the topic is processed; the lake queries take what ingest committed
+          for (Managed other : managed.values()) {
+            if (other.phase == Phase.FOLLOW && other.query.isActive()) {
+              try {
+                other.query.processAllAvailable(); // fewer replayed rows than stopping it mid-batch
+              } catch (Exception e) { // a StreamingQueryException, which Scala throws undeclared
+                continue; // its failure is handled in the next scan
+              }
+              other.query.stop();
+              other.start(Phase.FINISH); // AvailableNow: the rest, then the no-data batch of the final watermark
+            }
+          }
+        }
+        case FOLLOW, FINISH -> m.done = true;
+      }
+    }
+    return null;
+  }
+
   /** Stops every query (each finishes or abandons its current micro-batch; the checkpoint stays consistent). */
   public void stop() {
-    List<StreamingQuery> running;
-    synchronized (queries) {
+    List<Managed> running;
+    synchronized (managed) {
       stopRequested = true;
-      running = List.copyOf(queries);
+      running = List.copyOf(managed.values());
     }
-    for (StreamingQuery q : running) {
+    for (Managed m : running) {
       try {
-        q.stop();
+        m.query.stop();
       } catch (TimeoutException | RuntimeException e) {
-        LOG.warn("query {} did not stop cleanly: {}", q.name(), e.toString());
+        LOG.warn("query {} did not stop cleanly: {}", m.name, e.toString());
       }
+    }
+  }
+
+  /** The lake or a checkpoint cannot be used by this version; the message is one line saying what to do. */
+  public static final class StartupException extends RuntimeException {
+    /** @param message one line */
+    public StartupException(String message) {
+      super(message);
     }
   }
 

@@ -18,14 +18,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The oracle tests' data set: ~50k records over ~30 minutes of event time from the producer's generator,
  * every 50th late by 15 minutes, every 500th malformed.
  *
+ * <p>The lake queries read the Delta table written by {@code ingest}, whose micro-batches hold at most
+ * {@link #MAX_OFFSETS_PER_TRIGGER} records in one file per Kafka partition; with LAKE_MAX_FILES_PER_TRIGGER = 4
+ * their micro-batches hold about as many records (at most two ingest micro-batches' worth).
+ *
  * <p>Spark filters late rows with the watermark of the previous micro-batch (the "watermark for late
  * events" that makes chained stateful operators correct), so nothing is dropped in the first two micro-batches
  * of a fresh checkpoint. The first {@link #FIRST_CHUNK} generated records are therefore sent without their late
  * ones; they fill the first two micro-batches of at most {@link #MAX_OFFSETS_PER_TRIGGER} records each.
- * Every later late record lies 15 minutes behind the generator's clock, while a micro-batch spans ~3 minutes
- * of event time, so the late-event watermark trails the newest event time by at most ~2 x 3 + 2 = 8 minutes:
- * every window such a record belongs to (tumbling or sliding, ending at most 10 minutes behind the clock) is
- * closed when it arrives. So the watermark's verdict does not depend on where micro-batches begin and end.
+ * Every later late record lies 15 minutes behind the generator's clock, while a micro-batch spans at most ~6
+ * minutes of event time (parts of two ingest micro-batches of ~3 minutes), so the watermark it is compared with
+ * trails the clock by at most ~6 + 2 = 8 minutes and it is dropped whatever the batch boundaries: it is older
+ * than the watermark, and every window it belongs to (ending at most 10 minutes behind the clock) is closed.
  */
 final class ClickstreamData {
   static final Instant START = Instant.parse("2026-11-23T12:00:00Z");
@@ -113,6 +117,9 @@ final class ClickstreamData {
         Map.entry("CHECKPOINT_ROOT", dataDir + "/checkpoints"),
         Map.entry("TRIGGER_INTERVAL", trigger),
         Map.entry("MAX_OFFSETS_PER_TRIGGER", String.valueOf(MAX_OFFSETS_PER_TRIGGER)),
+        // one ingest micro-batch writes one file per Kafka partition (4): the lake queries then see micro-batches
+        // of about one ingest micro-batch, as the class comment assumes
+        Map.entry("LAKE_MAX_FILES_PER_TRIGGER", "4"),
         Map.entry("SPARK_MASTER", "local[2]"));
   }
 }

@@ -3,7 +3,6 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.sink.ParquetLakeSink;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
 import java.nio.charset.StandardCharsets;
@@ -20,13 +19,18 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole pipeline in this JVM (Spark local[2], in-process Kafka, embedded Postgres) over the oracle data set,
- * run once with {@code available-now}, compared row by row with {@link Oracle}.
+ * run once with {@code available-now}, compared row by row with {@link Oracle}; last, two queries are rebuilt from
+ * the lake and compared with the oracle of a run that saw every event on time.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineOracleTest {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
@@ -100,8 +104,8 @@ class PipelineOracleTest {
   }
 
   @Test
-  void theLakeHoldsEveryValidEventOnceIncludingLateOnes() {
-    Dataset<Row> lake = spark.read().parquet(ParquetLakeSink.eventsPath(settings.lakePath()));
+  void theLakeIsADeltaTableWithEveryValidEventOnceIncludingLateOnes() throws Exception {
+    Dataset<Row> lake = spark.read().format("delta").load(settings.lakeEventsPath());
     assertThat(lake.count()).isEqualTo(oracle.validCount);
     assertThat(lake.select("event_id").distinct().count()).isEqualTo(oracle.validCount);
     assertThat(lake.columns()).contains("event_id", "event_time", "user_id", "page_url", "event_type", "event_date",
@@ -109,7 +113,54 @@ class PipelineOracleTest {
     assertThat(lake.schema().apply("event_time").dataType().typeName()).isEqualTo("timestamp");
     List<Row> dates = lake.groupBy("event_date").count().collectAsList();
     assertThat(dates).extracting(r -> String.valueOf(r.get(0))).contains("2026-11-23");
-    assertThat(Path.of(ParquetLakeSink.eventsPath(settings.lakePath()), "event_date=2026-11-23")).isDirectory();
+    assertThat(Path.of(settings.lakeEventsPath(), "event_date=2026-11-23")).isDirectory();
+    // Delta Kernel, no Spark: the same rows
+    List<String> ids = KernelLake.eventIds(settings.lakeEventsPath());
+    assertThat(ids).hasSize((int) oracle.validCount).doesNotHaveDuplicates();
+    assertThat(Set.copyOf(ids)).isEqualTo(oracle.validEventIds);
+    // one idempotent Delta commit per ingest micro-batch: a txn action with the ingest query's id (from its
+    // checkpoint's metadata) and the batch id
+    String ingestId = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Path.of(settings.checkpointFor(ClickstreamPipeline.INGEST), "metadata").toFile()).get("id").asText();
+    List<Long> txnVersions = new java.util.ArrayList<>();
+    try (var commits = Files.list(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
+      for (Path commit : commits.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+        for (String line : Files.readAllLines(commit)) {
+          if (line.startsWith("{\"txn\"")) {
+            var txn = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("txn");
+            assertThat(txn.get("appId").asText()).isEqualTo(ingestId);
+            txnVersions.add(txn.get("version").asLong());
+          }
+        }
+      }
+    }
+    long ingestBatches = PipelineProcess.commits(Path.of(settings.checkpointRoot()), ClickstreamPipeline.INGEST);
+    assertThat(ingestBatches).isGreaterThanOrEqualTo(data.records.size() / ClickstreamData.MAX_OFFSETS_PER_TRIGGER);
+    assertThat(txnVersions).hasSize((int) ingestBatches).doesNotHaveDuplicates();
+  }
+
+  /**
+   * Deleting a query's checkpoint and its table's rows rebuilds them from the lake. The whole lake is the
+   * rebuild's first micro-batch, so the events the live run dropped as late are counted now: the result equals
+   * the oracle of a run that saw every event on time.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE) // changes the tables the other tests read
+  void aDeletedCheckpointRebuildsItsTableFromTheLakeCountingLateEvents() throws Exception {
+    Oracle everyEventOnTime = new Oracle(data.records, data.records.size());
+    assertThat(everyEventOnTime.pageViewCounts).isNotEqualTo(oracle.pageViewCounts);
+    assertThat(everyEventOnTime.sessions).isNotEqualTo(oracle.sessions);
+    for (String query : List.of(ClickstreamPipeline.PAGE_VIEW_COUNTS, ClickstreamPipeline.USER_SESSIONS)) {
+      org.apache.commons.io.FileUtils.deleteDirectory(Path.of(settings.checkpointFor(query)).toFile());
+    }
+    Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "DELETE FROM page_view_counts", "DELETE FROM user_sessions");
+
+    assertThat(new ClickstreamPipeline(spark, settings).runUntilDone()).isZero();
+
+    assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
+        .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.pageViewCounts);
+    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password()))
+        .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.sessions);
   }
 
   @Test

@@ -58,6 +58,14 @@ final class Results {
     return rows;
   }
 
+  static void execute(String jdbcUrl, String user, String password, String... statements) throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, user, password); Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    }
+  }
+
   interface RowReader {
     void read(ResultSet rs) throws SQLException;
   }

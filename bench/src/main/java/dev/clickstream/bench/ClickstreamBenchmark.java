@@ -41,17 +41,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The benchmark of issue #8, in one run with the in-process broker and embedded Postgres:
+ * Throughput against the machine's own ceiling, then latency at fixed input rates, in one run with the in-process
+ * broker and embedded Postgres:
  * <ol>
  *   <li>pre-produce N events (the producer's mix: every 50th late by 5 min, every 500th malformed) into a
  *       4-partition topic: producer events/s;</li>
  *   <li>a plain KafkaConsumer reads them all: the ceiling, events/s;</li>
- *   <li>each query alone over that topic with available-now: events/s and ratio to the ceiling;</li>
- *   <li>all queries together: events/s and ratio;</li>
+ *   <li>a profile: Spark's Kafka source alone, source + parse (noop sink);</li>
+ *   <li>{@code ingest} alone over that topic with available-now (it fills a lake table), then each lake query
+ *       alone reading that pre-filled table (a rebuild: the whole table as one micro-batch): events/s and ratio
+ *       to the ceiling;</li>
+ *   <li>all queries together on a fresh lake: events/s and ratio;</li>
  *   <li>all queries at fixed input rates with a processing-time trigger ({@link LatencyBenchmark}).</li>
  * </ol>
- * Writes {@code bench/results/<yyyyMMdd-HHmmss>.md} (hardware, versions, settings, tables, targets) and
- * {@code .json}. Exit 0 when the run completed (targets missed or not: a benchmark reports, it does not judge),
+ * Writes {@code bench/results/<yyyyMMdd-HHmmss>.md} (hardware, versions, settings, tables, targets), {@code .json}
+ * and two charts ({@code -throughput.png}, {@code -latency.png}). Exit 0 when the run completed (targets missed or not: a benchmark reports, it does not judge),
  * 1 when a run failed, 2 for a bad flag.
  */
 @Command(name = "make bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -61,8 +65,8 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   @Option(names = "--events", description = "events pre-produced for steps 1-4 (default: ${DEFAULT-VALUE})")
   long events = 2_000_000;
 
-  @Option(names = "--runs", split = ",", description = "step 3-4 runs: 'profile' (source -> noop, source + parse -> noop), "
-      + "query names, 'all', 'shared-read' (the stateless sinks from one read), 'none' (default: every one of them)")
+  @Option(names = "--runs", split = ",", description = "throughput runs: 'profile' (source -> noop, source + parse -> noop), "
+      + "query names (each alone; the lake queries read the table ingest filled), 'all', 'none' (default: every one of them)")
   List<String> runs;
 
   @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; 0 = skip step 5 (default: ${DEFAULT-VALUE})")
@@ -91,9 +95,9 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String run : runs == null ? List.<String>of() : runs) {
-      if (!ClickstreamPipeline.QUERIES.contains(run) && !List.of("profile", "all", "shared-read", "none").contains(run)) {
+      if (!ClickstreamPipeline.QUERIES.contains(run) && !List.of("profile", "all", "none").contains(run)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--runs: unknown run '" + run + "'; known: profile, "
-            + String.join(", ", ClickstreamPipeline.QUERIES) + ", all, shared-read, none");
+            + String.join(", ", ClickstreamPipeline.QUERIES) + ", all, none");
       }
     }
     Path dir = Files.createTempDirectory("bench-");
@@ -127,30 +131,35 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
         throughput.put("profile: source + parse -> noop", events / noop(spark, settings, "parse",
             rows -> EventParser.validEvents(EventParser.parse(rows))));
       }
-      for (List<String> queries : throughputRuns()) {
-        Path run = dir.resolve("run-" + String.join("+", queries).hashCode());
-        Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
-        if (spark == null) {
-          spark = session(settings);
+      // ingest fills a lake that the lake queries alone then read (measured when asked for, else only filled)
+      Path filled = dir.resolve("filled");
+      boolean lakeQueryAlone = ClickstreamPipeline.QUERIES.stream()
+          .anyMatch(q -> !q.equals(ClickstreamPipeline.INGEST) && wanted(q));
+      if (wanted(ClickstreamPipeline.INGEST) || lakeQueryAlone) {
+        Settings settings = Settings.parse(new String[0], withRunPaths(env, filled));
+        spark = spark == null ? session(settings) : spark;
+        double s = pipeline(spark, settings, db, List.of(ClickstreamPipeline.INGEST));
+        if (wanted(ClickstreamPipeline.INGEST)) {
+          throughput.put(ClickstreamPipeline.INGEST + " alone", events / s);
         }
-        truncate(db);
-        long start = System.nanoTime();
-        int status = new ClickstreamPipeline(spark, settings, Set.copyOf(queries)).runUntilDone();
-        double s = seconds(start);
-        if (status != 0) {
-          System.err.println("bench: run " + queries + " failed");
-          return 1;
+      }
+      for (String query : ClickstreamPipeline.QUERIES) {
+        if (query.equals(ClickstreamPipeline.INGEST) || !wanted(query)) {
+          continue;
         }
-        throughput.put(queries.size() == 1 ? queries.get(0) + " alone" : "all queries together", events / s);
+        Path run = dir.resolve("alone-" + query);
+        Map<String, String> runEnv = withRunPaths(env, run);
+        runEnv.put("LAKE_PATH", filled.resolve("lake").toString());
+        double s = pipeline(spark, Settings.parse(new String[0], runEnv), db, List.of(query));
+        throughput.put(query + " alone (reading the lake)", events / s);
         Directories.deleteRecursively(run);
       }
-      if (runs == null || runs.contains("shared-read")) {
-        Path run = dir.resolve("shared-read");
+      Directories.deleteRecursively(filled);
+      if (runs == null || runs.contains("all")) {
+        Path run = dir.resolve("all");
         Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
-        if (spark == null) {
-          spark = session(settings);
-        }
-        throughput.put("experiment: dead-letter + raw-lake + enriched from one read", events / SharedReadExperiment.run(spark, settings));
+        spark = spark == null ? session(settings) : spark;
+        throughput.put(BenchmarkReport.TOGETHER, events / pipeline(spark, settings, db, ClickstreamPipeline.QUERIES));
         Directories.deleteRecursively(run);
       }
       for (int rate : rates.stream().filter(r -> r > 0).toList()) {
@@ -184,19 +193,31 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   private static double noop(SparkSession spark, Settings settings, String name,
       java.util.function.UnaryOperator<Dataset<Row>> transform) throws Exception {
     long start = System.nanoTime();
-    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings)).writeStream().format("noop")
+    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings, settings.startingOffsets())).writeStream().format("noop")
         .queryName(name).option("checkpointLocation", settings.checkpointFor(name)).trigger(Trigger.AvailableNow()).start();
     query.awaitTermination();
     return seconds(start);
   }
 
-  private List<List<String>> throughputRuns() {
-    List<List<String>> out = new ArrayList<>();
-    ClickstreamPipeline.QUERIES.stream().filter(q -> runs == null || runs.contains(q)).forEach(q -> out.add(List.of(q)));
-    if (runs == null || runs.contains("all")) {
-      out.add(ClickstreamPipeline.QUERIES);
+  private boolean wanted(String run) {
+    return runs == null || runs.contains(run);
+  }
+
+  /**
+   * Seconds for an available-now run of some queries on empty tables.
+   *
+   * @throws IllegalStateException when the run fails
+   */
+  private static double pipeline(SparkSession spark, Settings settings, DatabaseConfig db, List<String> queries)
+      throws Exception {
+    truncate(db);
+    long start = System.nanoTime();
+    int status = new ClickstreamPipeline(spark, settings, Set.copyOf(queries)).runUntilDone();
+    double s = seconds(start);
+    if (status != 0) {
+      throw new IllegalStateException("bench: run " + queries + " failed with status " + status);
     }
-    return out;
+    return s;
   }
 
   private static SparkSession session(Settings settings) {

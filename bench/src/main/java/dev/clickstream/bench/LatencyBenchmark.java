@@ -7,6 +7,7 @@ import dev.clickstream.app.analytics.PageViewCounts;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.EventType;
 import dev.clickstream.producer.KafkaSink;
@@ -167,10 +168,11 @@ public final class LatencyBenchmark {
     double sentPerSecond = sent * 1000.0 / (System.currentTimeMillis() - sendStart);
 
     long deadline = System.currentTimeMillis() + 180_000;
-    while (!caughtUp(progress, sent) && runner.isAlive() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(200);
+    LakeTable lake = new LakeTable(settings.lakeEventsPath());
+    while (!caughtUp(progress, sent, lake, spark) && runner.isAlive() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(500);
     }
-    boolean drained = caughtUp(progress, sent);
+    boolean drained = caughtUp(progress, sent, lake, spark);
     pipeline.stop();
     runner.join();
     samplers.shutdown();
@@ -221,14 +223,24 @@ public final class LatencyBenchmark {
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom));
   }
 
-  /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
-  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent) {
-    Map<String, Long> endOffsets = new HashMap<>();
-    for (StreamingQueryProgress p : progress) {
-      endOffsets.merge(p.name(), endOffsetSum(p), Math::max);
+  /**
+   * Whether ingest's latest micro-batch ends at or after the {@code sent} records of the input topic, and every
+   * lake query has read as many rows as the lake holds then.
+   */
+  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent, LakeTable lake,
+      SparkSession spark) {
+    long ingested = progress.stream().filter(p -> ClickstreamPipeline.INGEST.equals(p.name()))
+        .mapToLong(LatencyBenchmark::endOffsetSum).max().orElse(0);
+    if (ingested < sent) {
+      return false;
     }
-    return endOffsets.keySet().containsAll(ClickstreamPipeline.QUERIES)
-        && endOffsets.values().stream().allMatch(offsets -> offsets >= sent);
+    long lakeRows = lake.stats(spark).rows();
+    Map<String, Long> read = new HashMap<>();
+    for (StreamingQueryProgress p : progress) {
+      read.merge(p.name(), p.numInputRows(), Long::sum);
+    }
+    return ClickstreamPipeline.QUERIES.stream().filter(q -> !q.equals(ClickstreamPipeline.INGEST))
+        .allMatch(q -> read.getOrDefault(q, 0L) >= lakeRows);
   }
 
   private static long endOffsetSum(StreamingQueryProgress p) {

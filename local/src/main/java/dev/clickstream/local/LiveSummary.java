@@ -1,9 +1,7 @@
 package dev.clickstream.local;
 
 import dev.clickstream.app.sink.DatabaseConfig;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.clickstream.app.sink.LakeTable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,7 +13,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -26,7 +23,7 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
 /**
  * The compact status the local run prints every 10 s: per query the last micro-batch (input rows, duration),
  * the top 5 pages of the latest closed minute, active users of the latest window, sessions by status, the
- * dead-letter count and the lake's Parquet files and bytes. Reads what a user could read with psql and a
+ * dead-letter count and the lake table's version, rows, files and bytes as its Delta log states them. Reads what a user could read with psql and a
  * Kafka consumer; a part that cannot be read yet shows {@code -}.
  */
 final class LiveSummary {
@@ -34,14 +31,14 @@ final class LiveSummary {
   private final DatabaseConfig db;
   private final Admin admin;
   private final String dlqTopic;
-  private final Path lakeEvents;
+  private final LakeTable lake;
 
-  LiveSummary(SparkSession spark, DatabaseConfig db, Admin admin, String dlqTopic, Path lakeEvents) {
+  LiveSummary(SparkSession spark, DatabaseConfig db, Admin admin, String dlqTopic, LakeTable lake) {
     this.spark = spark;
     this.db = db;
     this.admin = admin;
     this.dlqTopic = dlqTopic;
-    this.lakeEvents = lakeEvents;
+    this.lake = lake;
   }
 
   /** @return the summary, several lines */
@@ -64,8 +61,7 @@ final class LiveSummary {
       out.append("  postgres: ").append(e.getMessage().lines().findFirst().orElse("")).append('\n');
     }
     out.append("  dead letters: ").append(deadLetters()).append('\n');
-    long[] lake = lake();
-    out.append(String.format("  lake: %d parquet files, %,d bytes%n", lake[0], lake[1]));
+    out.append("  lake: ").append(lake()).append('\n');
     return out.toString();
   }
 
@@ -118,19 +114,13 @@ final class LiveSummary {
     }
   }
 
-  private long[] lake() {
-    if (!Files.isDirectory(lakeEvents)) {
-      return new long[] {0, 0};
-    }
-    try (Stream<Path> files = Files.walk(lakeEvents)) {
-      long[] result = {0, 0};
-      files.filter(f -> f.getFileName().toString().endsWith(".parquet")).forEach(f -> {
-        result[0]++;
-        result[1] += f.toFile().length();
-      });
-      return result;
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return new long[] {0, 0};
+  private String lake() {
+    try {
+      LakeTable.Stats stats = lake.stats(spark);
+      return String.format("version %d, %,d rows in %d files, %,d bytes", stats.version(), stats.rows(), stats.files(), stats.bytes());
+    } catch (RuntimeException e) { // not created yet, or a commit raced the read: shown next time
+      return "-";
     }
   }
+
 }

@@ -3,7 +3,7 @@ package dev.clickstream.local;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.ParquetLakeSink;
+import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.DurationConverter;
 import dev.clickstream.producer.KafkaSink;
@@ -126,7 +126,7 @@ public final class LocalClickstream implements Callable<Integer> {
       out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics user_activity, enriched_activity, user_activity_dlq");
       out.println("  JDBC URL:        " + jdbcUrl + "   (user " + PostgresServer.USER + ")");
       out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + PostgresServer.USER + " clickstream");
-      out.println("  lake:            " + ParquetLakeSink.eventsPath(settings.lakePath()));
+      out.println("  lake:            " + settings.lakeEventsPath() + "   (a Delta table)");
       out.println("  stop:            Ctrl-C (a second run continues from the checkpoints; make clean-data starts over)");
       out.flush();
 
@@ -140,8 +140,7 @@ public final class LocalClickstream implements Callable<Integer> {
       pipelineThread.start();
       Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers());
       try (var admin = kafka.admin()) {
-        LiveSummary summary = new LiveSummary(spark, db, admin, settings.dlqTopic(),
-            Path.of(ParquetLakeSink.eventsPath(settings.lakePath())));
+        LiveSummary summary = new LiveSummary(spark, db, admin, settings.dlqTopic(), new LakeTable(settings.lakeEventsPath()));
         while (!stopRequested.await(summaryInterval.toMillis(), TimeUnit.MILLISECONDS)) {
           out.print(summary.render());
           out.flush();
@@ -155,9 +154,9 @@ public final class LocalClickstream implements Callable<Integer> {
       pipeline.stop();
       pipelineThread.join(20_000);
       spark.stop();
-      if (pipelineStatus[0] == 1) {
+      if (pipelineStatus[0] > 0) {
         System.err.println("clickstream-local: the pipeline failed (see the line above); the data directory " + data + " is kept");
-        return 1;
+        return pipelineStatus[0];
       }
     }
     out.println("stopped");

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -86,9 +85,8 @@ class LocalClickstreamTest {
     first.destroy(); // SIGTERM
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s of SIGTERM").isTrue();
     assertThat(first.exitValue()).isZero();
-    try (Stream<Path> files = Files.walk(data.resolve("lake"))) {
-      assertThat(files.filter(f -> f.toString().endsWith(".parquet")).count()).isPositive();
-    }
+    assertThat(data.resolve("lake/events/_delta_log")).isDirectory();
+    assertThat(Files.readString(log)).containsPattern("lake: version \\d+, [\\d,]+ rows in \\d+ files");
 
     // a second start continues: nothing is read again from the beginning
     Process second = start(data, kafkaPort, pgPort, log, "--no-producer");
@@ -109,9 +107,10 @@ class LocalClickstreamTest {
     assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(second.exitValue()).isZero();
 
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension").getOrCreate();
     try {
-      var lake = spark.read().parquet(data.resolve("lake").resolve("events").toString());
+      var lake = spark.read().format("delta").load(data.resolve("lake").resolve("events").toString());
       long rows = lake.count();
       assertThat(rows).isGreaterThan(50_000);
       assertThat(lake.select("event_id").distinct().count()).isEqualTo(rows);
@@ -134,7 +133,7 @@ class LocalClickstreamTest {
 
   @Test
   void aCorruptCheckpointIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
-    Path offsets = dir.resolve("data/checkpoints/raw-lake/offsets");
+    Path offsets = dir.resolve("data/checkpoints/ingest/offsets");
     Files.createDirectories(offsets);
     Files.writeString(offsets.resolve("0"), "this is not an offset log\n");
     Path log = dir.resolve("corrupt.log");
@@ -142,7 +141,7 @@ class LocalClickstreamTest {
     Process p = start(dir.resolve("data"), ports[0], ports[1], log, "--no-producer");
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("exits by itself").isTrue();
     assertThat(p.exitValue()).isEqualTo(1);
-    assertThat(Files.readString(log)).contains("clickstream: query raw-lake failed")
+    assertThat(Files.readString(log)).contains("clickstream: query ingest failed")
         .contains("clickstream-local: the pipeline failed");
   }
 

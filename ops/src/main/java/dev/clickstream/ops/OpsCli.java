@@ -32,7 +32,9 @@ import picocli.CommandLine.ParentCommand;
     description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
 public final class OpsCli {
   /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
-  static final List<String> QUERIES = List.of("dead-letter", "raw-lake", "enriched", "page-view-counts", "active-users", "user-sessions");
+  static final List<String> QUERIES = List.of("ingest", "page-view-counts", "active-users", "user-sessions");
+  /** The lake table's log in the driver pod (LAKE_PATH of the chart + /events). */
+  static final String LAKE_LOG = "/data/lake/events/_delta_log";
   private static final Pattern BATCH = Pattern.compile("query=(\\S+) batch=(\\d+)");
 
   @Option(names = "--namespace", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String namespace;
@@ -166,14 +168,16 @@ public final class OpsCli {
             }
             rows.add(new String[] {failing, "ok", first.totalRows() + " -> " + second.totalRows() + " rows in 30 s"});
           }
-          failing = "lake growing";
-          long lake1 = lakeBytes(client);
+          failing = "lake commits growing";
+          long version1 = lakeVersion(client);
           Thread.sleep(20_000);
-          long lake2 = lakeBytes(client);
-          if (lake2 <= lake1) {
-            throw new CheckFailed("lake did not grow in 20 s (" + lake1 + " bytes)");
+          long version2 = lakeVersion(client);
+          long added = version2 > version1 ? LakeLog.addedRows(driverShell(client,
+              "cd " + LAKE_LOG + " && for v in $(seq " + (version1 + 1) + " " + version2 + "); do cat $(printf '%020d.json' $v); done")) : 0;
+          if (added <= 0) {
+            throw new CheckFailed("no rows committed to the lake in 20 s (version " + version1 + " -> " + version2 + ")");
           }
-          rows.add(new String[] {failing, "ok", lake1 + " -> " + lake2 + " bytes in 20 s"});
+          rows.add(new String[] {failing, "ok", "version " + version1 + " -> " + version2 + ", " + added + " rows in 20 s"});
           table(System.out, rows);
           return 0;
         } catch (CheckFailed e) {
@@ -203,13 +207,18 @@ public final class OpsCli {
           .filter(e -> e.getValue() == 0).map(Map.Entry::getKey).toList());
     }
 
-    private long lakeBytes(KubernetesClient client) throws Exception {
+    private long lakeVersion(KubernetesClient client) throws Exception {
+      return LakeLog.latestVersion(driverShell(client, "ls " + LAKE_LOG))
+          .orElseThrow(() -> new CheckFailed("no Delta commit in " + LAKE_LOG));
+    }
+
+    private String driverShell(KubernetesClient client, String command) throws Exception {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       try (var exec = client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).writingOutput(out)
-          .exec("sh", "-c", "du -sb /data/lake | cut -f1")) {
+          .exec("sh", "-c", command)) {
         exec.exitCode().get(60, java.util.concurrent.TimeUnit.SECONDS);
       }
-      return Long.parseLong(out.toString(StandardCharsets.UTF_8).trim());
+      return out.toString(StandardCharsets.UTF_8);
     }
   }
 

@@ -135,11 +135,34 @@ class ClusterChecksTest {
   @Test
   void theDriverLogTellsCommittedMicroBatchesPerQuery() {
     Map<String, Long> batches = OpsCli.batchesPerQuery("""
-        12:00:01 INFO microbatch - query=raw-lake batch=0 inputRows=10
-        12:00:02 INFO microbatch - query=raw-lake batch=1 inputRows=10
+        12:00:01 INFO microbatch - query=ingest batch=0 inputRows=10 lakeRows=9 enrichedRows=9 deadLetterRows=1
+        12:00:02 INFO microbatch - query=ingest batch=1 inputRows=10 lakeRows=10 enrichedRows=10 deadLetterRows=0
         12:00:03 INFO microbatch - query=user-sessions batch=0 inputRows=10
         """);
-    assertThat(batches).containsEntry("raw-lake", 2L).containsEntry("user-sessions", 1L).containsEntry("enriched", 0L)
-        .hasSize(6);
+    assertThat(batches).containsEntry("ingest", 2L).containsEntry("user-sessions", 1L).containsEntry("active-users", 0L)
+        .hasSize(4);
+  }
+
+  @Test
+  void theLakeLogTellsTheNewestVersionAndTheRowsCommitsAdded() {
+    assertThat(LakeLog.latestVersion("""
+        00000000000000000009.json
+        00000000000000000010.checkpoint.parquet
+        00000000000000000010.json
+        00000000000000000011.json
+        _last_checkpoint
+        """)).hasValue(11);
+    assertThat(LakeLog.latestVersion("_last_checkpoint\n")).isEmpty();
+    String commits = """
+        {"commitInfo":{"operation":"WRITE"}}
+        {"txn":{"appId":"a","version":3}}
+        {"add":{"path":"event_date=2026-11-23/part-0.parquet","dataChange":true,"stats":"{\\"numRecords\\":120}"}}
+        {"add":{"path":"event_date=2026-11-23/part-1.parquet","dataChange":true,"stats":"{\\"numRecords\\":80}"}}
+        {"commitInfo":{"operation":"OPTIMIZE"}}
+        {"remove":{"path":"event_date=2026-11-23/part-0.parquet","dataChange":false}}
+        {"add":{"path":"event_date=2026-11-23/part-9.parquet","dataChange":false,"stats":"{\\"numRecords\\":200}"}}
+        """;
+    assertThat(LakeLog.addedRows(commits)).as("compaction re-adds rows with dataChange=false").isEqualTo(200);
+    assertThatThrownBy(() -> LakeLog.addedRows("not json")).isInstanceOf(IllegalArgumentException.class);
   }
 }

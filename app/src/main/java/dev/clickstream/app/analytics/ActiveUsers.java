@@ -29,6 +29,8 @@ import org.apache.spark.sql.Row;
 public final class ActiveUsers {
   /** Window length. */
   public static final String WINDOW = "5 minutes";
+  /** The lake columns this query reads. */
+  public static final String[] COLUMNS = {"event_time", "user_id"};
   /** Slide. */
   public static final String SLIDE = "1 minute";
   /** log2 of the sketch's number of buckets (4..21; Spark's default is 12, about 1.6% standard error). */

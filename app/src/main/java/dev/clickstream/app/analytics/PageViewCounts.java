@@ -24,6 +24,8 @@ import org.apache.spark.sql.Row;
 public final class PageViewCounts {
   /** Tumbling window length. */
   public static final String WINDOW = "1 minute";
+  /** The lake columns this query reads. */
+  public static final String[] COLUMNS = {"event_time", "page_url", "event_type"};
 
   private PageViewCounts() {}
 

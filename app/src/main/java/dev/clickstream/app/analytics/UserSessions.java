@@ -36,6 +36,8 @@ import org.apache.spark.sql.streaming.OutputMode;
  * sessions are final, so state rows are proportional to users with a non-final session.
  */
 public final class UserSessions {
+  /** The lake columns this query reads. */
+  public static final String[] COLUMNS = {"event_id", "event_time", "event_type", "user_id"};
   private UserSessions() {}
 
   /** One output row as a bean, for Spark's bean encoder. */

@@ -29,11 +29,18 @@ import picocli.CommandLine.Option;
  * @param startingOffsets STARTING_OFFSETS, default {@code earliest}; used only by a fresh checkpoint
  * @param maxOffsetsPerTrigger MAX_OFFSETS_PER_TRIGGER, records per micro-batch, empty = unlimited
  * @param sparkMaster SPARK_MASTER, default {@code local[*]}; used only when spark-submit set no master
+ * @param lakeMaxFilesPerTrigger LAKE_MAX_FILES_PER_TRIGGER, default 1000 (Delta's own default for
+ *     {@code maxFilesPerTrigger}): new lake files per micro-batch of a query that reads the lake, which bounds a
+ *     catch-up after downtime; a rebuild's first micro-batch is not bounded (see {@code ClickstreamPipeline})
+ * @param lakeVacuumRetention LAKE_VACUUM_RETENTION, default 7 days: files no longer in the lake table (compacted,
+ *     or written by a killed attempt) are deleted after this long, and the table's log keeps this much history
+ * @param lakeMaintenanceInterval LAKE_MAINTENANCE_INTERVAL, default 1 hour: how often the driver vacuums the lake;
+ *     0 turns it off
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
-    String sparkMaster) {
+    String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval) {
 
   /**
    * Reads settings from flags, then the environment, then defaults.
@@ -68,7 +75,18 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         startingOffsets(text(flags.startingOffsets, "earliest")),
         flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
             : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong)),
-        text(flags.sparkMaster, "local[*]"));
+        text(flags.sparkMaster, "local[*]"),
+        value("LAKE_MAX_FILES_PER_TRIGGER", text(flags.lakeMaxFilesPerTrigger, "1000"), t -> Math.toIntExact(positiveLong(t))),
+        vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
+        value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse));
+  }
+
+  /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
+  private static Duration vacuumRetention(Duration d) {
+    if (d.compareTo(Duration.ofHours(1)) < 0) {
+      throw new SettingsException("LAKE_VACUUM_RETENTION must be at least 1 hour (got " + d.toMinutes() + " minutes)");
+    }
+    return d;
   }
 
   /** @return the settings as NAME=value lines for the start-up log; the password is masked */
@@ -89,6 +107,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("STARTING_OFFSETS", startingOffsets);
     m.put("MAX_OFFSETS_PER_TRIGGER", maxOffsetsPerTrigger.map(String::valueOf).orElse("unset"));
     m.put("SPARK_MASTER", sparkMaster);
+    m.put("LAKE_MAX_FILES_PER_TRIGGER", String.valueOf(lakeMaxFilesPerTrigger));
+    m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
+    m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
     return m;
   }
 
@@ -96,6 +117,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   @Override
   public String toString() {
     return "Settings" + describe();
+  }
+
+  /** @return {@code ${LAKE_PATH}/events}, the Delta table of every valid event */
+  public String lakeEventsPath() {
+    return lakePath.replaceAll("/+$", "") + "/events";
   }
 
   /**
@@ -184,6 +210,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--starting-offsets") String startingOffsets;
     @Option(names = "--max-offsets-per-trigger") String maxOffsetsPerTrigger;
     @Option(names = "--spark-master") String sparkMaster;
+    @Option(names = "--lake-max-files-per-trigger") String lakeMaxFilesPerTrigger;
+    @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
+    @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
   }
 
 }

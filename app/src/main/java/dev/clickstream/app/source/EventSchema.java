@@ -27,5 +27,25 @@ public final class EventSchema {
       .add("event_type", DataTypes.StringType)
       .add(CORRUPT_RECORD, DataTypes.StringType);
 
+  /**
+   * Columns of the lake table {@code ${LAKE_PATH}/events} (DESIGN §4), i.e. of {@link EventParser#validEvents}:
+   * event_id string, event_time timestamp, user_id string, page_url string, event_type string, event_date string
+   * ({@code yyyy-MM-dd}, UTC; the partition column), kafka_partition int, kafka_offset long, kafka_timestamp
+   * timestamp.
+   */
+  public static final StructType LAKE = new StructType()
+      .add("event_id", DataTypes.StringType)
+      .add("event_time", DataTypes.TimestampType)
+      .add("user_id", DataTypes.StringType)
+      .add("page_url", DataTypes.StringType)
+      .add("event_type", DataTypes.StringType)
+      .add("event_date", DataTypes.StringType)
+      .add("kafka_partition", DataTypes.IntegerType)
+      .add("kafka_offset", DataTypes.LongType)
+      .add("kafka_timestamp", DataTypes.TimestampType);
+
+  /** The lake's partition column. */
+  public static final String LAKE_PARTITION = "event_date";
+
   private EventSchema() {}
 }

@@ -14,16 +14,18 @@ public final class KafkaSource {
    * Subscribes to INPUT_TOPIC.
    *
    * @param spark the session
-   * @param settings bootstrap servers, topic, starting offsets (fresh checkpoints only), max offsets per trigger
+   * @param settings bootstrap servers, topic, max offsets per trigger
+   * @param startingOffsets where a fresh checkpoint starts: {@code earliest}, {@code latest} or Spark's JSON form
+   *     (STARTING_OFFSETS, or where an earlier version's lake query stopped)
    * @return rows of Spark's Kafka schema: key binary, value binary, topic string, partition int, offset long,
    *     timestamp timestamp, timestampType int
    */
-  public static Dataset<Row> read(SparkSession spark, Settings settings) {
+  public static Dataset<Row> read(SparkSession spark, Settings settings, String startingOffsets) {
     DataStreamReader reader = spark.readStream()
         .format("kafka")
         .option("kafka.bootstrap.servers", settings.kafkaBootstrapServers())
         .option("subscribe", settings.inputTopic())
-        .option("startingOffsets", settings.startingOffsets())
+        .option("startingOffsets", startingOffsets)
         // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (DESIGN §8)
         .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).

@@ -1,0 +1,80 @@
+package dev.clickstream.app;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+/**
+ * Reads a Structured Streaming checkpoint directory as plain files, without Spark: {@code offsets/<batchId>}
+ * (written when a micro-batch is planned: a version line, a metadata line, then one offset line per source) and
+ * {@code commits/<batchId>} (written when its sink has finished). Used at start-up to decide how a query starts
+ * and to refuse checkpoints this version cannot use.
+ */
+public final class Checkpoints {
+  /** Query names of earlier versions (one query per sink, each reading Kafka); no longer run. */
+  public static final List<String> RETIRED_QUERIES = List.of("raw-lake", "enriched", "dead-letter");
+
+  private Checkpoints() {}
+
+  /**
+   * @param checkpoint a query's checkpoint directory
+   * @return whether no micro-batch was ever planned there (the query starts from its source's beginning)
+   */
+  public static boolean isFresh(Path checkpoint) {
+    return lastBatch(checkpoint.resolve("offsets")).isEmpty();
+  }
+
+  /**
+   * @param checkpoint a query's checkpoint directory
+   * @return the offset line of the first source in the newest committed micro-batch (for Kafka:
+   *     {@code {"user_activity":{"0":123,...}}}, the form of Spark's {@code startingOffsets}), or empty
+   */
+  public static Optional<String> lastCommittedOffsets(Path checkpoint) {
+    OptionalLong committed = lastBatch(checkpoint.resolve("commits"));
+    if (committed.isEmpty()) {
+      return Optional.empty();
+    }
+    return sourceOffset(checkpoint.resolve("offsets").resolve(String.valueOf(committed.getAsLong())));
+  }
+
+  /**
+   * @param checkpoint a query's checkpoint directory
+   * @return whether its newest planned micro-batch read a Kafka topic (offsets per topic and partition) rather
+   *     than a Delta table (offsets with a {@code reservoirId}); false for a fresh checkpoint
+   */
+  public static boolean readsKafka(Path checkpoint) {
+    OptionalLong planned = lastBatch(checkpoint.resolve("offsets"));
+    if (planned.isEmpty()) {
+      return false;
+    }
+    return sourceOffset(checkpoint.resolve("offsets").resolve(String.valueOf(planned.getAsLong())))
+        .map(line -> !line.contains("\"reservoirId\""))
+        .orElse(false);
+  }
+
+  private static Optional<String> sourceOffset(Path offsetFile) {
+    try {
+      List<String> lines = Files.readAllLines(offsetFile);
+      return lines.size() >= 3 ? Optional.of(lines.get(2).trim()) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static OptionalLong lastBatch(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return OptionalLong.empty();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+"))
+          .mapToLong(Long::parseLong).max();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
