@@ -16,7 +16,7 @@ TARGET ?= driver
 .PHONY: help run clean-data build test produce pipeline bench bench-sessions clean \
 	kind-up operators images deploy status logs psql produce-now recover verify drill down
 
-run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark (ARGS="--rate 200 ...")
+run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark, Delta lake (ARGS="--rate 200 ...")
 	java $$(cat app/target/jvm.options) -Xmx3g -cp 'local/target/classes:local/target/lib/*' dev.clickstream.local.LocalClickstream $(ARGS)
 
 clean-data: ## delete ./data (Kafka log, PostgreSQL, lake, checkpoints) so that make run starts over
@@ -37,7 +37,7 @@ produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --cou
 pipeline: build ## run the Spark pipeline against KAFKA_BOOTSTRAP_SERVERS / JDBC_URL / DB_USER / DB_PASSWORD from the environment
 	java $$(cat app/target/jvm.options) -cp 'app/target/clickstream-app.jar:app/target/lib/*' dev.clickstream.app.ClickstreamPipeline $(ARGS)
 
-bench: build ## steps 1-5 of issue #8: producer, consumer ceiling, each query alone, all together, latency at 5k and 20k events/s (ARGS="--help")
+bench: build ## throughput against the plain-consumer ceiling (ingest alone, each lake query alone, all together), latency at 5k and 20k events/s; report + charts in bench/results (ARGS="--help")
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ClickstreamBenchmark $(ARGS)
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes")

@@ -100,21 +100,21 @@ public final class ClickstreamPipeline {
     int metricsBugRestarts;
     boolean done;
 
-    Managed(String name, Function<Integer, Dataset<Row>> rows, StreamSink sink, Phase phase) {
+    Managed(String name, Function<Integer, Dataset<Row>> rows, StreamSink sink) {
       this.name = name;
       this.rows = rows;
       this.sink = sink;
-      this.phase = phase;
     }
 
     void start(Phase next) throws TimeoutException {
       phase = next;
-      Trigger trigger = switch (next) {
-        case REBUILD, FINISH -> Trigger.AvailableNow();
-        case INGEST, FOLLOW -> settings.trigger().availableNow()
-            ? (next == Phase.INGEST ? Trigger.AvailableNow() : Trigger.ProcessingTime(FOLLOW_INTERVAL.toMillis()))
-            : Trigger.ProcessingTime(settings.trigger().interval().toMillis());
-      };
+      boolean availableNow = settings.trigger().availableNow();
+      Trigger trigger;
+      if (next == Phase.REBUILD || next == Phase.FINISH || (next == Phase.INGEST && availableNow)) {
+        trigger = Trigger.AvailableNow();
+      } else {
+        trigger = Trigger.ProcessingTime((availableNow ? FOLLOW_INTERVAL : settings.trigger().interval()).toMillis());
+      }
       int maxFiles = next == Phase.REBUILD ? Integer.MAX_VALUE : settings.lakeMaxFilesPerTrigger();
       LOG.info("query={} starting: {}", name, next.name().toLowerCase(java.util.Locale.ROOT));
       query = sink.writer(rows.apply(maxFiles))
@@ -195,9 +195,8 @@ public final class ClickstreamPipeline {
       return 1;
     }
     SparkSession spark = SparkSession.builder().config(sessionConfig(settings)).getOrCreate();
-    try (LakeMaintenance maintenance = settings.lakeMaintenanceInterval().isZero() ? null
-        : LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()), settings.lakeVacuumRetention(),
-            settings.lakeMaintenanceInterval())) {
+    try (LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
+        settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval())) {
       ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
       pipeline.installSignalHandlers();
       return pipeline.runUntilDone();
@@ -235,6 +234,11 @@ public final class ClickstreamPipeline {
     // Delta replays its log with this many partitions (default 50): on a few cores that doubled every Delta write
     // and made a log checkpoint's commit ~4x slower (DESIGN §8); the shuffle partitions' count suits it
     conf.setIfMissing("spark.databricks.delta.snapshotPartitions", conf.get("spark.sql.shuffle.partitions"));
+    // Auto compaction rewrites every file under minFileSize (default 64 MB) together with the next small ones, so
+    // at a few events/s one growing file was rewritten every ~13 commits and each version kept for the vacuum
+    // retention: 43 MB on disk for 5 MB of rows after 30 min of make run. At 1 MB a compacted file is left alone
+    // after at most a rewrite or two (Delta's DeltaSQLConf autoCompact.minFileSize / maxFileSize).
+    conf.setIfMissing("spark.databricks.delta.autoCompact.minFileSize", String.valueOf(1024 * 1024));
     return conf;
   }
 
@@ -246,10 +250,10 @@ public final class ClickstreamPipeline {
    * @throws StartupException naming a lake or checkpoint this version cannot use
    */
   public void start() throws TimeoutException {
+    prepareLake();
     spark.streams().addListener(microBatchLog);
     DatabaseConfig db = database(settings);
     String kafka = settings.kafkaBootstrapServers();
-    prepareLake();
 
     IngestSink fanOut = new IngestSink(lake, KafkaTopicWriter.json(kafka, settings.enrichedTopic(), "user_id"),
         KafkaTopicWriter.raw(kafka, settings.dlqTopic()));
@@ -270,7 +274,7 @@ public final class ClickstreamPipeline {
 
   private void ingest(String name, Dataset<Row> parsed, StreamSink sink) throws TimeoutException {
     if (selected.contains(name)) {
-      Managed m = new Managed(name, ignored -> parsed, sink, Phase.INGEST);
+      Managed m = new Managed(name, ignored -> parsed, sink);
       managed.put(name, m);
       m.start(Phase.INGEST);
     }
@@ -283,7 +287,7 @@ public final class ClickstreamPipeline {
     }
     String watermark = Durations.toSparkInterval(settings.watermarkDelay());
     Managed m = new Managed(name, maxFiles -> analytic.apply(
-        LakeSource.read(spark, lake.path(), maxFiles, columns).withWatermark("event_time", watermark)), sink, Phase.FOLLOW);
+        LakeSource.read(spark, lake.path(), maxFiles, columns).withWatermark("event_time", watermark)), sink);
     managed.put(name, m);
     boolean fresh = Checkpoints.isFresh(Path.of(settings.checkpointFor(name)));
     if (fresh && lake.hasFiles(spark)) {

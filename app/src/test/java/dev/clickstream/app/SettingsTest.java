@@ -38,6 +38,10 @@ class SettingsTest {
     assertThat(s.maxOffsetsPerTrigger()).isEmpty();
     assertThat(s.sparkMaster()).isEqualTo("local[*]");
     assertThat(s.checkpointFor("page-view-counts")).isEqualTo("./data/checkpoints/page-view-counts");
+    assertThat(s.lakeEventsPath()).isEqualTo("./data/lake/events");
+    assertThat(s.lakeMaxFilesPerTrigger()).isEqualTo(1000);
+    assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
+    assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
   }
 
   @Test
@@ -48,7 +52,7 @@ class SettingsTest {
     assertThat(s.trigger().availableNow()).isTrue();
     assertThat(s.inputTopic()).isEqualTo("other");
     assertThat(s.maxOffsetsPerTrigger()).isEqualTo(Optional.of(5000L));
-    assertThat(s.checkpointFor("raw-lake")).isEqualTo("/data/checkpoints/raw-lake");
+    assertThat(s.checkpointFor("ingest")).isEqualTo("/data/checkpoints/ingest");
   }
 
   @Test
@@ -74,6 +78,11 @@ class SettingsTest {
         .isInstanceOf(SettingsException.class).hasMessageContaining("--no-such-flag");
     assertThatThrownBy(() -> Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://x/db", "DB_USER", "u")))
         .hasMessageStartingWith("DB_PASSWORD is required");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_VACUUM_RETENTION", "30 minutes")))
+        .hasMessage("LAKE_VACUUM_RETENTION must be at least 1 hour (got 30 minutes)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_MAX_FILES_PER_TRIGGER", "0")))
+        .hasMessage("LAKE_MAX_FILES_PER_TRIGGER: must be > 0 (got 0)");
+    assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }
 
   @Test
@@ -92,6 +101,6 @@ class SettingsTest {
       System.setErr(old);
     }
     assertThat(err.toString().strip()).isEqualTo(
-        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour)");
+        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days)");
   }
 }

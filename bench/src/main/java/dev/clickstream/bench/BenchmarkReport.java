@@ -67,8 +67,9 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     StringBuilder md = new StringBuilder();
     md.append(String.format("Hardware: %d cores (%s), %d GiB, Java %s. Spark %s local[*], Kafka 3.9.1 broker in the same JVM, "
             + "embedded PostgreSQL 17, Delta Lake %s. Throughput runs: %,d events (every 50th late by 5 min, every 500th malformed), "
-            + "4 partitions, available-now, MAX_OFFSETS_PER_TRIGGER %,d; the lake queries alone read the table ingest filled "
-            + "(a rebuild: the whole table as one micro-batch).%n%n",
+            + "4 partitions, available-now, MAX_OFFSETS_PER_TRIGGER %,d, after unmeasured warm-up runs (parse, and ingest over "
+            + "100k events); the lake queries alone read the table ingest filled (a rebuild: the whole table as one "
+            + "micro-batch).%n%n",
         Runtime.getRuntime().availableProcessors(), cpuModel(), totalMemoryGiB(), System.getProperty("java.version"),
         org.apache.spark.package$.MODULE$.SPARK_VERSION(), deltaVersion(), events, maxOffsets));
     String overrides = sparkOverrides();

@@ -163,6 +163,12 @@ class ChartTest {
     assertThat(conf.path("spark.kubernetes.executor.volumes.persistentVolumeClaim.data.mount.path").asText()).isEqualTo(mount);
     assertThat(env.path("CHECKPOINT_ROOT").asText()).startsWith(mount + "/");
     assertThat(env.path("LAKE_PATH").asText()).startsWith(mount + "/");
+    // the lake is a Delta table: Delta's extension and catalog, as in the application's own session defaults
+    assertThat(conf.path("spark.sql.extensions").asText()).isEqualTo("io.delta.sql.DeltaSparkSessionExtension");
+    assertThat(conf.path("spark.sql.catalog.spark_catalog").asText()).isEqualTo("org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    assertThat(env.path("LAKE_MAX_FILES_PER_TRIGGER").asText()).isEqualTo("1000");
+    assertThat(env.path("LAKE_VACUUM_RETENTION").asText()).isEqualTo("7 days");
+    assertThat(env.path("LAKE_MAINTENANCE_INTERVAL").asText()).isEqualTo("1 hour");
 
     // Postgres: the URL names the ClusterIP service; the password comes from the Secret, never inline
     Service pgService = m.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
@@ -229,6 +235,8 @@ class ChartTest {
       "app.watermarkDelay|2 minuts|app.watermarkDelay",
       "kafka.replicas|0|kafka.replicas",
       "app.driver.memory|lots|app.driver.memory",
+      "app.lake.maxFilesPerTrigger|0|app.lake.maxFilesPerTrigger",
+      "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {

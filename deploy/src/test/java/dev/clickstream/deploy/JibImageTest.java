@@ -85,6 +85,8 @@ class JibImageTest {
         .anyMatch(f -> f.contains("kafka-clients-3.9.1"))
         .anyMatch(f -> f.contains("postgresql-"))
         .anyMatch(f -> f.contains("flyway-core"))
+        .anyMatch(f -> f.contains("delta-spark_2.13-4.1.0"))
+        .anyMatch(f -> f.contains("delta-storage-4.1.0"))
         .noneMatch(f -> f.contains("spark-core_") || f.contains("spark-sql_") || f.contains("spark-tags_")
             || f.contains("scala-library") || f.contains("hadoop-client"));
     assertThat(spark.path("sparkConf").path("spark.executor.extraClassPath").asText())

@@ -118,7 +118,7 @@ final class LiveSummary {
     try {
       LakeTable.Stats stats = lake.stats(spark);
       return String.format("version %d, %,d rows in %d files, %,d bytes", stats.version(), stats.rows(), stats.files(), stats.bytes());
-    } catch (RuntimeException e) { // not created yet, or a commit raced the read: shown next time
+    } catch (Exception e) { // not created yet (Delta's AnalysisException, thrown undeclared), or a raced commit
       return "-";
     }
   }

@@ -3,6 +3,7 @@ package dev.clickstream.local;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.DurationConverter;
@@ -132,6 +133,9 @@ public final class LocalClickstream implements Callable<Integer> {
 
       SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
       ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+      // the same lake maintenance as the pipeline's own main: a vacuum every LAKE_MAINTENANCE_INTERVAL
+      LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
+          settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval());
       int[] pipelineStatus = {-1};
       Thread pipelineThread = new Thread(() -> {
         pipelineStatus[0] = pipeline.runUntilDone();
@@ -153,6 +157,7 @@ public final class LocalClickstream implements Callable<Integer> {
       }
       pipeline.stop();
       pipelineThread.join(20_000);
+      maintenance.close();
       spark.stop();
       if (pipelineStatus[0] > 0) {
         System.err.println("clickstream-local: the pipeline failed (see the line above); the data directory " + data + " is kept");

@@ -36,15 +36,19 @@ public final class LakeMaintenance implements AutoCloseable {
    * @param spark the session
    * @param lake the table
    * @param retention LAKE_VACUUM_RETENTION (at least 1 hour: Delta's retention check)
-   * @param interval LAKE_MAINTENANCE_INTERVAL, &gt; 0
+   * @param interval LAKE_MAINTENANCE_INTERVAL; zero schedules nothing
    * @return the running schedule; {@link #close()} stops it
    */
   public static LakeMaintenance schedule(SparkSession spark, LakeTable lake, Duration retention, Duration interval) {
     LakeMaintenance m = new LakeMaintenance();
+    if (interval.isZero()) {
+      LOG.info("lake maintenance is off (LAKE_MAINTENANCE_INTERVAL=0)");
+      return m;
+    }
     m.scheduler.scheduleWithFixedDelay(() -> {
       try {
         vacuum(spark, lake, retention);
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Delta's AnalysisException is thrown undeclared
         // the next run tries again; a failed vacuum loses nothing (it only deletes unreferenced files)
         LOG.warn("lake vacuum failed: {}", e.toString());
       }
