@@ -16,8 +16,10 @@ import java.util.stream.Stream;
  * and to refuse checkpoints this version cannot use.
  */
 public final class Checkpoints {
+  /** The earlier version's query that wrote the (Parquet) lake from Kafka. */
+  public static final String RAW_LAKE = "raw-lake";
   /** Query names of earlier versions (one query per sink, each reading Kafka); no longer run. */
-  public static final List<String> RETIRED_QUERIES = List.of("raw-lake", "enriched", "dead-letter");
+  public static final List<String> RETIRED_QUERIES = List.of(RAW_LAKE, "enriched", "dead-letter");
 
   private Checkpoints() {}
 

@@ -340,7 +340,7 @@ public final class ClickstreamPipeline {
     if (!Checkpoints.isFresh(ingest)) {
       return settings.startingOffsets();
     }
-    return Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor("raw-lake")))
+    return Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(Checkpoints.RAW_LAKE)))
         .map(offsets -> {
           LOG.info("ingest continues where the earlier raw-lake query stopped: {}", offsets);
           return offsets;
@@ -459,6 +459,7 @@ public final class ClickstreamPipeline {
       m.done = true;
       return null;
     }
+    List<Managed> following = new ArrayList<>();
     synchronized (managed) {
       if (stopRequested) {
         m.done = true;
@@ -468,19 +469,22 @@ public final class ClickstreamPipeline {
         case REBUILD -> m.start(afterRebuild());
         case INGEST -> {
           m.done = true; // available-now: the topic is processed; the lake queries take what ingest committed
-          for (Managed other : managed.values()) {
-            if (other.phase == Phase.FOLLOW && other.query.isActive()) {
-              try {
-                other.query.processAllAvailable(); // fewer replayed rows than stopping it mid-batch
-              } catch (Exception e) { // a StreamingQueryException, which Scala throws undeclared
-                continue; // its failure is handled in the next scan
-              }
-              other.query.stop();
-              other.start(Phase.FINISH); // AvailableNow: the rest, then the no-data batch of the final watermark
-            }
-          }
+          managed.values().stream().filter(o -> o.phase == Phase.FOLLOW && o.query.isActive()).forEach(following::add);
         }
         case FOLLOW, FINISH -> m.done = true;
+      }
+    }
+    for (Managed other : following) {
+      try {
+        other.query.processAllAvailable(); // fewer replayed rows than stopping it mid-batch; outside the lock: stop() may come
+      } catch (Exception e) { // a StreamingQueryException, which Scala throws undeclared
+        continue; // its failure is handled in the next scan
+      }
+      synchronized (managed) {
+        if (!stopRequested) {
+          other.query.stop();
+          other.start(Phase.FINISH); // AvailableNow: the rest, then the no-data batch of the final watermark
+        }
       }
     }
     return null;

@@ -39,8 +39,8 @@ class LakeTableTest {
     spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).config("spark.ui.enabled", "false")
         // lets the vacuum test delete files younger than Delta's 7-day minimum; the pipeline keeps the check on
         .config("spark.databricks.delta.retentionDurationCheck.enabled", "false")
-        // compaction after 10 small files instead of 50: the compaction test needs fewer commits (~1 s each here)
-        .config("spark.databricks.delta.autoCompact.minNumFiles", "10")
+        // compaction after 4 small files instead of 50: the compaction test needs fewer commits (~1 s each here)
+        .config("spark.databricks.delta.autoCompact.minNumFiles", "4")
         .getOrCreate();
   }
 
@@ -130,12 +130,12 @@ class LakeTableTest {
   void smallFilesAreCompactedAndVacuumDeletesWhatTheTableNoLongerReferences(@TempDir Path dir) throws Exception {
     LakeTable lake = new LakeTable(dir.resolve("events").toString());
     lake.ensure(spark, Duration.ofDays(7));
-    for (int batch = 0; batch < 12; batch++) {
+    for (int batch = 0; batch < 6; batch++) {
       lake.append(events("b" + batch, 5).coalesce(1), "ingest-id", batch);
     }
-    assertThat(count(lake)).isEqualTo(60);
-    // auto compaction ran after a commit left >= 10 small files (this session's minNumFiles): fewer files, same rows
-    assertThat(lake.stats(spark).files()).isLessThan(10);
+    assertThat(count(lake)).isEqualTo(30);
+    // auto compaction ran after a commit left >= 4 small files (this session's minNumFiles): fewer files, same rows
+    assertThat(lake.stats(spark).files()).isLessThan(4);
     List<String> compactions = commitLines(lake).stream().filter(l -> l.startsWith("{\"remove\"")).toList();
     assertThat(compactions).isNotEmpty().allSatisfy(l -> assertThat(l).contains("\"dataChange\":false"));
 
@@ -149,7 +149,7 @@ class LakeTableTest {
 
     assertThat(parquetFiles(lake)).hasSize((int) lake.stats(spark).files());
     assertThat(orphan).doesNotExist();
-    assertThat(count(lake)).isEqualTo(60);
+    assertThat(count(lake)).isEqualTo(30);
   }
 
   private static List<Path> parquetFiles(LakeTable lake) throws IOException {
