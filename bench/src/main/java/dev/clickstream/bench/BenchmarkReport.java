@@ -13,13 +13,13 @@ import java.util.Map;
  * The benchmark's report: Markdown (hardware line, versions, settings, one table per part, the issue's targets
  * with measured values) and the same figures as JSON.
  *
- * @param events events of steps 1-4
- * @param maxOffsets MAX_OFFSETS_PER_TRIGGER of steps 3-4
- * @param warmUp step 5 warm-up per rate
- * @param measure step 5 measured time per rate
- * @param trigger step 5 trigger interval
+ * @param events events of the throughput runs
+ * @param maxOffsets MAX_OFFSETS_PER_TRIGGER of the throughput runs
+ * @param warmUp warm-up per latency run
+ * @param measure measured time per latency run
+ * @param trigger trigger interval of the latency runs
  * @param throughput run name to events/s, in run order; the ceiling is {@value #CEILING}
- * @param latencies step 5 results, one per rate
+ * @param latencies latency results, one per rate
  */
 public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Duration measure, Duration trigger,
     Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {

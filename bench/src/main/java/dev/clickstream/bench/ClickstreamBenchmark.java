@@ -62,23 +62,23 @@ import picocli.CommandLine.Spec;
     description = "Throughput against the machine's own ceiling, then latency at fixed input rates.")
 public final class ClickstreamBenchmark implements Callable<Integer> {
 
-  @Option(names = "--events", description = "events pre-produced for steps 1-4 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--events", description = "events pre-produced for the throughput runs (default: ${DEFAULT-VALUE})")
   long events = 2_000_000;
 
   @Option(names = "--runs", split = ",", description = "throughput runs: 'profile' (source -> noop, source + parse -> noop), "
       + "query names (each alone; the lake queries read the table ingest filled), 'all', 'none' (default: every one of them)")
   List<String> runs;
 
-  @Option(names = "--rates", split = ",", description = "step 5 input rates, events/s; 0 = skip step 5 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rates", split = ",", description = "input rates of the latency runs, events/s; 0 = no latency run (default: ${DEFAULT-VALUE})")
   List<Integer> rates = List.of(5_000, 20_000);
 
-  @Option(names = "--measure", converter = DurationConverter.class, description = "step 5 measured time per rate (default: 2 minutes)")
+  @Option(names = "--measure", converter = DurationConverter.class, description = "measured time per latency run (default: 2 minutes)")
   Duration measure = Duration.ofMinutes(2);
 
-  @Option(names = "--warm-up", converter = DurationConverter.class, description = "step 5 warm-up per rate, not measured (default: 30 seconds)")
+  @Option(names = "--warm-up", converter = DurationConverter.class, description = "warm-up per latency run, not measured (default: 30 seconds)")
   Duration warmUp = Duration.ofSeconds(30);
 
-  @Option(names = "--trigger", converter = DurationConverter.class, description = "step 5 micro-batch trigger (default: 5 seconds)")
+  @Option(names = "--trigger", converter = DurationConverter.class, description = "micro-batch trigger of the latency runs (default: 5 seconds)")
   Duration trigger = Duration.ofSeconds(5);
 
   @Option(names = "--max-offsets", description = "MAX_OFFSETS_PER_TRIGGER of steps 3-4 (default: ${DEFAULT-VALUE})")

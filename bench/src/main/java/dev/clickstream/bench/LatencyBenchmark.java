@@ -49,7 +49,7 @@ import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
- * Step 5 of the benchmark (issue #8): the whole pipeline (all six queries) at a fixed input rate with a
+ * The latency runs of the benchmark: the whole pipeline (all queries) at a fixed input rate with a
  * processing-time trigger, in steady state.
  *
  * <p>A producer thread sends the producer's mix (late and malformed records included) at {@code rate}

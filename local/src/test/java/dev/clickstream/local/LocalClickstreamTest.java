@@ -108,7 +108,8 @@ class LocalClickstreamTest {
     assertThat(second.exitValue()).isZero();
 
     SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension").getOrCreate();
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog").getOrCreate();
     try {
       var lake = spark.read().format("delta").load(data.resolve("lake").resolve("events").toString());
       long rows = lake.count();
