@@ -265,13 +265,6 @@ public final class ClickstreamPipeline {
         PostgresUpsertSink.userSessions(db));
   }
 
-  /** @return the running queries, by name */
-  public Map<String, StreamingQuery> queries() {
-    Map<String, StreamingQuery> out = new LinkedHashMap<>();
-    managed.forEach((name, m) -> out.put(name, m.query));
-    return out;
-  }
-
   private void ingest(String name, Dataset<Row> parsed, StreamSink sink) throws TimeoutException {
     if (selected.contains(name)) {
       Managed m = new Managed(name, ignored -> parsed, sink);
