@@ -6,6 +6,9 @@ import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.config.SettingsException;
+import dev.clickstream.app.metrics.KafkaLag;
+import dev.clickstream.app.metrics.PipelineMetrics;
+import dev.clickstream.app.metrics.QueryMetricsListener;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.KafkaTopicWriter;
@@ -73,6 +76,10 @@ public final class ClickstreamPipeline {
   /** Every query name, in start order. */
   public static final List<String> QUERIES = List.of(INGEST, PAGE_VIEW_COUNTS, ACTIVE_USERS, USER_SESSIONS);
 
+  /** Every output: the {@code sink} label of {@code clickstream_sink_rows_total} and {@code _errors_total}. */
+  public static final List<String> SINKS = List.of(IngestSink.LAKE, IngestSink.ENRICHED, IngestSink.DEAD_LETTER,
+      "page_view_counts", "active_users", "user_sessions");
+
   /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
   static final int METRICS_BUG_RESTARTS = 3;
   /** Trigger of the lake queries while an available-now ingest is still writing. */
@@ -115,6 +122,8 @@ public final class ClickstreamPipeline {
       } else {
         trigger = Trigger.ProcessingTime((availableNow ? FOLLOW_INTERVAL : settings.trigger().interval()).toMillis());
       }
+      metrics.triggerInterval(name, trigger instanceof org.apache.spark.sql.execution.streaming.ProcessingTimeTrigger t
+          ? t.intervalMs() / 1000.0 : 0);
       int maxFiles = next == Phase.REBUILD ? Integer.MAX_VALUE : settings.lakeMaxFilesPerTrigger();
       LOG.info("query={} starting: {}", name, next.name().toLowerCase(java.util.Locale.ROOT));
       query = sink.writer(rows.apply(maxFiles))
@@ -131,6 +140,9 @@ public final class ClickstreamPipeline {
   private final LakeTable lake;
   private final Map<String, Managed> managed = new LinkedHashMap<>();
   private final MicroBatchLog microBatchLog = new MicroBatchLog();
+  private final PipelineMetrics metrics = new PipelineMetrics();
+  private final KafkaLag kafkaLag;
+  private final QueryMetricsListener metricsListener;
   private volatile boolean stopRequested;
 
   /**
@@ -159,6 +171,13 @@ public final class ClickstreamPipeline {
     this.settings = settings;
     this.selected = Set.copyOf(queries);
     this.lake = new LakeTable(settings.lakeEventsPath());
+    this.kafkaLag = new KafkaLag(settings.kafkaBootstrapServers());
+    this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::latestOffsets);
+  }
+
+  /** @return this pipeline's metrics (served on METRICS_PORT while it runs, readable with {@code scrape()} after) */
+  public PipelineMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -252,17 +271,20 @@ public final class ClickstreamPipeline {
   public void start() throws TimeoutException {
     prepareLake();
     spark.streams().addListener(microBatchLog);
+    spark.streams().addListener(metricsListener);
+    metrics.expect(QUERIES.stream().filter(selected::contains).toList(), EventParser.REASONS, SINKS);
     DatabaseConfig db = database(settings);
     String kafka = settings.kafkaBootstrapServers();
 
     IngestSink fanOut = new IngestSink(lake, KafkaTopicWriter.json(kafka, settings.enrichedTopic(), "user_id"),
-        KafkaTopicWriter.raw(kafka, settings.dlqTopic()));
+        KafkaTopicWriter.raw(kafka, settings.dlqTopic())).reportingTo(metrics);
     microBatchLog.addDetail(INGEST, fanOut::describe);
     ingest(INGEST, EventParser.parse(KafkaSource.read(spark, settings, ingestStartingOffsets())), fanOut);
-    fromLake(PAGE_VIEW_COUNTS, PageViewCounts.COLUMNS, PageViewCounts::of, PostgresUpsertSink.pageViewCounts(db));
-    fromLake(ACTIVE_USERS, ActiveUsers.COLUMNS, ActiveUsers::of, PostgresUpsertSink.activeUsers(db));
+    fromLake(PAGE_VIEW_COUNTS, PageViewCounts.COLUMNS, PageViewCounts::of,
+        PostgresUpsertSink.pageViewCounts(db).reportingTo(metrics));
+    fromLake(ACTIVE_USERS, ActiveUsers.COLUMNS, ActiveUsers::of, PostgresUpsertSink.activeUsers(db).reportingTo(metrics));
     fromLake(USER_SESSIONS, UserSessions.COLUMNS, events -> UserSessions.of(events, settings.sessionTimeout()),
-        PostgresUpsertSink.userSessions(db));
+        PostgresUpsertSink.userSessions(db).reportingTo(metrics));
   }
 
   private void ingest(String name, Dataset<Row> parsed, StreamSink sink) throws TimeoutException {
@@ -370,9 +392,49 @@ public final class ClickstreamPipeline {
    * all have ended (available-now) or were stopped by {@link #stop()}, 2 when the lake or a checkpoint cannot be
    * used (one line on stderr).
    *
+   * <p>While it runs, {@code /metrics} is served on METRICS_PORT (unless 0); a port that cannot be bound is one
+   * line and exit 1.
+   *
    * @return exit status
    */
   public int runUntilDone() {
+    if (settings.metricsPort() > 0) {
+      try {
+        int port = metrics.serve(settings.metricsPort());
+        LOG.info("Prometheus metrics on http://0.0.0.0:{}/metrics", port);
+      } catch (java.io.IOException e) {
+        System.err.println("clickstream: cannot serve metrics on port " + settings.metricsPort() + " (" + e.getMessage()
+            + "): set METRICS_PORT to a free port, or 0 for none");
+        return 1;
+      }
+    }
+    try {
+      return supervise();
+    } finally {
+      metrics.close();
+      kafkaLag.close();
+      // a query is inactive before it posts its termination event, and posts it before awaitTermination returns;
+      // then the last progress and termination events are delivered from Spark's listener bus
+      for (Managed m : managed.values()) {
+        try {
+          if (m.query != null) {
+            m.query.awaitTermination(10_000);
+          }
+        } catch (Exception e) { // the query's own failure, reported above
+          LOG.debug("query {} ended with {}", m.name, e.toString());
+        }
+      }
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+      } catch (Exception e) { // a TimeoutException, undeclared: what is not delivered by now is not counted
+        LOG.warn("streaming listener events still queued after 10 s: {}", e.toString());
+      }
+      spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
+      spark.streams().removeListener(metricsListener);
+    }
+  }
+
+  private int supervise() {
     try {
       start();
     } catch (StartupException e) {
@@ -417,7 +479,6 @@ public final class ClickstreamPipeline {
       return 1;
     }
     LOG.info(stopRequested ? "stopped on request" : "all queries done");
-    spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
     return 0;
   }
 

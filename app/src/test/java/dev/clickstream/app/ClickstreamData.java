@@ -120,6 +120,7 @@ final class ClickstreamData {
         // one ingest micro-batch writes one file per Kafka partition (4): the lake queries then see micro-batches
         // of about one ingest micro-batch, as the class comment assumes
         Map.entry("LAKE_MAX_FILES_PER_TRIGGER", "4"),
-        Map.entry("SPARK_MASTER", "local[2]"));
+        Map.entry("SPARK_MASTER", "local[2]"),
+        Map.entry("METRICS_PORT", "0")); // tests that read metrics choose their own port
   }
 }

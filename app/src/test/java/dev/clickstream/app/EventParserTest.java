@@ -71,6 +71,13 @@ class EventParserTest {
     Dataset<Row> parsed = EventParser.parse(spark.createDataFrame(rows, KAFKA)).orderBy("source_offset");
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
     assertThat(errors).containsExactlyElementsOf(cases.values());
+    // every message has a stable code, and every code occurs here
+    List<String> reasons = parsed.select(EventParser.reason(org.apache.spark.sql.functions.col("error"))).collectAsList()
+        .stream().map(r -> r.getString(0)).toList();
+    assertThat(reasons.stream().filter(java.util.Objects::nonNull).distinct().toList())
+        .containsExactlyInAnyOrderElementsOf(EventParser.REASONS);
+    assertThat(reasons.get(reasons.size() - 1)).isEqualTo("page_url_is_missing");
+    assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(2);
 
     List<Row> valid = EventParser.validEvents(parsed).orderBy("event_id").collectAsList();
     assertThat(valid).hasSize(2);
@@ -84,7 +91,8 @@ class EventParserTest {
     assertThat(new String(first.<byte[]>getAs("value"), StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"c\",\"event_ti");
     List<Row> headers = first.getList(first.fieldIndex("headers"));
     assertThat(headers).extracting(h -> h.getString(0))
-        .containsExactly("error", "source_topic", "source_partition", "source_offset", "detected_at");
-    assertThat(new String((byte[]) headers.get(3).get(1), StandardCharsets.UTF_8)).isEqualTo("2");
+        .containsExactly("error", "reason", "source_topic", "source_partition", "source_offset", "detected_at");
+    assertThat(new String((byte[]) headers.get(1).get(1), StandardCharsets.UTF_8)).isEqualTo("not_json");
+    assertThat(new String((byte[]) headers.get(4).get(1), StandardCharsets.UTF_8)).isEqualTo("2");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
+import dev.clickstream.testkit.PrometheusText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ class PipelineOracleTest {
   private static Settings settings;
   private static SparkSession spark;
   private static int exitStatus;
+  private static ClickstreamPipeline pipeline;
 
   @BeforeAll
   static void runThePipelineOnce() throws Exception {
@@ -57,7 +59,8 @@ class PipelineOracleTest {
         new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password()), java.time.Duration.ofSeconds(10));
     spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
-    exitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+    pipeline = new ClickstreamPipeline(spark, settings);
+    exitStatus = pipeline.runUntilDone();
   }
 
   @AfterAll
@@ -179,12 +182,58 @@ class PipelineOracleTest {
   }
 
   @Test
+  void metricsCountEveryRecordOnceByQueryReasonAndSink() {
+    PrometheusText t = PrometheusText.parse(pipeline.metrics().scrape());
+    long valid = oracle.validEventIds.size();
+    long malformed = oracle.deadLetterReasonByValue.size();
+    assertThat(t.value("clickstream_input_rows_total", "query", "ingest")).hasValue(data.records.size());
+    for (String lakeQuery : List.of("page-view-counts", "active-users", "user-sessions")) {
+      assertThat(t.value("clickstream_input_rows_total", "query", lakeQuery)).as(lakeQuery + " read the lake once").hasValue(valid);
+      assertThat(t.value("clickstream_query_up", "query", lakeQuery)).as("ended").hasValue(0);
+      assertThat(t.value("clickstream_batches_total", "query", lakeQuery).getAsDouble()).isGreaterThan(1);
+      assertThat(t.value("clickstream_batch_duration_seconds_count", "query", lakeQuery))
+          .isEqualTo(t.value("clickstream_batches_total", "query", lakeQuery));
+    }
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(valid);
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "enriched")).hasValue(valid);
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "dead_letter")).hasValue(malformed);
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "page_view_counts").getAsDouble())
+        .as("at least one upsert per final row").isGreaterThanOrEqualTo(oracle.pageViewCounts.size());
+    assertThat(t.value("clickstream_sink_errors_total", "sink", "user_sessions")).hasValue(0);
+
+    Map<String, Long> byReason = new java.util.TreeMap<>();
+    for (var r : data.records) {
+      if (r.kind() == dev.clickstream.producer.ProducedRecord.Kind.MALFORMED) {
+        String code = switch (r.malformedKind()) {
+          case NOT_JSON -> "not_json";
+          case MISSING_USER_ID -> "user_id_is_missing";
+          case BAD_EVENT_TIME -> "unparsable_event_time";
+          case UNKNOWN_EVENT_TYPE -> "unknown_event_type";
+        };
+        byReason.merge(code, 1L, Long::sum);
+      }
+    }
+    assertThat(byReason).hasSize(4);
+    for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
+      assertThat(t.value("clickstream_dead_letters_total", "reason", reason)).as(reason)
+          .hasValue(byReason.getOrDefault(reason, 0L));
+    }
+    // every late record after the first chunk is dropped by the stateful queries (ClickstreamData)
+    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "page-view-counts").getAsDouble()).isPositive();
+    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "user-sessions").getAsDouble()).isPositive();
+    assertThat(t.value("clickstream_state_rows", "query", "user-sessions").getAsDouble()).isPositive();
+    assertThat(t.value("clickstream_watermark_lag_seconds", "query", "page-view-counts").getAsDouble())
+        .as("the data's event time is in the past").isPositive();
+  }
+
+  @Test
   void everyMalformedRecordIsInTheDeadLetterTopicUnchangedWithItsReason() {
     List<ConsumerRecord<String, String>> records = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
     assertThat(records).hasSize(oracle.deadLetterReasonByValue.size());
     for (ConsumerRecord<String, String> r : records) {
       assertThat(oracle.deadLetterReasonByValue).containsKey(r.value());
       assertThat(header(r, "error")).startsWith(oracle.deadLetterReasonByValue.get(r.value()));
+      assertThat(dev.clickstream.app.source.EventParser.REASONS).contains(header(r, "reason"));
       assertThat(header(r, "source_topic")).isEqualTo("user_activity");
       assertThat(Integer.parseInt(header(r, "source_partition"))).isBetween(0, 3);
       assertThat(Long.parseLong(header(r, "source_offset"))).isNotNegative();

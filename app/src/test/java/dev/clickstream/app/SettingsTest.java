@@ -42,6 +42,7 @@ class SettingsTest {
     assertThat(s.lakeMaxFilesPerTrigger()).isEqualTo(1000);
     assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.metricsPort()).isEqualTo(9464);
   }
 
   @Test
@@ -82,6 +83,11 @@ class SettingsTest {
         .hasMessage("LAKE_VACUUM_RETENTION must be at least 1 hour (got 30 minutes)");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_MAX_FILES_PER_TRIGGER", "0")))
         .hasMessage("LAKE_MAX_FILES_PER_TRIGGER: must be > 0 (got 0)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_PORT", "70000")))
+        .hasMessage("METRICS_PORT: must be a port from 1 to 65535, or 0 for off (got 70000)");
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--metrics-port", "http"}, DB))
+        .hasMessage("METRICS_PORT: 'http' is not a port number");
+    assertThat(Settings.parse(new String[0], env("METRICS_PORT", "0")).describe()).containsEntry("METRICS_PORT", "off");
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }
 

@@ -120,7 +120,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       Map<String, String> env = new HashMap<>(Map.of(
           "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
           "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
-          "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets)));
+          "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets), "METRICS_PORT", "0"));
       SparkSession spark = null;
       if (runs == null || runs.contains("profile")) {
         Settings settings = Settings.parse(new String[0], withRunPaths(env, dir.resolve("profile")));

@@ -9,6 +9,7 @@ import com.marcnuri.helm.Helm;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -70,10 +71,14 @@ class ChartTest {
     Map<String, Class<?>> models = Map.of(
         "ServiceAccount", ServiceAccount.class, "Service", Service.class, "Secret", Secret.class,
         "PersistentVolumeClaim", PersistentVolumeClaim.class, "StatefulSet", StatefulSet.class, "CronJob", CronJob.class,
-        "Role", Role.class, "RoleBinding", RoleBinding.class);
+        "Role", Role.class, "RoleBinding", RoleBinding.class, "ConfigMap", ConfigMap.class);
     Set<String> kinds = m.documents.stream().map(d -> d.path("kind").asText()).collect(Collectors.toSet());
-    assertThat(kinds).containsExactlyInAnyOrder("ServiceAccount", "Service", "Secret", "PersistentVolumeClaim",
-        "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication");
+    Set<String> expected = new java.util.HashSet<>(Set.of("ServiceAccount", "Service", "Secret", "PersistentVolumeClaim",
+        "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication", "ConfigMap"));
+    if (values.equals("production")) { // prometheusOperator: always
+      expected.addAll(Set.of("ServiceMonitor", "PodMonitor", "PrometheusRule"));
+    }
+    assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected);
     for (JsonNode doc : m.documents) {
       String kind = doc.path("kind").asText();
       if (models.containsKey(kind)) {
@@ -97,6 +102,9 @@ class ChartTest {
       "KafkaNodePool, default, kafkanodepool-kafka.strimzi.io-v1.json",
       "KafkaNodePool, production, kafkanodepool-kafka.strimzi.io-v1.json",
       "KafkaTopic, default, kafkatopic-kafka.strimzi.io-v1.json",
+      "ServiceMonitor, production, servicemonitor-monitoring.coreos.com-v1.json",
+      "PodMonitor, production, podmonitor-monitoring.coreos.com-v1.json",
+      "PrometheusRule, production, prometheusrule-monitoring.coreos.com-v1.json",
   })
   void customResourcesMatchThePublishedCrdSchemas(String kind, String values, String file) throws Exception {
     Path crd = CRDS.resolve(file);
@@ -172,7 +180,8 @@ class ChartTest {
 
     // Postgres: the URL names the ClusterIP service; the password comes from the Secret, never inline
     Service pgService = m.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
-        .filter(s -> !"None".equals(s.getSpec().getClusterIP())).findFirst().orElseThrow();
+        .filter(s -> s.getMetadata().getName().contains("postgres") && !"None".equals(s.getSpec().getClusterIP()))
+        .findFirst().orElseThrow();
     assertThat(env.path("JDBC_URL").asText()).isEqualTo("jdbc:postgresql://" + pgService.getMetadata().getName() + ":5432/clickstream");
     Secret secret = Manifests.strict(m.one("Secret"), Secret.class);
     assertThat(app.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD").path("name").asText()).isEqualTo(secret.getMetadata().getName());
@@ -195,6 +204,56 @@ class ChartTest {
     var container = producer.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9092"));
     assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
+  }
+
+  @Test
+  void monitoringScrapesTheDriverAndKafkaAndShipsTheRulesAndTheDashboard() throws Exception {
+    // default values: no prometheus-operator API where `helm template` looks, so none of its objects
+    Manifests plain = render(null);
+    assertThat(plain.documents).noneMatch(d -> d.path("apiVersion").asText().startsWith("monitoring.coreos.com/"));
+    JsonNode app = plain.one("SparkApplication");
+    Service metrics = plain.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
+        .filter(s -> s.getMetadata().getName().endsWith("-pipeline-metrics")).findFirst().orElseThrow();
+    // the driver pod carries the operator's app-name label and Spark's role label (spark-operator v2.5.2 submission.go)
+    assertThat(metrics.getSpec().getSelector()).containsEntry("sparkoperator.k8s.io/app-name", app.path("metadata").path("name").asText())
+        .containsEntry("spark-role", "driver");
+    String port = app.path("spec").path("driver").path("envVars").path("METRICS_PORT").asText();
+    assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("metrics");
+      assertThat(String.valueOf(p.getTargetPort().getIntVal())).isEqualTo(port).isEqualTo("9464");
+    });
+    JsonNode kafka = plain.one("Kafka").path("spec");
+    assertThat(kafka.path("kafka").path("metricsConfig").path("type").asText()).isEqualTo("strimziMetricsReporter");
+    assertThat(kafka.has("kafkaExporter")).isTrue();
+    ConfigMap dashboard = Manifests.strict(plain.one("ConfigMap"), ConfigMap.class);
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    ObjectMapper json = new ObjectMapper();
+    assertThat(json.readTree(dashboard.getData().get("clickstream-pipeline.json")))
+        .isEqualTo(json.readTree(CHART.resolve("files/grafana-dashboard.json").toFile()));
+
+    // rendered for a prometheus-operator: the ServiceMonitor finds the Service, the rule file is the PrometheusRule
+    Manifests operator = render(PRODUCTION_VALUES);
+    JsonNode monitor = operator.one("ServiceMonitor").path("spec");
+    Service production = operator.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
+        .filter(s -> s.getMetadata().getName().endsWith("-pipeline-metrics")).findFirst().orElseThrow();
+    monitor.path("selector").path("matchLabels").fields().forEachRemaining(
+        e -> assertThat(production.getMetadata().getLabels()).containsEntry(e.getKey(), e.getValue().asText()));
+    assertThat(monitor.path("endpoints").get(0).path("port").asText()).isEqualTo("metrics");
+    assertThat(monitor.path("endpoints").get(0).path("interval").asText()).isEqualTo("15s");
+    assertThat(operator.one("ServiceMonitor").path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+    assertThat(operator.one("PodMonitor").path("spec").path("selector").path("matchLabels").path("strimzi.io/cluster").asText())
+        .isEqualTo(operator.one("Kafka").path("metadata").path("name").asText());
+    assertThat(operator.one("PrometheusRule").path("spec"))
+        .isEqualTo(Manifests.YAML.readTree(CHART.resolve("files/prometheus-rules.yaml").toFile()));
+
+    // switched off
+    Manifests off = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
+        .set("monitoring.metricsPort", "0").set("monitoring.kafkaMetrics", "false").set("monitoring.dashboard", "false")
+        .set("monitoring.prometheusOperator", "always").set("monitoring.alerts", "false").call());
+    assertThat(off.ofKind("Service")).noneMatch(s -> s.path("metadata").path("name").asText().endsWith("-pipeline-metrics"));
+    assertThat(off.documents).noneMatch(d -> d.path("kind").asText().matches("ServiceMonitor|PodMonitor|PrometheusRule|ConfigMap"));
+    assertThat(off.one("Kafka").path("spec").has("kafkaExporter")).isFalse();
+    assertThat(off.one("SparkApplication").path("spec").path("driver").path("envVars").path("METRICS_PORT").asText()).isEqualTo("0");
   }
 
   @Test
@@ -237,6 +296,9 @@ class ChartTest {
       "app.driver.memory|lots|app.driver.memory",
       "app.lake.maxFilesPerTrigger|0|app.lake.maxFilesPerTrigger",
       "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
+      "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
+      "monitoring.metricsPort|70000|monitoring.metricsPort",
+      "monitoring.interval|soon|monitoring.interval",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {

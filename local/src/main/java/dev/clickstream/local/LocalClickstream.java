@@ -71,6 +71,9 @@ public final class LocalClickstream implements Callable<Integer> {
   @Option(names = "--port-postgres", defaultValue = "5432", description = "PostgreSQL port on 127.0.0.1.")
   int portPostgres;
 
+  @Option(names = "--port-metrics", defaultValue = "9464", description = "Prometheus metrics (/metrics) on this port; 0 = off.")
+  int portMetrics;
+
   @Option(names = "--data-dir", defaultValue = "./data", description = "Where Kafka, PostgreSQL, the lake and checkpoints keep their data.")
   Path dataDir;
 
@@ -119,19 +122,24 @@ public final class LocalClickstream implements Callable<Integer> {
       env.put("CHECKPOINT_ROOT", data.resolve("checkpoints").toString());
       env.put("TRIGGER_INTERVAL", triggerInterval);
       env.put("SPARK_MASTER", "local[*]");
+      env.put("METRICS_PORT", String.valueOf(portMetrics));
       Settings settings = Settings.parse(new String[0], env);
       DatabaseConfig db = new DatabaseConfig(jdbcUrl, PostgresServer.USER, PostgresServer.PASSWORD);
       SchemaMigrations.migrate(db, Duration.ofSeconds(60));
 
+      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
       out.println("clickstream is starting. Look with real clients:");
       out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics user_activity, enriched_activity, user_activity_dlq");
       out.println("  JDBC URL:        " + jdbcUrl + "   (user " + PostgresServer.USER + ")");
       out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + PostgresServer.USER + " clickstream");
       out.println("  lake:            " + settings.lakeEventsPath() + "   (a Delta table)");
+      out.println("  metrics:         " + (portMetrics == 0 ? "off (--port-metrics 0)"
+          : "http://127.0.0.1:" + portMetrics + "/metrics   (Prometheus text format; make monitoring-local scrapes it)"));
+      out.println("  Spark UI:        " + (spark.sparkContext().uiWebUrl().isDefined()
+          ? spark.sparkContext().uiWebUrl().get() + "   (Structured Streaming tab: every query)" : "off (spark.ui.enabled=false)"));
       out.println("  stop:            Ctrl-C (a second run continues from the checkpoints; make clean-data starts over)");
       out.flush();
 
-      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
       ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
       // the same lake maintenance as the pipeline's own main: a vacuum every LAKE_MAINTENANCE_INTERVAL
       LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),

@@ -36,11 +36,14 @@ import picocli.CommandLine.Option;
  *     or written by a killed attempt) are deleted after this long, and the table's log keeps this much history
  * @param lakeMaintenanceInterval LAKE_MAINTENANCE_INTERVAL, default 1 hour: how often the driver vacuums the lake;
  *     0 turns it off
+ * @param metricsPort METRICS_PORT, default 9464 (the Prometheus exporters' registered default port): the driver
+ *     serves {@code /metrics} there; 0 turns it off
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
-    String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval) {
+    String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
+    int metricsPort) {
 
   /**
    * Reads settings from flags, then the environment, then defaults.
@@ -78,7 +81,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         text(flags.sparkMaster, "local[*]"),
         value("LAKE_MAX_FILES_PER_TRIGGER", text(flags.lakeMaxFilesPerTrigger, "1000"), t -> Math.toIntExact(positiveLong(t))),
         vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
-        value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse));
+        value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
+        value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port));
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
@@ -110,6 +114,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("LAKE_MAX_FILES_PER_TRIGGER", String.valueOf(lakeMaxFilesPerTrigger));
     m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
     m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
+    m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
     return m;
   }
 
@@ -193,6 +198,19 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     return n;
   }
 
+  private static Integer port(String text) {
+    int n;
+    try {
+      n = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a port number");
+    }
+    if (n < 0 || n > 65535) {
+      throw new IllegalArgumentException("must be a port from 1 to 65535, or 0 for off (got " + n + ")");
+    }
+    return n;
+  }
+
   @Command(name = "clickstream-pipeline")
   static final class Flags {
     @Option(names = "--kafka-bootstrap-servers") String kafkaBootstrapServers;
@@ -213,6 +231,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--lake-max-files-per-trigger") String lakeMaxFilesPerTrigger;
     @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
     @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
+    @Option(names = "--metrics-port") String metricsPort;
   }
 
 }

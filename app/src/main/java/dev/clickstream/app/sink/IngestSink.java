@@ -6,8 +6,12 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.clickstream.app.analytics.EnrichedEvents;
+import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.source.EventParser;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -35,6 +39,7 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
   private final LakeTable lake;
   private final KafkaTopicWriter enriched;
   private final KafkaTopicWriter deadLetters;
+  private transient PipelineMetrics metrics = PipelineMetrics.UNREAD;
   /** The last few micro-batches' rows: Spark's listener reports a micro-batch after the next may have started. */
   private final java.util.Map<Long, Written> written = java.util.Collections.synchronizedMap(
       new java.util.LinkedHashMap<>() {
@@ -43,6 +48,27 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
           return size() > 8;
         }
       });
+
+  /** Output names: the {@code sink} label of the metrics. */
+  public static final String LAKE = "lake";
+  public static final String ENRICHED = "enriched";
+  public static final String DEAD_LETTER = "dead_letter";
+
+  /** A write of one output that may fail with anything Spark throws (Scala's exceptions are undeclared). */
+  private interface Write {
+    void run() throws Exception;
+  }
+
+  /** Runs one output's write, counting its rows or its failure; the failure is rethrown to fail the micro-batch. */
+  private void write(String sink, long rows, Write write) throws Exception {
+    try {
+      write.run();
+    } catch (Exception e) {
+      metrics.sinkError(sink);
+      throw e;
+    }
+    metrics.sinkRows(sink, rows);
+  }
 
   /** Rows written by one micro-batch. */
   private record Written(long lake, long enriched, long deadLetter, long parseMs, long lakeMs, long enrichedMs,
@@ -57,6 +83,16 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
     this.lake = lake;
     this.enriched = enriched;
     this.deadLetters = deadLetters;
+  }
+
+  /**
+   * @param metrics where rows written ({@code clickstream_sink_rows_total{sink="lake"|"enriched"|"dead_letter"}}),
+   *     failed writes and dead letters by reason go (by default a registry nobody reads)
+   * @return this sink
+   */
+  public IngestSink reportingTo(PipelineMetrics metrics) {
+    this.metrics = metrics;
+    return this;
   }
 
   /**
@@ -83,9 +119,10 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
    * @param parsed the micro-batch, rows of {@link EventParser#parse}
    * @param batchId the micro-batch id, Delta's txnVersion
    * @throws IllegalStateException when called outside a streaming query (no query id to make the commit idempotent)
+   * @throws Exception what an output's write throws (after counting it in {@code clickstream_sink_errors_total})
    */
   @Override
-  public void call(Dataset<Row> parsed, Long batchId) {
+  public void call(Dataset<Row> parsed, Long batchId) throws Exception {
     String queryId = parsed.sparkSession().sparkContext().getLocalProperty(QUERY_ID_PROPERTY);
     if (queryId == null) {
       throw new IllegalStateException("no streaming query id: IngestSink runs inside foreachBatch only");
@@ -98,21 +135,27 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long t0 = System.nanoTime();
-      Row counts = batch.agg(count(lit(1)), count(col("error"))).first(); // fills the cache
-      long malformed = counts.getLong(1);
-      long valid = counts.getLong(0) - malformed;
+      List<Column> counts = new ArrayList<>(List.of(count(lit(1)), count(col("error"))));
+      Column reason = EventParser.reason(col("error"));
+      EventParser.REASONS.forEach(r -> counts.add(count(when(reason.equalTo(r), 1))));
+      Row counted = batch.agg(counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0])).first(); // fills the cache
+      long malformed = counted.getLong(1);
+      long valid = counted.getLong(0) - malformed;
       Dataset<Row> events = EventParser.validEvents(batch);
       long t1 = System.nanoTime();
       if (valid > 0) {
-        lake.append(events, queryId, batchId);
+        write(LAKE, valid, () -> lake.append(events, queryId, batchId));
       }
       long t2 = System.nanoTime();
       if (valid > 0) {
-        enriched.write(EnrichedEvents.of(events));
+        write(ENRICHED, valid, () -> enriched.write(EnrichedEvents.of(events)));
       }
       long t3 = System.nanoTime();
       if (malformed > 0) {
-        deadLetters.write(EventParser.deadLetters(batch));
+        write(DEAD_LETTER, malformed, () -> deadLetters.write(EventParser.deadLetters(batch)));
+        for (int i = 0; i < EventParser.REASONS.size(); i++) {
+          metrics.deadLetters(EventParser.REASONS.get(i), counted.getLong(2 + i));
+        }
       }
       long t4 = System.nanoTime();
       written.put(batchId, new Written(valid, valid, malformed, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,

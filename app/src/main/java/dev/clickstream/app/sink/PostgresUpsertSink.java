@@ -1,5 +1,6 @@
 package dev.clickstream.app.sink;
 
+import dev.clickstream.app.metrics.PipelineMetrics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -15,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.OutputMode;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Upserts a streaming aggregate into a Postgres table from {@code foreachBatch}, in update output mode.
@@ -40,6 +42,8 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   private final String sql;
   private final String deleteFlag;
   private final String deleteSql;
+  /** Driver-side only: executors get the sink without it (it is transient). */
+  private transient PipelineMetrics metrics = PipelineMetrics.UNREAD;
 
   /**
    * @param db connection settings
@@ -102,6 +106,16 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   }
 
   /**
+   * @param metrics where rows written ({@code clickstream_sink_rows_total{sink=<table>}}, upserts and deletions)
+   *     and failed micro-batches ({@code clickstream_sink_errors_total}) go (by default a registry nobody reads)
+   * @return this sink
+   */
+  public PostgresUpsertSink reportingTo(PipelineMetrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
+  /**
    * @param table table name
    * @param columns columns in order
    * @param keyColumns conflict target
@@ -125,16 +139,27 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    *
    * @param batch the rows that changed in this micro-batch
    * @param batchId the micro-batch id (not needed: the writes are idempotent)
+   * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back)
    */
   @Override
-  public void call(Dataset<Row> batch, Long batchId) {
-    batch.foreachPartition((ForeachPartitionFunction<Row>) this::writePartition);
+  public void call(Dataset<Row> batch, Long batchId) throws Exception {
+    // rows are written by the tasks; an accumulator brings their count back to the driver (successful tasks only)
+    LongAccumulator written = batch.sparkSession().sparkContext().longAccumulator();
+    try {
+      batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> written.add(writePartition(rows)));
+    } catch (Exception e) {
+      metrics.sinkError(table);
+      throw e;
+    }
+    metrics.sinkRows(table, written.value());
   }
 
-  private void writePartition(Iterator<Row> rows) throws SQLException {
+  /** @return rows upserted or deleted */
+  private long writePartition(Iterator<Row> rows) throws SQLException {
     if (!rows.hasNext()) {
-      return;
+      return 0;
     }
+    long written = 0;
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
       try (PreparedStatement statement = connection.prepareStatement(sql);
@@ -151,6 +176,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
             statement.setObject(i + 1, jdbcValue(row.getAs(columns.get(i))));
           }
           statement.addBatch();
+          written++;
           if (++pending == BATCH_SIZE) {
             statement.executeBatch();
             pending = 0;
@@ -161,6 +187,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
             delete.setObject(i + 1, jdbcValue(row.getAs(keyColumns.get(i))));
           }
           delete.addBatch();
+          written++;
         }
         if (!deletions.isEmpty()) {
           delete.executeBatch();
@@ -169,6 +196,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
           statement.executeBatch();
         }
         connection.commit();
+        return written;
       } catch (SQLException e) {
         connection.rollback();
         throw new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);

@@ -7,8 +7,13 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -27,7 +32,8 @@ import org.apache.spark.sql.types.DataTypes;
  * event_id, event_time, user_id or event_type is missing or empty ({@code <field> is missing}); event_time is
  * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}); event_type is not one of the
  * four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons match
- * the producer's {@code EventCodec}.
+ * the producer's {@code EventCodec}. Each has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter
+ * headers and metric labels.
  */
 public final class EventParser {
   /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
@@ -37,7 +43,23 @@ public final class EventParser {
       .udf((org.apache.spark.sql.api.java.UDF1<String, String>) v -> v, DataTypes.StringType)
       .asNondeterministic();
 
+  /**
+   * The stable reason codes of malformed records, in the order the checks run: the {@code reason} header of a
+   * dead letter and the {@code reason} label of {@code clickstream_dead_letters_total}. A code is its message
+   * up to the first {@code :} or {@code (}, lower case, spaces as underscores ({@link #reason}).
+   */
+  public static final List<String> REASONS = List.of("not_json", "event_id_is_missing", "event_time_is_missing",
+      "user_id_is_missing", "event_type_is_missing", "unparsable_event_time", "unknown_event_type", "page_url_is_missing");
+
   private EventParser() {}
+
+  /**
+   * @param error the {@code error} column of {@link #parse}, e.g. {@code unknown event_type: add_to_wishlist}
+   * @return its reason code, e.g. {@code unknown_event_type} (one of {@link #REASONS}); null for a valid record
+   */
+  public static Column reason(Column error) {
+    return regexp_replace(trim(lower(regexp_extract(error, "^([^:(]*)", 1))), " +", "_");
+  }
 
   /**
    * @param kafka rows of Spark's Kafka source
@@ -53,7 +75,7 @@ public final class EventParser {
             col("kafka_timestamp"), col("e.*"));
     Column timeText = col("event_time");
     Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
-    Column emptyValue = col("value").isNull().or(org.apache.spark.sql.functions.trim(col("value").cast(DataTypes.StringType)).equalTo(""));
+    Column emptyValue = col("value").isNull().or(trim(col("value").cast(DataTypes.StringType)).equalTo(""));
     Column error = when(emptyValue, lit("not JSON: empty value"))
         .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
         .when(missing("event_id"), lit("event_id is missing"))
@@ -92,7 +114,8 @@ public final class EventParser {
   /**
    * @param parsed output of {@link #parse}
    * @return malformed records for the dead-letter topic: key, value (the raw record, unchanged), headers
-   *     array&lt;struct&lt;key string, value binary&gt;&gt; with error, source_topic, source_partition,
+   *     array&lt;struct&lt;key string, value binary&gt;&gt; with error (the message), reason (its code,
+   *     {@link #REASONS}), source_topic, source_partition,
    *     source_offset, detected_at (ISO-8601 processing time)
    */
   public static Dataset<Row> deadLetters(Dataset<Row> parsed) {
@@ -101,6 +124,7 @@ public final class EventParser {
         .select(col("key"), coalesce(col("value"), lit(new byte[0])).as("value"),
             org.apache.spark.sql.functions.array(
                 header("error", col("error")),
+                header("reason", reason(col("error"))),
                 header("source_topic", col("source_topic")),
                 header("source_partition", col("source_partition").cast(DataTypes.StringType)),
                 header("source_offset", col("source_offset").cast(DataTypes.StringType)),

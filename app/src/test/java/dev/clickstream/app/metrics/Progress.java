@@ -1,0 +1,33 @@
+package dev.clickstream.app.metrics;
+
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.sql.streaming.SinkProgress;
+import org.apache.spark.sql.streaming.SourceProgress;
+import org.apache.spark.sql.streaming.StateOperatorProgress;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+
+/** Spark progress reports built by hand (their constructors are public in bytecode), for listener tests. */
+final class Progress {
+  private Progress() {}
+
+  static StreamingQueryListener.QueryProgressEvent event(String name, long batchId, String timestamp, long durationMs,
+      Map<String, String> eventTime, StateOperatorProgress[] state, SourceProgress... sources) {
+    return new StreamingQueryListener.QueryProgressEvent(new StreamingQueryProgress(UUID.randomUUID(), UUID.randomUUID(),
+        name, timestamp, batchId, durationMs, Map.of("triggerExecution", durationMs), eventTime, state, sources,
+        new SinkProgress("ForeachBatchSink"), Map.of()));
+  }
+
+  static SourceProgress kafka(long rows, String endOffset) {
+    return new SourceProgress("KafkaV2[Subscribe[user_activity]]", "{}", endOffset, endOffset, rows, 500.0, 2000.0, Map.of());
+  }
+
+  static SourceProgress lake(long rows) {
+    return new SourceProgress("DeltaSource[file:/data/lake/events]", "{}", "{}", "{}", rows, 90.0, 600.0, Map.of());
+  }
+
+  static StateOperatorProgress state(long rows, long memory, long dropped) {
+    return new StateOperatorProgress("stateStoreSave", rows, 1, 0, 0, 0, 0, memory, dropped, 4, 4, Map.of());
+  }
+}

@@ -1,0 +1,125 @@
+package dev.clickstream.app.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.clickstream.testkit.PrometheusText;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.sql.streaming.StateOperatorProgress;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.junit.jupiter.api.Test;
+
+/** Progress reports in, the contract's series out; without a SparkSession (the progress objects are built here). */
+class QueryMetricsListenerTest {
+  private final PipelineMetrics metrics = new PipelineMetrics();
+  private final Map<TopicPartition, Long> latest = new HashMap<>();
+  private final QueryMetricsListener listener = new QueryMetricsListener(metrics, partitions -> {
+    Map<TopicPartition, Long> known = new HashMap<>(latest);
+    known.keySet().retainAll(partitions);
+    return known;
+  });
+
+  private PrometheusText scrape() {
+    return PrometheusText.parse(metrics.scrape());
+  }
+
+  @Test
+  void everyExpectedSeriesStartsAtZero() {
+    metrics.expect(List.of("ingest", "user-sessions"), List.of("not_json"), List.of("lake", "user_sessions"));
+    PrometheusText t = scrape();
+    assertThat(t.value("clickstream_query_up", "query", "user-sessions")).hasValue(0);
+    assertThat(t.value("clickstream_input_rows_total", "query", "ingest")).hasValue(0);
+    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "user-sessions")).hasValue(0);
+    assertThat(t.value("clickstream_dead_letters_total", "reason", "not_json")).hasValue(0);
+    assertThat(t.value("clickstream_sink_errors_total", "sink", "lake")).hasValue(0);
+    assertThat(t.names()).contains("jvm_memory_used_bytes", "jvm_gc_collection_seconds_count");
+  }
+
+  @Test
+  void progressReportsBecomeCountersGaugesAndAHistogram() {
+    var started = new StreamingQueryListener.QueryStartedEvent(UUID.randomUUID(), UUID.randomUUID(), "user-sessions",
+        "2026-11-25T10:00:00.000Z");
+    listener.onQueryStarted(started);
+    assertThat(scrape().value("clickstream_query_up", "query", "user-sessions")).hasValue(1);
+
+    Instant watermark = Instant.now().minusSeconds(150);
+    listener.onQueryProgress(Progress.event("user-sessions", 7,
+        "2026-11-25T10:00:00.000Z", 1500, Map.of("watermark", watermark.toString()),
+        new StateOperatorProgress[] {Progress.state(300, 4096, 5), Progress.state(20, 1024, 2)}, Progress.lake(900)));
+    listener.onQueryProgress(Progress.event("user-sessions", 8,
+        "2026-11-25T10:00:10.000Z", 700, Map.of("watermark", watermark.toString()),
+        new StateOperatorProgress[] {Progress.state(310, 5000, 1)}, Progress.lake(100)));
+
+    PrometheusText t = scrape();
+    assertThat(t.value("clickstream_input_rows_total", "query", "user-sessions")).hasValue(1000);
+    assertThat(t.value("clickstream_batches_total", "query", "user-sessions")).hasValue(2);
+    assertThat(t.value("clickstream_batch_duration_seconds_count", "query", "user-sessions")).hasValue(2);
+    assertThat(t.value("clickstream_batch_duration_seconds_sum", "query", "user-sessions")).hasValue(2.2);
+    assertThat(t.value("clickstream_batch_duration_seconds_bucket", "query", "user-sessions", "le", "1.0")).hasValue(1);
+    assertThat(t.value("clickstream_last_batch_timestamp_seconds", "query", "user-sessions"))
+        .hasValue(Instant.parse("2026-11-25T10:00:10.700Z").toEpochMilli() / 1000.0);
+    assertThat(t.value("clickstream_state_rows", "query", "user-sessions")).hasValue(310);
+    assertThat(t.value("clickstream_state_memory_bytes", "query", "user-sessions")).hasValue(5000);
+    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "user-sessions")).hasValue(8);
+    assertThat(t.value("clickstream_input_rows_per_second", "query", "user-sessions")).isPresent();
+    assertThat(t.value("clickstream_watermark_lag_seconds", "query", "user-sessions").getAsDouble()).isCloseTo(150, within(5.0));
+
+    listener.onQueryTerminated(new StreamingQueryListener.QueryTerminatedEvent(started.id(), started.runId(),
+        scala.Option.apply("boom")));
+    assertThat(scrape().value("clickstream_query_up", "query", "user-sessions")).hasValue(0);
+  }
+
+  @Test
+  void offsetsBehindAreTheRecordsAfterTheLastMicroBatchAtScrapeTime() {
+    listener.onQueryProgress(Progress.event("ingest", 3,
+        "2026-11-25T10:00:00.000Z", 900, Map.of(), new StateOperatorProgress[0],
+        Progress.kafka(150, "{\"user_activity\":{\"0\":100,\"1\":50}}")));
+    assertThat(scrape().value("clickstream_kafka_offsets_behind_latest", "query", "ingest"))
+        .as("latest offsets unknown: no sample rather than a wrong one").isEmpty();
+
+    latest.put(new TopicPartition("user_activity", 0), 130L);
+    latest.put(new TopicPartition("user_activity", 1), 50L);
+    assertThat(scrape().value("clickstream_kafka_offsets_behind_latest", "query", "ingest")).hasValue(30);
+    assertThat(scrape().value("clickstream_watermark_lag_seconds", "query", "ingest")).as("ingest has no watermark").isEmpty();
+
+    latest.put(new TopicPartition("user_activity", 0), 100L); // the producer stopped and the query caught up
+    listener.onQueryProgress(Progress.event("ingest", 4,
+        "2026-11-25T10:00:05.000Z", 300, Map.of(), new StateOperatorProgress[0],
+        Progress.kafka(30, "{\"user_activity\":{\"0\":130,\"1\":50}}")));
+    latest.put(new TopicPartition("user_activity", 0), 130L);
+    assertThat(scrape().value("clickstream_kafka_offsets_behind_latest", "query", "ingest")).hasValue(0);
+  }
+
+  @Test
+  void kafkaOffsetsParseFromSparksJsonAndLagSumsOverPartitions() {
+    var p0 = new TopicPartition("t", 0);
+    var p1 = new TopicPartition("t", 1);
+    assertThat(KafkaLag.parseOffsets("{\"t\":{\"1\":7,\"0\":3}}")).isEqualTo(Map.of(p0, 3L, p1, 7L));
+    assertThat(KafkaLag.parseOffsets("not json")).isEmpty();
+    assertThat(KafkaLag.parseOffsets(null)).isEmpty();
+    assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L, p1, 7L))).isEqualTo(7);
+    assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L))).as("a partition unknown").isEqualTo(-1);
+    assertThat(KafkaLag.behind(Map.of(p0, 12L), Map.of(p0, 10L))).as("never negative").isZero();
+    assertThat(new KafkaLag("127.0.0.1:1").latestOffsets(Set.of())).isEmpty();
+  }
+
+  @Test
+  void sinksAndDeadLettersCountByLabel() {
+    metrics.sinkRows("lake", 40);
+    metrics.sinkRows("lake", 2);
+    metrics.sinkError("page_view_counts");
+    metrics.deadLetters("unknown_event_type", 3);
+    metrics.triggerInterval("ingest", 5);
+    PrometheusText t = scrape();
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(42);
+    assertThat(t.value("clickstream_sink_errors_total", "sink", "page_view_counts")).hasValue(1);
+    assertThat(t.value("clickstream_dead_letters_total", "reason", "unknown_event_type")).hasValue(3);
+    assertThat(t.value("clickstream_trigger_interval_seconds", "query", "ingest")).hasValue(5);
+  }
+}
