@@ -10,14 +10,24 @@ SPARK_OPERATOR_VERSION ?= 2.5.2
 IMAGE_TAG ?= 0.1.0
 RELEASE ?= clickstream
 TARGET ?= driver
+KUBE_PROMETHEUS_STACK_VERSION ?= 88.2.0
+KAFKA_UI_VERSION ?= 1.5.3
+MONITORING_NAMESPACE ?= monitoring
 
 .DEFAULT_GOAL := help
 
 .PHONY: help run clean-data build test produce pipeline bench bench-sessions clean \
-	kind-up operators images deploy status logs psql produce-now recover verify drill down
+	kind-up operators images deploy status logs psql produce-now recover verify drill down \
+	monitoring-local monitoring grafana spark-ui kafka-ui
 
 run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark, Delta lake (ARGS="--rate 200 ...")
 	java $$(cat app/target/jvm.options) -Xmx3g -cp 'local/target/classes:local/target/lib/*' dev.clickstream.local.LocalClickstream $(ARGS)
+
+monitoring-local: ## a local Prometheus (Debian's prometheus package) scraping make run's /metrics with the alert rules: http://127.0.0.1:9090
+	@command -v prometheus >/dev/null || { echo "prometheus is not installed (Debian/Ubuntu: apt-get install prometheus)"; exit 1; }
+	mkdir -p data/prometheus
+	@echo "Prometheus: http://127.0.0.1:9090 (alerts: /alerts); it scrapes 127.0.0.1:9464, so run make run beside it"
+	prometheus --config.file=local/prometheus.yml --storage.tsdb.path=data/prometheus --web.listen-address=127.0.0.1:9090
 
 clean-data: ## delete ./data (Kafka log, PostgreSQL, lake, checkpoints) so that make run starts over
 	rm -rf ./data
@@ -96,6 +106,28 @@ verify: build ## check the installation: Kafka, topics, Postgres, SparkApplicati
 
 drill: build ## kill a pod (TARGET=driver|executor|postgres|kafka) and prove recovery: final results unchanged, downtime
 	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) drill --target $(TARGET)
+
+monitoring: ## install kube-prometheus-stack (Prometheus, Alertmanager, Grafana; official chart, pinned); then make deploy again
+	helm repo add prometheus-community https://prometheus-community.github.io/helm-charts --force-update
+	helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack \
+	  --version $(KUBE_PROMETHEUS_STACK_VERSION) --namespace $(MONITORING_NAMESPACE) --create-namespace \
+	  -f k8s/monitoring-values.yaml --wait --timeout 10m
+
+grafana: ## port-forward Grafana to http://127.0.0.1:3000 and print its login (dashboard "clickstream pipeline")
+	@echo "Grafana: http://127.0.0.1:3000  user: admin  password: $$(kubectl -n $(MONITORING_NAMESPACE) get secret \
+	  kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d)  (Ctrl-C stops the port-forward)"
+	kubectl -n $(MONITORING_NAMESPACE) port-forward svc/kube-prometheus-stack-grafana 3000:80
+
+spark-ui: ## port-forward the driver's Spark UI to http://127.0.0.1:4040 (Structured Streaming tab: every query)
+	@echo "Spark UI: http://127.0.0.1:4040/StreamingQuery/  (Ctrl-C stops the port-forward)"
+	kubectl -n $(NAMESPACE) port-forward pod/$(RELEASE)-pipeline-driver 4040:4040
+
+kafka-ui: ## install kafbat kafka-ui (official chart, pinned; read-only) and port-forward it to http://127.0.0.1:8080
+	helm repo add kafbat https://kafbat.github.io/helm-charts --force-update
+	helm upgrade --install kafka-ui kafbat/kafka-ui --version $(KAFKA_UI_VERSION) --namespace $(NAMESPACE) \
+	  -f k8s/kafka-ui-values.yaml --wait
+	@echo "kafka-ui: http://127.0.0.1:8080  (user_activity_dlq: each record's error and reason headers)"
+	kubectl -n $(NAMESPACE) port-forward svc/kafka-ui 8080:80
 
 down: ## delete the kind cluster (./data/kind stays on the host)
 	kind delete cluster --name $(CLUSTER)

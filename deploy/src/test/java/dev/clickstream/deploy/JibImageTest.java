@@ -87,6 +87,10 @@ class JibImageTest {
         .anyMatch(f -> f.contains("flyway-core"))
         .anyMatch(f -> f.contains("delta-spark_2.13-4.1.0"))
         .anyMatch(f -> f.contains("delta-storage-4.1.0"))
+        // the driver's /metrics (METRICS_PORT): the Prometheus Java client is not in the Spark image
+        .anyMatch(f -> f.contains("prometheus-metrics-core-1.10.0"))
+        .anyMatch(f -> f.contains("prometheus-metrics-exporter-httpserver-1.10.0"))
+        .anyMatch(f -> f.contains("prometheus-metrics-instrumentation-jvm-1.10.0"))
         .noneMatch(f -> f.contains("spark-core_") || f.contains("spark-sql_") || f.contains("spark-tags_")
             || f.contains("scala-library") || f.contains("hadoop-client"));
     assertThat(spark.path("sparkConf").path("spark.executor.extraClassPath").asText())

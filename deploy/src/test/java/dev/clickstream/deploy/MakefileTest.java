@@ -35,7 +35,7 @@ class MakefileTest {
       targets.add(m.group(1));
     }
     assertThat(targets).contains("run", "test", "build", "kind-up", "operators", "images", "deploy", "status", "logs",
-        "psql", "produce-now", "recover", "down");
+        "psql", "produce-now", "recover", "down", "monitoring", "grafana", "spark-ui", "kafka-ui", "monitoring-local");
     for (String target : targets) {
       String dryRun = make("-n", target);
       Matcher files = REPO_FILE.matcher(dryRun);
@@ -51,6 +51,15 @@ class MakefileTest {
         .contains("k8s/strimzi-values.yaml").contains("k8s/spark-operator-values.yaml");
     assertThat(make("-n", "kind-up")).contains("kind-config.yaml").contains("k8s/data-pv.yaml");
     assertThat(make("-n", "images")).contains("jib:buildTar").contains("kind load image-archive app/target/image/jib-image.tar");
+    assertThat(make("-n", "monitoring")).contains("prometheus-community/kube-prometheus-stack").contains("--version 88.2.0").contains("-f k8s/monitoring-values.yaml");
+    assertThat(make("-n", "kafka-ui")).contains("kafbat/kafka-ui --version 1.5.3").contains("-f k8s/kafka-ui-values.yaml");
+    assertThat(make("-n", "grafana")).contains("port-forward svc/kube-prometheus-stack-grafana 3000:80");
+    assertThat(make("-n", "spark-ui")).contains("port-forward pod/clickstream-pipeline-driver 4040:4040");
+    assertThat(make("-n", "monitoring-local")).contains("--config.file=local/prometheus.yml");
+    // Grafana's sidecar and Prometheus must pick up the chart's objects without release labels
+    assertThat(Files.readString(ROOT.resolve("k8s/monitoring-values.yaml"))).contains("searchNamespace: ALL")
+        .contains("ruleSelectorNilUsesHelmValues: false").contains("serviceMonitorSelectorNilUsesHelmValues: false")
+        .contains("podMonitorSelectorNilUsesHelmValues: false").contains("labelValue: \"1\"");
     assertThat(make("-n", "deploy")).contains("helm upgrade --install clickstream helm/clickstream").contains("--wait");
     assertThat(Files.readString(ROOT.resolve("kind-config.yaml"))).contains("containerPath: /clickstream-data");
     assertThat(Files.readString(ROOT.resolve("k8s/data-pv.yaml"))).contains("path: /clickstream-data")

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.clickstream.testkit.FreePorts;
 import dev.clickstream.testkit.PostgresServer;
+import dev.clickstream.testkit.PrometheusText;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,6 +36,9 @@ class LocalClickstreamTest {
         "--data-dir", dataDir.toString(), "--port-kafka", String.valueOf(kafkaPort), "--port-postgres", String.valueOf(pgPort),
         "--trigger-interval", "2 seconds", "--summary-interval", "5s"));
     command.addAll(List.of(extra));
+    if (!List.of(extra).contains("--port-metrics")) {
+      command.addAll(List.of("--port-metrics", "0")); // 9464 may be taken on a shared machine
+    }
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -63,14 +67,17 @@ class LocalClickstreamTest {
     Path data = dir.resolve("data");
     Path log = Path.of("target", "local-smoke.log");
     Files.deleteIfExists(log);
-    int[] ports = FreePorts.distinct(2);
+    int[] ports = FreePorts.distinct(3);
     int kafkaPort = ports[0];
     int pgPort = ports[1];
     String jdbc = "jdbc:postgresql://127.0.0.1:" + pgPort + "/clickstream";
     String bootstrap = "127.0.0.1:" + kafkaPort;
+    String metricsUrl = "http://127.0.0.1:" + ports[2] + "/metrics";
 
-    Process first = start(data, kafkaPort, pgPort, log, "--rate", "2000", "--malformed-every", "100");
+    Process first = start(data, kafkaPort, pgPort, log, "--rate", "2000", "--malformed-every", "100", "--duration", "45s",
+        "--port-metrics", String.valueOf(ports[2]));
     await().atMost(Duration.ofMinutes(2)).until(() -> Files.readString(log).contains("psql -h 127.0.0.1 -p " + pgPort));
+    assertThat(Files.readString(log)).contains("metrics:         " + metricsUrl);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
       assertThat(first.isAlive()).isTrue();
       assertThat(Files.readString(log)).contains("top pages (latest closed minute): /");
@@ -80,7 +87,32 @@ class LocalClickstreamTest {
       assertThat(messages(bootstrap, "enriched_activity")).isPositive();
       assertThat(messages(bootstrap, "user_activity_dlq")).isPositive();
     });
-    Thread.sleep(30_000); // let it run: ~90 s at 2000 events/s in all
+    // /metrics while data flows: every query up, the JVM's metrics beside the pipeline's
+    PrometheusText flowing = PrometheusText.scrape(metricsUrl);
+    for (String query : List.of("ingest", "page-view-counts", "active-users", "user-sessions")) {
+      assertThat(flowing.value("clickstream_query_up", "query", query)).as(query).hasValue(1);
+    }
+    assertThat(flowing.value("clickstream_input_rows_total", "query", "ingest").getAsDouble()).isPositive();
+    assertThat(flowing.names()).contains("jvm_memory_used_bytes", "clickstream_batch_duration_seconds_bucket");
+
+    // the producer stops after 45 s: the lag falls to 0, and what the metrics counted is what the topics hold
+    // (a first run without failures: no micro-batch replayed, so even the at-least-once outputs match exactly)
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
+      PrometheusText t = PrometheusText.scrape(metricsUrl);
+      assertThat(t.value("clickstream_kafka_offsets_behind_latest", "query", "ingest")).hasValue(0);
+      long sent = messages(bootstrap, "user_activity");
+      long deadLetters = messages(bootstrap, "user_activity_dlq");
+      assertThat(t.value("clickstream_input_rows_total", "query", "ingest")).hasValue(sent);
+      assertThat(t.value("clickstream_sink_rows_total", "sink", "dead_letter")).hasValue(deadLetters);
+      assertThat(t.value("clickstream_sink_rows_total", "sink", "enriched")).hasValue(messages(bootstrap, "enriched_activity"));
+      assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(sent - deadLetters);
+      double byReason = t.samples().entrySet().stream().filter(e -> e.getKey().startsWith("clickstream_dead_letters_total{"))
+          .mapToDouble(Map.Entry::getValue).sum();
+      assertThat(byReason).isEqualTo(deadLetters);
+      // the producer's malformed kinds rotate through four reasons, each counted under its code
+      assertThat(t.value("clickstream_dead_letters_total", "reason", "unknown_event_type").getAsDouble()).isPositive();
+      assertThat(t.value("clickstream_dead_letters_total", "reason", "not_json").getAsDouble()).isPositive();
+    });
 
     first.destroy(); // SIGTERM
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s of SIGTERM").isTrue();
