@@ -86,7 +86,7 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_PORT", "70000")))
         .hasMessage("METRICS_PORT: must be a port from 1 to 65535, or 0 for off (got 70000)");
     assertThatThrownBy(() -> Settings.parse(new String[] {"--metrics-port", "http"}, DB))
-        .hasMessage("METRICS_PORT: 'http' is not a port number");
+        .hasMessage("METRICS_PORT: 'http' is not a whole number");
     assertThat(Settings.parse(new String[0], env("METRICS_PORT", "0")).describe()).containsEntry("METRICS_PORT", "off");
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }

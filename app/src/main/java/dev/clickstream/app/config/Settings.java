@@ -185,13 +185,16 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     return d;
   }
 
-  private static Long positiveLong(String text) {
-    long n;
+  private static long wholeNumber(String text) {
     try {
-      n = Long.parseLong(text.trim());
+      return Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + text + "' is not a whole number");
     }
+  }
+
+  private static Long positiveLong(String text) {
+    long n = wholeNumber(text);
     if (n <= 0) {
       throw new IllegalArgumentException("must be > 0 (got " + n + ")");
     }
@@ -199,16 +202,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   }
 
   private static Integer port(String text) {
-    int n;
-    try {
-      n = Integer.parseInt(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a port number");
-    }
+    long n = wholeNumber(text);
     if (n < 0 || n > 65535) {
       throw new IllegalArgumentException("must be a port from 1 to 65535, or 0 for off (got " + n + ")");
     }
-    return n;
+    return (int) n;
   }
 
   @Command(name = "clickstream-pipeline")

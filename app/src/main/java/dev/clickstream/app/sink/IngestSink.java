@@ -30,9 +30,16 @@ import org.apache.spark.storage.StorageLevel;
  * commit it already has, and the Kafka outputs are written again (hence "at least once").
  *
  * <p>In: rows of {@link EventParser#parse}. {@link #describe} gives the rows written to each output, which the
- * micro-batch log line of the query carries: {@code lakeRows=4990 enrichedRows=4990 deadLetterRows=10}.
+ * micro-batch log line of the query carries: {@code lakeRows=4990 enrichedRows=4990 deadLetterRows=10}. With
+ * {@link #reportingTo} the same counts go to the metrics: rows per output, failed writes, dead letters per reason
+ * code (counted in the same pass over the cached batch that counts valid and malformed rows).
  */
 public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>, Long> {
+  /** Output names: the {@code sink} label of the metrics. */
+  public static final String LAKE = "lake";
+  public static final String ENRICHED = "enriched";
+  public static final String DEAD_LETTER = "dead_letter";
+
   /** Spark's local property with the running streaming query's id (StreamExecution.QUERY_ID_KEY). */
   static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
 
@@ -48,11 +55,6 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
           return size() > 8;
         }
       });
-
-  /** Output names: the {@code sink} label of the metrics. */
-  public static final String LAKE = "lake";
-  public static final String ENRICHED = "enriched";
-  public static final String DEAD_LETTER = "dead_letter";
 
   /** A write of one output that may fail with anything Spark throws (Scala's exceptions are undeclared). */
   private interface Write {
