@@ -404,7 +404,7 @@ public final class ClickstreamPipeline {
         LOG.info("Prometheus metrics on http://0.0.0.0:{}/metrics", port);
       } catch (java.io.IOException e) {
         System.err.println("clickstream: cannot serve metrics on port " + settings.metricsPort() + " (" + e.getMessage()
-            + "): set METRICS_PORT to a free port, or 0 for none");
+            + "): choose a free port (METRICS_PORT; make run: --port-metrics), or 0 for none");
         return 1;
       }
     }

@@ -227,6 +227,26 @@ class PipelineOracleTest {
   }
 
   @Test
+  void aMetricsPortInUseIsOneLineAndExitOneBeforeAnyQueryStarts() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
+          PG.password(), Files.createTempDirectory("metrics-port-").toString(), "available-now"));
+      env.put("METRICS_PORT", String.valueOf(taken.getLocalPort()));
+      var err = new java.io.ByteArrayOutputStream();
+      var old = System.err;
+      System.setErr(new java.io.PrintStream(err, true));
+      try {
+        assertThat(new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone()).isEqualTo(1);
+      } finally {
+        System.setErr(old);
+      }
+      assertThat(err.toString().lines().toList()).singleElement().asString()
+          .startsWith("clickstream: cannot serve metrics on port " + taken.getLocalPort());
+      assertThat(spark.streams().active()).isEmpty();
+    }
+  }
+
+  @Test
   void everyMalformedRecordIsInTheDeadLetterTopicUnchangedWithItsReason() {
     List<ConsumerRecord<String, String>> records = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
     assertThat(records).hasSize(oracle.deadLetterReasonByValue.size());
