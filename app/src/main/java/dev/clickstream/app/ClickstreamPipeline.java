@@ -269,6 +269,7 @@ public final class ClickstreamPipeline {
    * @throws StartupException naming a lake or checkpoint this version cannot use
    */
   public void start() throws TimeoutException {
+    requireUtc(spark.conf().get("spark.sql.session.timeZone"));
     prepareLake();
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
@@ -279,7 +280,7 @@ public final class ClickstreamPipeline {
     IngestSink fanOut = new IngestSink(lake, KafkaTopicWriter.json(kafka, settings.enrichedTopic(), "user_id"),
         KafkaTopicWriter.raw(kafka, settings.dlqTopic())).reportingTo(metrics);
     microBatchLog.addDetail(INGEST, fanOut::describe);
-    ingest(INGEST, EventParser.parse(KafkaSource.read(spark, settings, ingestStartingOffsets())), fanOut);
+    ingest(INGEST, EventParser.parse(KafkaSource.read(spark, settings, ingestStartingOffsets()), settings.maxEventTimeSkew()), fanOut);
     fromLake(PAGE_VIEW_COUNTS, PageViewCounts.COLUMNS, PageViewCounts::of,
         PostgresUpsertSink.pageViewCounts(db).reportingTo(metrics));
     fromLake(ACTIVE_USERS, ActiveUsers.COLUMNS, ActiveUsers::of, PostgresUpsertSink.activeUsers(db).reportingTo(metrics));
@@ -317,6 +318,27 @@ public final class ClickstreamPipeline {
   private Phase afterRebuild() {
     boolean ingestRunning = managed.containsKey(INGEST) && !managed.get(INGEST).done;
     return settings.trigger().availableNow() && !ingestRunning ? Phase.FINISH : Phase.FOLLOW;
+  }
+
+  /**
+   * Timestamps are UTC by contract (DESIGN §3-§4): the lake's {@code event_date} partitions are the event time's
+   * date in the session time zone, so another zone (set through {@code sparkConf}, say) would file events under
+   * other dates than every other reader computes.
+   *
+   * @param sessionTimeZone {@code spark.sql.session.timeZone}
+   * @throws StartupException naming it when it is not UTC (UTC, Etc/UTC, GMT, Z, +00:00 are)
+   */
+  static void requireUtc(String sessionTimeZone) {
+    boolean utc;
+    try {
+      utc = java.time.ZoneId.of(sessionTimeZone).normalized().equals(java.time.ZoneOffset.UTC);
+    } catch (java.time.DateTimeException e) {
+      utc = false;
+    }
+    if (!utc) {
+      throw new StartupException("spark.sql.session.timeZone is " + sessionTimeZone + ", but event_date partitions and "
+          + "timestamps are UTC by contract: remove that setting or set it to UTC");
+    }
   }
 
   /**

@@ -1,8 +1,10 @@
 package dev.clickstream.app;
 
+import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.producer.UserActivityEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The oracle tests' data set: ~50k records over ~30 minutes of event time from the producer's generator,
- * every 50th late by 15 minutes, every 500th malformed.
+ * every 50th late by 15 minutes, every 500th malformed, and two events dated 2099 (a client's wrong clock).
  *
  * <p>The lake queries read the Delta table written by {@code ingest}, whose micro-batches hold at most
  * {@link #MAX_OFFSETS_PER_TRIGGER} records in one file per Kafka partition; with LAKE_MAX_FILES_PER_TRIGGER = 4
@@ -37,6 +39,8 @@ final class ClickstreamData {
   static final int FIRST_CHUNK = 12_000;
   static final Duration LATE_BY = Duration.ofMinutes(15);
   static final long MAX_OFFSETS_PER_TRIGGER = 5_000;
+  /** The event time of two records from a client with a wrong clock. */
+  static final Instant FUTURE = Instant.parse("2099-01-01T00:00:00Z");
 
   /** The records to send, in order (late ones of the first chunk left out). */
   final List<ProducedRecord> records;
@@ -57,6 +61,13 @@ final class ClickstreamData {
         continue;
       }
       all.add(r);
+    }
+    // a client whose clock is decades ahead, twice in the middle of the stream: both records must go to the
+    // dead-letter topic; if either reached a watermark, every later window and session would be dropped as late
+    for (int at : new int[] {FIRST_CHUNK + 8_000, FIRST_CHUNK + 23_000}) {
+      UserActivityEvent base = all.get(at).event();
+      UserActivityEvent future = new UserActivityEvent("future-" + at, FUTURE, base.userId(), base.pageUrl(), base.eventType());
+      all.add(at, new ProducedRecord(future.userId(), EventCodec.toJson(future), ProducedRecord.Kind.ON_TIME, future, null));
     }
     this.records = List.copyOf(all);
     this.firstChunkSize = kept;

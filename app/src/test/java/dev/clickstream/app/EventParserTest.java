@@ -60,6 +60,9 @@ class EventParserTest {
     cases.put(event("g", "2026-11-23T12:00:00Z", "u1", "/", null), "event_type is missing");
     cases.put(event("h", "yesterday", "u1", "/", "click"), "unparsable event_time: yesterday");
     cases.put(event("i", "2026-11-23T12:00:00", "u1", "/", "click"), "unparsable event_time: 2026-11-23T12:00:00");
+    // a client clock ahead by more than MAX_EVENT_TIME_SKEW (10 minutes here); 5 minutes ahead is still valid
+    cases.put(event("l", java.time.Instant.now().plusSeconds(300).toString(), "u1", "/", "click"), null);
+    cases.put(event("m", "2099-01-01T00:00:00Z", "u1", "/", "click"), "event_time in future: 2099-01-01T00:00:00Z");
     cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "purchase"), "unknown event_type: purchase");
     cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");
     List<Row> rows = new ArrayList<>();
@@ -68,7 +71,7 @@ class EventParserTest {
       rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
           "user_activity", 0, offset++, new Timestamp(0)));
     }
-    Dataset<Row> parsed = EventParser.parse(spark.createDataFrame(rows, KAFKA)).orderBy("source_offset");
+    Dataset<Row> parsed = EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(10)).orderBy("source_offset");
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
     assertThat(errors).containsExactlyElementsOf(cases.values());
     // every message has a stable code, and every code occurs here
@@ -77,16 +80,16 @@ class EventParserTest {
     assertThat(reasons.stream().filter(java.util.Objects::nonNull).distinct().toList())
         .containsExactlyInAnyOrderElementsOf(EventParser.REASONS);
     assertThat(reasons.get(reasons.size() - 1)).isEqualTo("page_url_is_missing");
-    assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(2);
+    assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(3);
 
     List<Row> valid = EventParser.validEvents(parsed).orderBy("event_id").collectAsList();
-    assertThat(valid).hasSize(2);
+    assertThat(valid).hasSize(3);
     assertThat(valid.get(0).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00.123Z");
     assertThat(valid.get(1).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00Z");
     assertThat(valid.get(1).<String>getAs("event_date")).isEqualTo("2026-11-23");
 
     List<Row> dead = EventParser.deadLetters(parsed).collectAsList();
-    assertThat(dead).hasSize(cases.size() - 2);
+    assertThat(dead).hasSize(cases.size() - 3);
     Row first = dead.get(0);
     assertThat(new String(first.<byte[]>getAs("value"), StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"c\",\"event_ti");
     List<Row> headers = first.getList(first.fieldIndex("headers"));

@@ -32,6 +32,9 @@ final class Oracle {
   final long validCount;
   final long droppedLate;
 
+  /** MAX_EVENT_TIME_SKEW's default. */
+  static final java.time.Duration MAX_EVENT_TIME_SKEW = java.time.Duration.ofMinutes(10);
+
   Oracle(List<ProducedRecord> sent, int firstChunkSize) {
     Map<Instant, Set<String>> users = new HashMap<>();
     Map<String, List<UserActivityEvent>> byUser = new HashMap<>();
@@ -42,6 +45,11 @@ final class Oracle {
       ProducedRecord r = sent.get(i);
       if (r.kind() == ProducedRecord.Kind.MALFORMED) {
         deadLetterReasonByValue.put(r.value(), reasonPrefix(r));
+        continue;
+      }
+      if (r.event().eventTime().isAfter(Instant.now().plus(MAX_EVENT_TIME_SKEW))) {
+        // a client clock ahead of the processing time (DESIGN §3): malformed, it must not move any watermark
+        deadLetterReasonByValue.put(r.value(), "event_time in future: ");
         continue;
       }
       valid++;

@@ -203,7 +203,9 @@ class PipelineOracleTest {
 
     Map<String, Long> byReason = new java.util.TreeMap<>();
     for (var r : data.records) {
-      if (r.kind() == dev.clickstream.producer.ProducedRecord.Kind.MALFORMED) {
+      if (r.event().eventTime().equals(ClickstreamData.FUTURE)) {
+        byReason.merge("event_time_in_future", 1L, Long::sum);
+      } else if (r.kind() == dev.clickstream.producer.ProducedRecord.Kind.MALFORMED) {
         String code = switch (r.malformedKind()) {
           case NOT_JSON -> "not_json";
           case MISSING_USER_ID -> "user_id_is_missing";
@@ -213,7 +215,7 @@ class PipelineOracleTest {
         byReason.merge(code, 1L, Long::sum);
       }
     }
-    assertThat(byReason).hasSize(4);
+    assertThat(byReason).hasSize(5).containsEntry("event_time_in_future", 2L);
     for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
       assertThat(t.value("clickstream_dead_letters_total", "reason", reason)).as(reason)
           .hasValue(byReason.getOrDefault(reason, 0L));
@@ -243,6 +245,29 @@ class PipelineOracleTest {
       assertThat(err.toString().lines().toList()).singleElement().asString()
           .startsWith("clickstream: cannot serve metrics on port " + taken.getLocalPort());
       assertThat(spark.streams().active()).isEmpty();
+    }
+  }
+
+  @Test
+  void aSessionTimeZoneOtherThanUtcIsOneLineAndExitTwo() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
+        PG.password(), Files.createTempDirectory("time-zone-").toString(), "available-now"));
+    var err = new java.io.ByteArrayOutputStream();
+    var old = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    spark.conf().set("spark.sql.session.timeZone", "Europe/Berlin");
+    try {
+      assertThat(new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone()).isEqualTo(2);
+    } finally {
+      spark.conf().set("spark.sql.session.timeZone", "UTC");
+      System.setErr(old);
+    }
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .isEqualTo("clickstream: spark.sql.session.timeZone is Europe/Berlin, but event_date partitions and timestamps "
+            + "are UTC by contract: remove that setting or set it to UTC");
+    assertThat(spark.streams().active()).isEmpty();
+    for (String utc : List.of("UTC", "Etc/UTC", "GMT", "Z", "+00:00")) {
+      ClickstreamPipeline.requireUtc(utc);
     }
   }
 

@@ -43,6 +43,7 @@ class SettingsTest {
     assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
     assertThat(s.metricsPort()).isEqualTo(9464);
+    assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(10));
   }
 
   @Test
@@ -88,6 +89,8 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.parse(new String[] {"--metrics-port", "http"}, DB))
         .hasMessage("METRICS_PORT: 'http' is not a whole number");
     assertThat(Settings.parse(new String[0], env("METRICS_PORT", "0")).describe()).containsEntry("METRICS_PORT", "off");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("MAX_EVENT_TIME_SKEW", "0s")))
+        .hasMessage("MAX_EVENT_TIME_SKEW must be > 0");
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }
 

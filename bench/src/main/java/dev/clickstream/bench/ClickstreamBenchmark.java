@@ -125,11 +125,11 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       if (runs == null || runs.contains("profile")) {
         Settings settings = Settings.parse(new String[0], withRunPaths(env, dir.resolve("profile")));
         spark = session(settings);
-        noop(spark, settings, "warm-up", rows -> EventParser.validEvents(EventParser.parse(rows))); // JIT, not measured
+        noop(spark, settings, "warm-up", rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))); // JIT, not measured
         // What every query pays before its own work: the Kafka source, then the source and the parse.
         throughput.put("profile: Kafka source -> noop", events / noop(spark, settings, "source", rows -> rows));
         throughput.put("profile: source + parse -> noop", events / noop(spark, settings, "parse",
-            rows -> EventParser.validEvents(EventParser.parse(rows))));
+            rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))));
       }
       // ingest fills a lake that the lake queries alone then read (measured when asked for, else only filled)
       Path filled = dir.resolve("filled");

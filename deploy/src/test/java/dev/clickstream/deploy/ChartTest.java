@@ -177,6 +177,7 @@ class ChartTest {
     assertThat(env.path("LAKE_MAX_FILES_PER_TRIGGER").asText()).isEqualTo("1000");
     assertThat(env.path("LAKE_VACUUM_RETENTION").asText()).isEqualTo("7 days");
     assertThat(env.path("LAKE_MAINTENANCE_INTERVAL").asText()).isEqualTo("1 hour");
+    assertThat(env.path("MAX_EVENT_TIME_SKEW").asText()).isEqualTo("10 minutes");
 
     // Postgres: the URL names the ClusterIP service; the password comes from the Secret, never inline
     Service pgService = m.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
@@ -296,6 +297,8 @@ class ChartTest {
       "app.driver.memory|lots|app.driver.memory",
       "app.lake.maxFilesPerTrigger|0|app.lake.maxFilesPerTrigger",
       "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
+      "app.maxEventTimeSkew|0s|app.maxEventTimeSkew",
+      "app.maxEventTimeSkew|soon|app.maxEventTimeSkew",
       "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
       "monitoring.metricsPort|70000|monitoring.metricsPort",
       "monitoring.interval|soon|monitoring.interval",

@@ -11,6 +11,7 @@ import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.RecordPacer;
 import dev.clickstream.producer.ReplayFile;
+import dev.clickstream.producer.SendLoop;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
 import dev.clickstream.testkit.KafkaBroker;
@@ -206,14 +207,11 @@ public final class LocalClickstream implements Callable<Integer> {
       records = new TrafficGenerator(profile);
       pacer = RecordPacer.byRate(rate);
     }
-    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     Thread thread = new Thread(() -> {
+      // the producer CLI's own send loop: a record Kafka refuses for good stops it with one line
       try (KafkaSink sink = KafkaSink.connect(bootstrap, "user_activity", Duration.ofSeconds(30))) {
-        while (!Thread.currentThread().isInterrupted() && records.hasNext() && System.nanoTime() < deadline) {
-          ProducedRecord next = records.next();
-          pacer.await(next);
-          sink.send(next);
-        }
+        new SendLoop(records, pacer, sink, 0, duration, () -> Thread.currentThread().isInterrupted(),
+            Duration.ofDays(1), line -> { }, System::nanoTime).run();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ public interface EventSink extends AutoCloseable {
    * Sends one record asynchronously.
    *
    * @param record the record
+   * @throws ProducerException when an earlier record failed in a way that retrying cannot fix (Kafka)
    */
   void send(ProducedRecord record);
 

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -23,6 +24,7 @@ public final class KafkaSink implements EventSink {
   private final String topic;
   private final AtomicLong errors = new AtomicLong();
   private volatile String firstError;
+  private volatile Exception fatal;
 
   private KafkaSink(KafkaProducer<String, String> producer, String topic) {
     this.producer = producer;
@@ -78,13 +80,26 @@ public final class KafkaSink implements EventSink {
     }
   }
 
+  /**
+   * Sends one record asynchronously. Delivery failures are counted ({@link #errors}); a failure that retrying
+   * cannot fix (not a Kafka {@code RetriableException}: a record too large, no authorization, an invalid topic)
+   * stops the producer at the next send, since every later record would fail the same way.
+   *
+   * @throws ProducerException naming the first non-retriable delivery failure, once one has happened
+   */
   @Override
   public void send(ProducedRecord record) {
+    if (fatal != null) {
+      throw new ProducerException("Kafka refused a record of topic " + topic + " and retrying cannot help: " + fatal);
+    }
     producer.send(new ProducerRecord<>(topic, record.key(), record.value()), (metadata, exception) -> {
       if (exception != null) {
         errors.incrementAndGet();
         if (firstError == null) {
           firstError = exception.toString();
+        }
+        if (fatal == null && !(exception instanceof RetriableException)) {
+          fatal = exception;
         }
       }
     });

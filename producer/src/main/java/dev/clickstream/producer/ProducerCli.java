@@ -181,31 +181,10 @@ public final class ProducerCli implements Callable<Integer> {
   private int run(Iterator<ProducedRecord> source, RecordPacer pacer, EventSink sink, PrintWriter err, LongSupplier nanoClock)
       throws InterruptedException {
     long start = nanoClock.getAsLong();
-    long deadline = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
-    long progressEvery = progressInterval.toNanos();
-    long nextProgress = start + progressEvery;
-    long sent = 0;
-    long sentAtLastProgress = 0;
-    long lastProgress = start;
-    while (!stopping && (count == 0 || sent < count) && source.hasNext()) {
-      ProducedRecord record = source.next();
-      pacer.await(record);
-      long now = nanoClock.getAsLong();
-      if (now >= deadline) {
-        break;
-      }
-      sink.send(record);
-      sent++;
-      if (now >= nextProgress) {
-        double perSecond = (sent - sentAtLastProgress) * 1e9 / Math.max(1, now - lastProgress);
-        err.printf("sent %d, %.0f events/s, errors %d%n", sent, perSecond, sink.errors());
-        err.flush();
-        sentAtLastProgress = sent;
-        lastProgress = now;
-        nextProgress = now + progressEvery;
-      }
-    }
-    sink.flush();
+    long sent = new SendLoop(source, pacer, sink, count, duration, () -> stopping, progressInterval, line -> {
+      err.println(line);
+      err.flush();
+    }, nanoClock).run();
     double seconds = (nanoClock.getAsLong() - start) / 1e9;
     err.printf("done: sent %d in %.1f s (%.0f events/s), errors %d%s%n", sent, seconds, sent / Math.max(seconds, 1e-9),
         sink.errors(), stopping ? " (stopped by signal)" : "");

@@ -110,6 +110,31 @@ class ProducerCliTest {
   }
 
   @Test
+  void aRecordKafkaRefusesForGoodStopsTheProducerWithExitOneNamingTheError(@TempDir Path dir) throws Exception {
+    // the second record is larger than the producer's max.request.size (1 MB): RecordTooLargeException, which
+    // retrying cannot fix; 3,000 records follow it
+    KAFKA.createTopic("cli_refused", 1);
+    StringBuilder file = new StringBuilder(EventCodec.toJson(new UserActivityEvent("e0", java.time.Instant.parse(
+        "2026-11-23T12:00:00Z"), "u1", "/", EventType.PAGE_VIEW))).append('\n');
+    file.append(EventCodec.toJson(new UserActivityEvent("e1", java.time.Instant.parse("2026-11-23T12:00:01Z"), "u1",
+        "/" + "x".repeat(2 * 1024 * 1024), EventType.PAGE_VIEW))).append('\n');
+    for (int i = 2; i < 3_002; i++) {
+      file.append(EventCodec.toJson(new UserActivityEvent("e" + i, java.time.Instant.parse("2026-11-23T12:00:02Z"), "u1",
+          "/", EventType.CLICK))).append('\n');
+    }
+    Path replay = Files.writeString(dir.resolve("refused.jsonl"), file);
+    Result result = run("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_refused", "--replay",
+        replay.toString(), "--speedup", "0");
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err().lines().filter(l -> l.startsWith("clickstream-producer:")).toList()).singleElement().asString()
+        .startsWith("clickstream-producer: Kafka refused a record of topic cli_refused and retrying cannot help: "
+            + "org.apache.kafka.common.errors.RecordTooLargeException");
+    // it stopped there: before, every failure was counted and all 3,002 records were sent
+    assertThat(result.err()).doesNotContain("done: sent");
+    assertThat(consumeAll("cli_refused", 1)).hasSizeLessThan(3);
+  }
+
+  @Test
   void unreachableBrokerExitsOneNamingTheServers() {
     String nowhere = "127.0.0.1:" + FreePorts.next();
     long start = System.nanoTime();

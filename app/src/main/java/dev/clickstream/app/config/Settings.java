@@ -38,12 +38,15 @@ import picocli.CommandLine.Option;
  *     0 turns it off
  * @param metricsPort METRICS_PORT, default 9464 (the Prometheus exporters' registered default port): the driver
  *     serves {@code /metrics} there; 0 turns it off
+ * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 10 minutes (DESIGN §3): an event_time further ahead of the
+ *     processing time is malformed ({@code event_time_in_future}), so that one client with a wrong clock cannot
+ *     move the watermarks into the future
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
     String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
-    int metricsPort) {
+    int metricsPort, Duration maxEventTimeSkew) {
 
   /**
    * Reads settings from flags, then the environment, then defaults.
@@ -82,7 +85,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         value("LAKE_MAX_FILES_PER_TRIGGER", text(flags.lakeMaxFilesPerTrigger, "1000"), t -> Math.toIntExact(positiveLong(t))),
         vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
         value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
-        value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port));
+        value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port),
+        positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)));
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
@@ -115,6 +119,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
     m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
     m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
+    m.put("MAX_EVENT_TIME_SKEW", maxEventTimeSkew.toSeconds() + " s");
     return m;
   }
 
@@ -230,6 +235,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
     @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
     @Option(names = "--metrics-port") String metricsPort;
+    @Option(names = "--max-event-time-skew") String maxEventTimeSkew;
   }
 
 }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
@@ -30,9 +31,10 @@ import org.apache.spark.sql.types.DataTypes;
  *
  * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON});
  * event_id, event_time, user_id or event_type is missing or empty ({@code <field> is missing}); event_time is
- * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}); event_type is not one of the
+ * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}), or is more than
+ * MAX_EVENT_TIME_SKEW ahead of the processing time ({@code event_time in future: <text>}); event_type is not one of the
  * four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons match
- * the producer's {@code EventCodec}. Each has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter
+ * the producer's {@code EventCodec}, except the skew rule, which needs the processing time. Each has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter
  * headers and metric labels.
  */
 public final class EventParser {
@@ -49,7 +51,8 @@ public final class EventParser {
    * up to the first {@code :} or {@code (}, lower case, spaces as underscores ({@link #reason}).
    */
   public static final List<String> REASONS = List.of("not_json", "event_id_is_missing", "event_time_is_missing",
-      "user_id_is_missing", "event_type_is_missing", "unparsable_event_time", "unknown_event_type", "page_url_is_missing");
+      "user_id_is_missing", "event_type_is_missing", "unparsable_event_time", "event_time_in_future",
+      "unknown_event_type", "page_url_is_missing");
 
   private EventParser() {}
 
@@ -63,9 +66,13 @@ public final class EventParser {
 
   /**
    * @param kafka rows of Spark's Kafka source
+   * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW: an event_time further ahead of the processing time is malformed
+   *     ({@code event_time in future: <text>}), so that a client with a wrong clock cannot move a watermark
+   *     (DESIGN §3). The processing time is Spark's {@code current_timestamp()}, which in a streaming query is the
+   *     micro-batch's timestamp from the offset log: a replayed micro-batch classifies every record the same way.
    * @return every record, parsed, with {@code error} set for malformed ones
    */
-  public static Dataset<Row> parse(Dataset<Row> kafka) {
+  public static Dataset<Row> parse(Dataset<Row> kafka, java.time.Duration maxEventTimeSkew) {
     Column json = from_json(col("value").cast(DataTypes.StringType), EventSchema.JSON,
         Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", EventSchema.CORRUPT_RECORD));
     Dataset<Row> parsed = kafka
@@ -83,6 +90,8 @@ public final class EventParser {
         .when(missing("user_id"), lit("user_id is missing"))
         .when(missing("event_type"), lit("event_type is missing"))
         .when(eventTime.isNull(), concat(lit("unparsable event_time: "), timeText))
+        .when(eventTime.gt(current_timestamp().plus(expr("make_dt_interval(0, 0, 0, " + maxEventTimeSkew.toMillis() / 1000.0 + ")"))),
+            concat(lit("event_time in future: "), timeText))
         .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
         .when(col("event_type").isin(EventSchema.TYPES_WITH_PAGE.toArray()).and(missing("page_url")),
             concat(lit("page_url is missing (required for "), col("event_type"), lit(")")));
