@@ -28,8 +28,8 @@ import org.apache.spark.util.LongAccumulator;
  * "foreachBatch": idempotent writes keyed by the batch's content). A failed write fails the micro-batch and so
  * the query; nothing is committed to the checkpoint for it.
  *
- * <p>The rows of one micro-batch must be unique by key (true for update-mode aggregations): a multi-row
- * INSERT may not update one row twice.
+ * <p>Rows that repeat a key within a micro-batch are collapsed to the last one before writing (a multi-row
+ * INSERT may not update one row twice), so a batch is written whatever its input.
  */
 public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Dataset<Row>, Long> {
   /** Rows per JDBC batch (DESIGN §8: batches of 1000 reach ~140-160k rows/s here). */
@@ -166,8 +166,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
            PreparedStatement delete = connection.prepareStatement(deleteSql)) {
         int pending = 0;
         List<Row> deletions = new java.util.ArrayList<>();
-        while (rows.hasNext()) {
-          Row row = rows.next();
+        for (Row row : lastRowPerKey(rows)) {
           if (deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag))) {
             deletions.add(row);
             continue;
@@ -202,6 +201,25 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
         throw new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
       }
     }
+  }
+
+  /**
+   * One row per primary key, the last of each: an {@code INSERT ... ON CONFLICT DO UPDATE} that meets one key
+   * twice in a statement fails ("command cannot affect row a second time", and the JDBC driver rewrites a batch
+   * into multi-row statements), and then every replay of the micro-batch fails alike. Rows of one key are in one
+   * partition (a stateful operator's output is partitioned by its key) in the order the operator emitted them,
+   * so the last is the newest.
+   *
+   * @param rows one partition of a micro-batch
+   * @return its rows, one per key, in first-seen order of the keys
+   */
+  java.util.Collection<Row> lastRowPerKey(Iterator<Row> rows) {
+    java.util.Map<List<Object>, Row> byKey = new java.util.LinkedHashMap<>();
+    while (rows.hasNext()) {
+      Row row = rows.next();
+      byKey.put(keyColumns.stream().map(c -> row.<Object>getAs(c)).toList(), row);
+    }
+    return byKey.values();
   }
 
   /** Timestamps go as UTC OffsetDateTime, which the driver binds to timestamptz without zone guessing. */
