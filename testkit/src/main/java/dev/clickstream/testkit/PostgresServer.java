@@ -56,16 +56,55 @@ public final class PostgresServer implements AutoCloseable {
    * @param port TCP port on 127.0.0.1, or 0 for a free one
    * @param deleteOnClose whether {@link #close()} deletes {@code dataDir}
    * @return a started server accepting connections
-   * @throws IllegalStateException when {@code port} is in use
+   * <p>A server still running from {@code dataDir} (its JVM was killed with -9 or by the OOM killer, and the
+   * server, in its own process group, lived on) is stopped first: see {@link #stopLeftoverServer}.
+   *
+   * @throws IllegalStateException when {@code port} is in use (by anything else), or a leftover server of
+   *     {@code dataDir} does not stop within 60 s
    * @throws UncheckedIOException when initdb or the server fails
    */
   public static PostgresServer start(Path dataDir, int port, boolean deleteOnClose) {
+    stopLeftoverServer(dataDir, Duration.ofSeconds(60));
     if (port != 0 && !FreePorts.isFree(port)) {
       throw new IllegalStateException("Postgres port " + port + " on 127.0.0.1 is already in use");
     }
     PostgresServer server = new PostgresServer(dataDir, port == 0 ? FreePorts.next() : port, deleteOnClose);
     server.startServer();
     return server;
+  }
+
+  /**
+   * Stops a PostgreSQL server left running from {@code dataDir}: the first line of its {@code postmaster.pid}
+   * names the postmaster. SIGTERM asks for a "smart" shutdown (PostgreSQL docs, "Shutting Down the Server"),
+   * which ends once no client is connected; the clients died with the JVM that started it. A pid file whose
+   * process is gone, or is not a postgres, is left to PostgreSQL, which ignores a stale one.
+   *
+   * @param dataDir PostgreSQL data directory
+   * @param timeout how long to wait for the server to exit
+   * @return whether a server was stopped
+   * @throws IllegalStateException when it is still running after {@code timeout}
+   */
+  static boolean stopLeftoverServer(Path dataDir, Duration timeout) {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    } catch (IOException | RuntimeException e) { // no file, or not a pid file
+      return false;
+    }
+    var process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false));
+    if (process.isEmpty()) {
+      return false;
+    }
+    process.get().destroy();
+    try {
+      process.get().onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) { // a timeout, an interrupt
+      throw new IllegalStateException("a PostgreSQL server (pid " + pid + ") left running from " + dataDir
+          + " did not stop within " + timeout.toSeconds() + " s: stop it (kill " + pid + ") and start again");
+    }
+    return true;
   }
 
   private void startServer() {

@@ -71,6 +71,30 @@ class FixturesTest {
   }
 
   @Test
+  void postgresStartsOverAServerThatAKilledJvmLeftRunning(@TempDir Path dir) throws Exception {
+    int port = FreePorts.next();
+    Path data = dir.resolve("postgres");
+    Process jvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LeftoverPostgres.class.getName(), data.toString(), String.valueOf(port))
+        .redirectErrorStream(true).start();
+    var out = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream()));
+    String line;
+    while ((line = out.readLine()) != null && !line.startsWith("ready")) {
+      // start-up output
+    }
+    assertThat(line).isEqualTo("ready " + port);
+    jvm.destroyForcibly().waitFor(); // kill -9: the server, in its own process group, keeps running
+    assertThat(FreePorts.isFree(port)).as("the leftover server still holds the port").isFalse();
+
+    try (PostgresServer again = PostgresServer.start(data, port, false)) {
+      assertThat(again.port()).isEqualTo(port);
+      try (var c = java.sql.DriverManager.getConnection(again.jdbcUrl("survivor"), PostgresServer.USER, PostgresServer.PASSWORD)) {
+        assertThat(c.isValid(5)).as("the data of the first run").isTrue();
+      }
+    }
+  }
+
+  @Test
   void distinctFreePortsNeverRepeatAndSkipTakenOnes() {
     for (int round = 0; round < 50; round++) {
       int[] ports = FreePorts.distinct(3);
