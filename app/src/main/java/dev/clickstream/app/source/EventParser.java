@@ -32,10 +32,10 @@ import org.apache.spark.sql.types.DataTypes;
  * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON});
  * event_id, event_time, user_id or event_type is missing or empty ({@code <field> is missing}); event_time is
  * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}), or is more than
- * MAX_EVENT_TIME_SKEW ahead of the processing time ({@code event_time in future: <text>}); event_type is not one of the
- * four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons match
- * the producer's {@code EventCodec}, except the skew rule, which needs the processing time. Each has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter
- * headers and metric labels.
+ * MAX_EVENT_TIME_SKEW ahead of the processing time ({@code event_time in future: <text>}); event_type is not
+ * one of the four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons
+ * match the producer's {@code EventCodec}, except the skew rule, which needs the processing time. Each has a
+ * stable code ({@link #REASONS}, {@link #reason}) for dead-letter headers and metric labels.
  */
 public final class EventParser {
   /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
@@ -83,6 +83,7 @@ public final class EventParser {
     Column timeText = col("event_time");
     Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
     Column emptyValue = col("value").isNull().or(trim(col("value").cast(DataTypes.StringType)).equalTo(""));
+    Column skew = expr("make_dt_interval(0, 0, 0, " + maxEventTimeSkew.toMillis() / 1000.0 + ")");
     Column error = when(emptyValue, lit("not JSON: empty value"))
         .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
         .when(missing("event_id"), lit("event_id is missing"))
@@ -90,8 +91,7 @@ public final class EventParser {
         .when(missing("user_id"), lit("user_id is missing"))
         .when(missing("event_type"), lit("event_type is missing"))
         .when(eventTime.isNull(), concat(lit("unparsable event_time: "), timeText))
-        .when(eventTime.gt(current_timestamp().plus(expr("make_dt_interval(0, 0, 0, " + maxEventTimeSkew.toMillis() / 1000.0 + ")"))),
-            concat(lit("event_time in future: "), timeText))
+        .when(eventTime.gt(current_timestamp().plus(skew)), concat(lit("event_time in future: "), timeText))
         .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
         .when(col("event_type").isin(EventSchema.TYPES_WITH_PAGE.toArray()).and(missing("page_url")),
             concat(lit("page_url is missing (required for "), col("event_type"), lit(")")));
