@@ -270,6 +270,9 @@ public final class ClickstreamPipeline {
    */
   public void start() throws TimeoutException {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
+    if (selected.contains(INGEST)) {
+      requireSameInputTopic(Path.of(settings.checkpointFor(INGEST)));
+    }
     prepareLake();
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
@@ -338,6 +341,29 @@ public final class ClickstreamPipeline {
     if (!utc) {
       throw new StartupException("spark.sql.session.timeZone is " + sessionTimeZone + ", but event_date partitions and "
           + "timestamps are UTC by contract: remove that setting or set it to UTC");
+    }
+  }
+
+  /**
+   * A topic that was deleted and re-created (a new cluster with the old checkpoints, e.g. after
+   * {@code make down && make kind-up}) starts again at offset 0, below what the ingest checkpoint has read: Spark
+   * would then fail every start with {@code PARTITION_OFFSET_CHANGED}, for good. Detected here, with what to do;
+   * never silently re-read from 0. Skipped when the brokers do not answer (the query then reports that).
+   *
+   * @param checkpoint the ingest checkpoint
+   * @throws StartupException naming the checkpoint and the command that resets it, when a partition of the topic
+   *     now ends below the offset the checkpoint's last committed micro-batch read up to
+   */
+  private void requireSameInputTopic(Path checkpoint) {
+    var read = Checkpoints.lastCommittedOffsets(checkpoint).map(KafkaLag::parseOffsets).orElse(Map.of());
+    var latest = kafkaLag.latestOffsets(read.keySet());
+    for (var e : read.entrySet()) {
+      Long end = latest.get(e.getKey());
+      if (end != null && end < e.getValue()) {
+        throw new StartupException("topic " + e.getKey().topic() + " partition " + e.getKey().partition() + " ends at offset "
+            + end + ", but checkpoint " + checkpoint + " has read it up to " + e.getValue() + ": the topic was deleted and "
+            + "re-created; to read the new topic from its start, delete that checkpoint: rm -r " + checkpoint);
+      }
     }
   }
 

@@ -148,7 +148,7 @@ class PipelineOracleTest {
    * the oracle of a run that saw every event on time.
    */
   @Test
-  @Order(Integer.MAX_VALUE) // changes the tables the other tests read
+  @Order(Integer.MAX_VALUE - 1) // changes the tables the other tests read
   void aDeletedCheckpointRebuildsItsTableFromTheLakeCountingLateEvents() throws Exception {
     Oracle everyEventOnTime = new Oracle(data.records, data.records.size());
     assertThat(everyEventOnTime.pageViewCounts).isNotEqualTo(oracle.pageViewCounts);
@@ -168,6 +168,35 @@ class PipelineOracleTest {
         .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.pageViewCounts);
     assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password()))
         .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.sessions);
+  }
+
+  /** A new cluster with old checkpoints: the input topic starts again at offset 0. */
+  @Test
+  @Order(Integer.MAX_VALUE) // re-creates the input topic
+  void aReCreatedInputTopicIsOneLineAndExitTwoNamingTheCheckpointToDelete() throws Exception {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of(
+        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+      admin.deleteTopics(List.of("user_activity")).all().get();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("user_activity", 4, (short) 1))).all().get();
+        return true;
+      });
+    }
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records.subList(0, 100), 0);
+    var err = new java.io.ByteArrayOutputStream();
+    var old = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    try {
+      assertThat(new ClickstreamPipeline(spark, settings).runUntilDone()).isEqualTo(2);
+    } finally {
+      System.setErr(old);
+    }
+    String checkpoint = settings.checkpointFor(ClickstreamPipeline.INGEST);
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .startsWith("clickstream: topic user_activity partition ")
+        .contains("but checkpoint " + checkpoint + " has read it up to ")
+        .endsWith("delete that checkpoint: rm -r " + checkpoint);
+    assertThat(spark.streams().active()).isEmpty();
   }
 
   @Test

@@ -88,7 +88,7 @@ public final class KafkaLag implements AutoCloseable {
    * @param json a Kafka source offset as Spark writes it, {@code {"user_activity":{"0":120,"1":98}}}
    * @return partition -> offset; empty for text that is not such an object
    */
-  static Map<TopicPartition, Long> parseOffsets(String json) {
+  public static Map<TopicPartition, Long> parseOffsets(String json) {
     Map<TopicPartition, Long> offsets = new HashMap<>();
     if (json == null) {
       return offsets;
