@@ -145,6 +145,34 @@ public final class PipelineMetrics implements AutoCloseable {
     sinkErrors.labelValues(sink).inc();
   }
 
+  /** One output's write of a micro-batch; it may fail with anything Spark throws (Scala's are undeclared). */
+  public interface SinkWrite {
+    /**
+     * @return rows written
+     * @throws Exception when the write fails
+     */
+    long run() throws Exception;
+  }
+
+  /**
+   * Runs one output's write and counts it: its rows ({@link #sinkRows}) or its failure ({@link #sinkError}),
+   * which is rethrown so that it fails the micro-batch.
+   *
+   * @param sink output name, as for {@link #sinkRows}
+   * @param write the write
+   * @throws Exception what the write throws
+   */
+  public void countWrite(String sink, SinkWrite write) throws Exception {
+    long rows;
+    try {
+      rows = write.run();
+    } catch (Exception e) {
+      sinkError(sink);
+      throw e;
+    }
+    sinkRows(sink, rows);
+  }
+
   /**
    * @param reason a dead-letter reason code ({@code EventParser.REASONS})
    * @param records malformed records of one micro-batch with that reason

@@ -56,22 +56,6 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
         }
       });
 
-  /** A write of one output that may fail with anything Spark throws (Scala's exceptions are undeclared). */
-  private interface Write {
-    void run() throws Exception;
-  }
-
-  /** Runs one output's write, counting its rows or its failure; the failure is rethrown to fail the micro-batch. */
-  private void write(String sink, long rows, Write write) throws Exception {
-    try {
-      write.run();
-    } catch (Exception e) {
-      metrics.sinkError(sink);
-      throw e;
-    }
-    metrics.sinkRows(sink, rows);
-  }
-
   /** Rows written by one micro-batch. */
   private record Written(long lake, long enriched, long deadLetter, long parseMs, long lakeMs, long enrichedMs,
       long deadLetterMs) {}
@@ -146,15 +130,24 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
       Dataset<Row> events = EventParser.validEvents(batch);
       long t1 = System.nanoTime();
       if (valid > 0) {
-        write(LAKE, valid, () -> lake.append(events, queryId, batchId));
+        metrics.countWrite(LAKE, () -> {
+          lake.append(events, queryId, batchId);
+          return valid;
+        });
       }
       long t2 = System.nanoTime();
       if (valid > 0) {
-        write(ENRICHED, valid, () -> enriched.write(EnrichedEvents.of(events)));
+        metrics.countWrite(ENRICHED, () -> {
+          enriched.write(EnrichedEvents.of(events));
+          return valid;
+        });
       }
       long t3 = System.nanoTime();
       if (malformed > 0) {
-        write(DEAD_LETTER, malformed, () -> deadLetters.write(EventParser.deadLetters(batch)));
+        metrics.countWrite(DEAD_LETTER, () -> {
+          deadLetters.write(EventParser.deadLetters(batch));
+          return malformed;
+        });
         for (int i = 0; i < EventParser.REASONS.size(); i++) {
           metrics.deadLetters(EventParser.REASONS.get(i), counted.getLong(2 + i));
         }

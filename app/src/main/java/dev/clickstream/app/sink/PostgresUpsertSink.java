@@ -145,13 +145,10 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
     // rows are written by the tasks; an accumulator brings their count back to the driver (successful tasks only)
     LongAccumulator written = batch.sparkSession().sparkContext().longAccumulator();
-    try {
+    metrics.countWrite(table, () -> {
       batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> written.add(writePartition(rows)));
-    } catch (Exception e) {
-      metrics.sinkError(table);
-      throw e;
-    }
-    metrics.sinkRows(table, written.value());
+      return written.value();
+    });
   }
 
   /** @return rows upserted or deleted */
