@@ -183,16 +183,10 @@ class PipelineOracleTest {
       });
     }
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records.subList(0, 100), 0);
-    var err = new java.io.ByteArrayOutputStream();
-    var old = System.err;
-    System.setErr(new java.io.PrintStream(err, true));
-    try {
-      assertThat(new ClickstreamPipeline(spark, settings).runUntilDone()).isEqualTo(2);
-    } finally {
-      System.setErr(old);
-    }
+    Results.Exit exit = Results.capturingStderr(() -> new ClickstreamPipeline(spark, settings).runUntilDone());
+    assertThat(exit.status()).isEqualTo(2);
     String checkpoint = settings.checkpointFor(ClickstreamPipeline.INGEST);
-    assertThat(err.toString().lines().toList()).singleElement().asString()
+    assertThat(exit.stderr()).singleElement().asString()
         .startsWith("clickstream: topic user_activity partition ")
         .contains("but checkpoint " + checkpoint + " has read it up to ")
         .endsWith("delete that checkpoint: rm -r " + checkpoint);
@@ -267,15 +261,10 @@ class PipelineOracleTest {
       Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
           PG.password(), Files.createTempDirectory("metrics-port-").toString(), "available-now"));
       env.put("METRICS_PORT", String.valueOf(taken.getLocalPort()));
-      var err = new java.io.ByteArrayOutputStream();
-      var old = System.err;
-      System.setErr(new java.io.PrintStream(err, true));
-      try {
-        assertThat(new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone()).isEqualTo(1);
-      } finally {
-        System.setErr(old);
-      }
-      assertThat(err.toString().lines().toList()).singleElement().asString()
+      Results.Exit exit = Results.capturingStderr(
+          () -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
+      assertThat(exit.status()).isEqualTo(1);
+      assertThat(exit.stderr()).singleElement().asString()
           .startsWith("clickstream: cannot serve metrics on port " + taken.getLocalPort());
       assertThat(spark.streams().active()).isEmpty();
     }
@@ -285,17 +274,15 @@ class PipelineOracleTest {
   void aSessionTimeZoneOtherThanUtcIsOneLineAndExitTwo() throws Exception {
     Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
         PG.password(), Files.createTempDirectory("time-zone-").toString(), "available-now"));
-    var err = new java.io.ByteArrayOutputStream();
-    var old = System.err;
-    System.setErr(new java.io.PrintStream(err, true));
     spark.conf().set("spark.sql.session.timeZone", "Europe/Berlin");
+    Results.Exit exit;
     try {
-      assertThat(new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone()).isEqualTo(2);
+      exit = Results.capturingStderr(() -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
     } finally {
       spark.conf().set("spark.sql.session.timeZone", "UTC");
-      System.setErr(old);
     }
-    assertThat(err.toString().lines().toList()).singleElement().asString()
+    assertThat(exit.status()).isEqualTo(2);
+    assertThat(exit.stderr()).singleElement().asString()
         .isEqualTo("clickstream: spark.sql.session.timeZone is Europe/Berlin, but event_date partitions and timestamps "
             + "are UTC by contract: remove that setting or set it to UTC");
     assertThat(spark.streams().active()).isEmpty();

@@ -19,6 +19,30 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** What a user sees after a run: table rows and topic records, read with plain clients. */
 final class Results {
+  /**
+   * An exit status and the lines printed on stderr while it was computed.
+   *
+   * @param status the exit status
+   * @param stderr the lines
+   */
+  record Exit(int status, List<String> stderr) {}
+
+  /**
+   * @param run returns an exit status (the pipeline's {@code run} or {@code runUntilDone})
+   * @return it, with what it printed on stderr
+   */
+  static Exit capturingStderr(java.util.function.IntSupplier run) {
+    var err = new java.io.ByteArrayOutputStream();
+    var old = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    try {
+      int status = run.getAsInt();
+      return new Exit(status, err.toString().lines().toList());
+    } finally {
+      System.setErr(old);
+    }
+  }
+
   private Results() {}
 
   static Map<String, Long> pageViewCounts(String jdbcUrl, String user, String password) throws SQLException {

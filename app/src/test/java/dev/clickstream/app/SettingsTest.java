@@ -101,15 +101,9 @@ class SettingsTest {
 
   @Test
   void mainExitsTwoWithOneLineForABadSetting() {
-    var err = new java.io.ByteArrayOutputStream();
-    var old = System.err;
-    System.setErr(new java.io.PrintStream(err, true));
-    try {
-      assertThat(ClickstreamPipeline.run(new String[0], env("WATERMARK_DELAY", "2 minuts"))).isEqualTo(2);
-    } finally {
-      System.setErr(old);
-    }
-    assertThat(err.toString().strip()).isEqualTo(
+    Results.Exit exit = Results.capturingStderr(() -> ClickstreamPipeline.run(new String[0], env("WATERMARK_DELAY", "2 minuts")));
+    assertThat(exit.status()).isEqualTo(2);
+    assertThat(exit.stderr()).containsExactly(
         "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days)");
   }
 }

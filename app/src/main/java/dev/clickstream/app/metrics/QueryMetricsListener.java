@@ -83,8 +83,9 @@ public final class QueryMetricsListener extends StreamingQueryListener {
     metrics.batches.labelValues(q).inc();
     metrics.lastBatch.labelValues(q).set((Instant.parse(p.timestamp()).toEpochMilli() + p.batchDuration()) / 1000.0);
     String watermark = p.eventTime().get("watermark");
-    if (watermark != null && Instant.parse(watermark).toEpochMilli() > 0) { // 0 = no event seen yet
-      metrics.watermarks.put(q, Instant.parse(watermark));
+    Instant watermarkAt = watermark == null ? Instant.EPOCH : Instant.parse(watermark);
+    if (watermarkAt.isAfter(Instant.EPOCH)) { // the epoch = no event seen yet
+      metrics.watermarks.put(q, watermarkAt);
     }
     if (p.stateOperators().length > 0) {
       long rows = 0;
