@@ -50,7 +50,7 @@ pipeline: build ## run the Spark pipeline against KAFKA_BOOTSTRAP_SERVERS / JDBC
 bench: build ## throughput against the plain-consumer ceiling (ingest alone, each lake query alone, all together), latency at 5k and 20k events/s; report + charts in bench/results (ARGS="--help")
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ClickstreamBenchmark $(ARGS)
 
-bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes")
+bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes"); long sessions: ARGS="long [users] [hours]"
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.SessionStateBenchmark $(ARGS)
 
 clean: ## delete build output

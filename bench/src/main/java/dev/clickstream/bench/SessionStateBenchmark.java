@@ -35,17 +35,29 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.streaming.Trigger;
 
 /**
- * Session state at scale: 100k users (25k sessions open at any time) over 10 minutes of event time, through
- * the {@code user-sessions} query alone (Kafka -> parse -> watermark -> flatMapGroupsWithState -> Postgres),
- * Spark local[*] with the RocksDB state store. Reports state rows, state size on disk (the checkpoint's
- * {@code state/} directory), heap after a full GC (driver and executor share this JVM in local mode), and
- * events/s. Usage: {@code make bench-sessions [ARGS="users eventsPerSecondOfEventTime minutes"]}.
+ * Session state at scale, through the {@code user-sessions} query alone (Kafka -> parse -> watermark ->
+ * flatMapGroupsWithState -> Postgres), Spark local[*] with the RocksDB state store. Two scenarios:
+ * <ul>
+ *   <li>many users (default): 100k users (25k sessions open at any time) over 10 minutes of event time; reports
+ *       state rows, state size on disk (the checkpoint's {@code state/} directory), heap after a full GC (driver
+ *       and executor share this JVM in local mode), and events/s. Usage:
+ *       {@code make bench-sessions [ARGS="users eventsPerSecondOfEventTime minutes"]}.</li>
+ *   <li>long sessions: {@code make bench-sessions ARGS="long [users] [hours]"} (200 users, 6 hours): each user
+ *       opens one session and sends a page view every 10 s of event time for the whole span, so no session ever
+ *       ends; micro-batches of 5 minutes of event time. Reports, from the state store read back with Spark's
+ *       state data source, the state bytes per open session (the value as stored: its UnsafeRow size) and the
+ *       events kept per session.</li>
+ * </ul>
  */
 public final class SessionStateBenchmark {
   private SessionStateBenchmark() {}
 
   /** @param args users (100000), events per second of event time (2000), minutes of event time (10) */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("long")) {
+      longSessions(args.length > 1 ? Integer.parseInt(args[1]) : 200, args.length > 2 ? Integer.parseInt(args[2]) : 6);
+      return;
+    }
     int users = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int eventRate = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
     int minutes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
@@ -108,6 +120,75 @@ public final class SessionStateBenchmark {
       System.out.printf("| state on disk (checkpoint state/) | %,d bytes |%n", stateDisk);
       System.out.printf("| heap after full GC / peak heap | %,d / %,d bytes (driver = executor in local mode) |%n", heapUsed, peakHeap);
       System.out.printf("| rows in user_sessions | %,d |%n", sessions);
+    }
+  }
+
+  /** Seconds of event time between two events of one user in the long-session scenario. */
+  static final int LONG_SESSION_EVENT_EVERY_S = 10;
+
+  private static void longSessions(int users, int hours) throws Exception {
+    Instant start = Instant.parse("2026-11-23T00:00:00Z");
+    long perUser = hours * 3600L / LONG_SESSION_EVENT_EVERY_S;
+    Path dir = Files.createTempDirectory("bench-long-sessions-");
+    try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
+         PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
+      kafka.createTopic("user_activity", 4);
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+      try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        for (long i = 0; i < perUser; i++) {
+          for (int u = 0; u < users; u++) {
+            Instant t = start.plusSeconds(i * LONG_SESSION_EVENT_EVERY_S).plusMillis(u);
+            var e = new dev.clickstream.producer.UserActivityEvent("e-" + u + "-" + i, t, "u" + u, "/p" + (i % 20),
+                i == 0 ? dev.clickstream.producer.EventType.SESSION_START : dev.clickstream.producer.EventType.PAGE_VIEW);
+            producer.send(new ProducerRecord<>("user_activity", e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
+          }
+        }
+      }
+      String jdbc = pg.createDatabase("bench");
+      long perBatch = users * 300L / LONG_SESSION_EVENT_EVERY_S; // 5 minutes of event time
+      Settings settings = Settings.parse(new String[0], Map.of(
+          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
+          "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
+          "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(perBatch)));
+      DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
+      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
+      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+          .config("spark.ui.enabled", "false").getOrCreate();
+      Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, settings.startingOffsets()), settings.maxEventTimeSkew()))
+          .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
+      String checkpoint = settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS);
+      long began = System.nanoTime();
+      StreamingQuery query = PostgresUpsertSink.userSessions(db)
+          .writer(UserSessions.of(events, settings.sessionTimeout()))
+          .queryName(ClickstreamPipeline.USER_SESSIONS)
+          .option("checkpointLocation", checkpoint)
+          .trigger(Trigger.AvailableNow())
+          .start();
+      query.awaitTermination();
+      double seconds = (System.nanoTime() - began) / 1e9;
+      // the state as stored: one value per user (an UnsafeRow), read back with the state data source
+      Dataset<Row> state = spark.read().format("statestore").load(checkpoint);
+      int valueFields = ((org.apache.spark.sql.types.StructType) state.schema().apply("value").dataType()).size();
+      java.util.List<Long> bytes = state.select("value").queryExecution().toRdd().toJavaRDD()
+          .map(r -> (long) ((org.apache.spark.sql.catalyst.expressions.UnsafeRow) r.getStruct(0, valueFields)).getSizeInBytes())
+          .collect();
+      Row kept = state.selectExpr("avg(size(value.groupState.pending))", "max(size(value.groupState.pending))").first();
+      long batches = query.recentProgress().length;
+      spark.stop();
+      System.out.printf("%n| measure | value |%n|---|---|%n");
+      System.out.printf("| hardware | %d cores, Java %s, Spark %s local[*], RocksDB state |%n",
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), org.apache.spark.package$.MODULE$.SPARK_VERSION());
+      System.out.printf("| input | %,d users, one session each, an event every %d s for %d h: %,d events, micro-batches of 5 min of event time (%d) |%n",
+          users, LONG_SESSION_EVENT_EVERY_S, hours, perUser * users, batches);
+      System.out.printf("| user-sessions, available-now | %.1f s = %,.0f events/s |%n", seconds, perUser * users / seconds);
+      System.out.printf("| open sessions in state | %,d |%n", bytes.size());
+      System.out.printf("| state bytes per open session (UnsafeRow), avg / max | %,.0f / %,d |%n",
+          bytes.stream().mapToLong(Long::longValue).average().orElse(0), bytes.stream().mapToLong(Long::longValue).max().orElse(0));
+      System.out.printf("| events kept per open session, avg / max | %s / %s |%n", kept.get(0), kept.get(1));
+      System.out.printf("| state on disk (checkpoint state/) | %,d bytes |%n", size(Path.of(checkpoint, "state")));
     }
   }
 
