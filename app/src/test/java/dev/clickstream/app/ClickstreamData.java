@@ -18,7 +18,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The oracle tests' data set: ~50k records over ~30 minutes of event time from the producer's generator,
- * every 50th late by 15 minutes, every 500th malformed, and two events dated 2099 (a client's wrong clock).
+ * every 50th late by 15 minutes, every 500th malformed, two events dated 2099 (a client's wrong clock), and
+ * resends of on-time events after the first chunk (an at-least-once producer's retries: the same record again):
+ * every {@link #RESEND_NEXT_EVERY}th right after itself (the same micro-batch, mostly), every
+ * {@link #RESEND_LATER_EVERY}th {@link #RESEND_LATER_BY} records later (~1 minute of event time: another
+ * micro-batch, inside the watermark).
  *
  * <p>The lake queries read the Delta table written by {@code ingest}, whose micro-batches hold at most
  * {@link #MAX_OFFSETS_PER_TRIGGER} records in one file per Kafka partition; with LAKE_MAX_FILES_PER_TRIGGER = 4
@@ -41,6 +45,9 @@ final class ClickstreamData {
   static final long MAX_OFFSETS_PER_TRIGGER = 5_000;
   /** The event time of two records from a client with a wrong clock. */
   static final Instant FUTURE = Instant.parse("2099-01-01T00:00:00Z");
+  static final int RESEND_NEXT_EVERY = 400;
+  static final int RESEND_LATER_EVERY = 700;
+  static final int RESEND_LATER_BY = 1_500;
 
   /** The records to send, in order (late ones of the first chunk left out). */
   final List<ProducedRecord> records;
@@ -68,6 +75,19 @@ final class ClickstreamData {
       UserActivityEvent base = all.get(at).event();
       UserActivityEvent future = new UserActivityEvent("future-" + at, FUTURE, base.userId(), base.pageUrl(), base.eventType());
       all.add(at, new ProducedRecord(future.userId(), EventCodec.toJson(future), ProducedRecord.Kind.ON_TIME, future, null));
+    }
+    // resends, from the end backwards so that the indices of earlier insertions stay valid
+    for (int at = all.size() - 1; at >= kept; at--) {
+      ProducedRecord r = all.get(at);
+      if (r.kind() != ProducedRecord.Kind.ON_TIME || r.event().eventTime().equals(FUTURE)) {
+        continue;
+      }
+      if ((at - kept) % RESEND_LATER_EVERY == 0) {
+        all.add(Math.min(at + RESEND_LATER_BY, all.size()), r);
+      }
+      if ((at - kept) % RESEND_NEXT_EVERY == 0) {
+        all.add(at + 1, r);
+      }
     }
     this.records = List.copyOf(all);
     this.firstChunkSize = kept;

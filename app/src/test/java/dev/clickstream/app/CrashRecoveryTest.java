@@ -97,8 +97,7 @@ class CrashRecoveryTest {
     // the lake as another engine reads it (Delta Kernel, no Spark): every valid event exactly once, although
     // killed attempts left files behind
     List<String> lakeIds = KernelLake.eventIds(dir.resolve("lake").resolve("events").toString());
-    assertThat(lakeIds).as("lake rows").hasSize((int) oracle.validCount).doesNotHaveDuplicates();
-    assertThat(Set.copyOf(lakeIds)).isEqualTo(oracle.validEventIds);
+    assertThat(lakeIds.stream().sorted().toList()).as("every valid record once, resends included").isEqualTo(oracle.lakeEventIds);
 
     // Kafka sinks are at least once: a replayed micro-batch may repeat records, never lose one
     Set<String> enriched = new HashSet<>();

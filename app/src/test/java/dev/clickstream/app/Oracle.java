@@ -17,7 +17,8 @@ import java.util.TreeMap;
  *
  * <p>Counted: every valid record, except late ones after the first chunk (see {@link ClickstreamData}), which
  * arrive behind the watermark and are dropped by the windowed queries (they still go to the lake and the
- * enriched topic). Windows: 1-minute tumbling; 5-minute windows sliding by 1 minute, aligned to the epoch
+ * enriched topic). A resent event (an event_id seen before) is counted once; the lake keeps every record.
+ * Windows: 1-minute tumbling; 5-minute windows sliding by 1 minute, aligned to the epoch
  * like Spark's {@code window()}.
  */
 final class Oracle {
@@ -26,6 +27,8 @@ final class Oracle {
   /** window_start -> distinct users. */
   final Map<Instant, Long> activeUsers = new TreeMap<>();
   final Set<String> validEventIds = new HashSet<>();
+  /** The event_id of every valid record, resends included, sorted: the lake's rows. */
+  final List<String> lakeEventIds;
   final Map<String, String> deadLetterReasonByValue = new HashMap<>();
   /** "user_id session_start" -> "session_end event_count page_view_count duration_seconds status". */
   final Map<String, String> sessions = new TreeMap<>();
@@ -40,6 +43,7 @@ final class Oracle {
     Map<String, List<UserActivityEvent>> byUser = new HashMap<>();
     long maxEventTime = Long.MIN_VALUE;
     long valid = 0;
+    List<String> lakeIds = new java.util.ArrayList<>();
     long dropped = 0;
     for (int i = 0; i < sent.size(); i++) {
       ProducedRecord r = sent.get(i);
@@ -53,7 +57,10 @@ final class Oracle {
         continue;
       }
       valid++;
-      validEventIds.add(r.event().eventId());
+      lakeIds.add(r.event().eventId());
+      if (!validEventIds.add(r.event().eventId())) {
+        continue; // a resend: the aggregates count each event_id once (DESIGN §4)
+      }
       if (r.kind() == ProducedRecord.Kind.LATE && i >= firstChunkSize) {
         dropped++;
         continue;
@@ -74,6 +81,7 @@ final class Oracle {
     long finalWatermark = maxEventTime - WATERMARK.toMillis();
     byUser.forEach((user, events) -> sessionize(user, events, finalWatermark));
     this.validCount = valid;
+    this.lakeEventIds = lakeIds.stream().sorted().toList();
     this.droppedLate = dropped;
   }
 

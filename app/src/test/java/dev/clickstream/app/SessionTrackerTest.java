@@ -130,4 +130,64 @@ class SessionTrackerTest {
     Update next = tracker.apply("u", later.state(), List.of(), 2 * MIN);
     assertThat(next.sessions()).extracting(Session::status).containsExactly(Status.ACTIVE);
   }
+
+  @Test
+  void aResentEventIsAppliedOnceWithinOneMicroBatchAndAcrossTwo() {
+    Event start = at(0, Kind.SESSION_START);
+    Event view = at(MIN, Kind.PAGE_VIEW);
+    Update once = tracker.apply("u", null, List.of(start, view), UNSET);
+    // the same page view twice in one micro-batch
+    Update twiceInOne = tracker.apply("u", null, List.of(start, view, view), UNSET);
+    assertThat(twiceInOne.sessions()).isEqualTo(once.sessions());
+    // and again in the next micro-batch, while the session is open (the watermark is 30 s behind it)
+    Update resentLater = tracker.apply("u", twiceInOne.state(), List.of(view, start), MIN - 30_000);
+    assertThat(resentLater.sessions()).isEqualTo(once.sessions());
+    assertThat(only(resentLater).eventCount()).isEqualTo(2);
+    assertThat(only(resentLater).pageViewCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aSixHourSessionKeepsOnlyTheEventsOfTheLastWatermarkDelayAndGivesTheSameRow() {
+    // an event every 10 s for 6 hours; micro-batches of 10 s, the watermark 2 minutes behind the newest event
+    List<Event> all = new ArrayList<>();
+    for (long t = 0; t < 6 * 60 * MIN; t += 10_000) {
+      all.add(at(t, t == 0 ? Kind.SESSION_START : (t / 10_000) % 3 == 0 ? Kind.CLICK : Kind.PAGE_VIEW));
+    }
+    Session expected = only(tracker.apply("u", null, all, UNSET));
+    SessionTracker.State state = null;
+    Update u = null;
+    int maxKept = 0;
+    for (int i = 0; i < all.size(); i++) {
+      long watermark = i == 0 ? UNSET : all.get(i - 1).timeMs() - 2 * MIN;
+      u = tracker.apply("u", state, List.of(all.get(i)), watermark);
+      state = u.state();
+      maxKept = Math.max(maxKept, state.pending().size());
+    }
+    assertThat(only(u)).isEqualTo(expected);
+    assertThat(expected.eventCount()).isEqualTo(2160);
+    assertThat(state.folded().eventCount() + state.pending().size()).isEqualTo(2160);
+    assertThat(maxKept).as("events kept: 2 minutes of them, and the newest").isLessThanOrEqualTo(14);
+    // the watermark passes the timeout of the folded session: it times out with every event counted
+    Update timedOut = tracker.apply("u", state, List.of(), all.get(all.size() - 1).timeMs() + TIMEOUT + 1);
+    assertThat(only(timedOut)).isEqualTo(new Session("u", 0, expected.lastEventMs(), expected.lastEventMs(), 2160,
+        expected.pageViewCount(), Status.TIMED_OUT));
+    assertThat(timedOut.state()).isNull();
+  }
+
+  @Test
+  void aFoldedSessionIsEndedByALaterStartAndTimedOutByALaterGap() {
+    Update open = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(MIN, Kind.PAGE_VIEW),
+        at(5 * MIN, Kind.PAGE_VIEW)), UNSET);
+    Update folded = tracker.apply("u", open.state(), List.of(), 4 * MIN);
+    assertThat(folded.state().folded()).isEqualTo(new SessionTracker.Folded(0, MIN, 2, 1));
+    assertThat(folded.state().pending()).extracting(Event::timeMs).containsExactly(5 * MIN);
+    Update restarted = tracker.apply("u", folded.state(), List.of(at(6 * MIN, Kind.SESSION_START)), 4 * MIN);
+    assertThat(restarted.sessions()).containsExactly(
+        new Session("u", 0, 5 * MIN, 5 * MIN, 3, 2, Status.ENDED),
+        new Session("u", 6 * MIN, null, 6 * MIN, 1, 0, Status.ACTIVE));
+    Update gap = tracker.apply("u", folded.state(), List.of(at(5 * MIN + TIMEOUT + 1, Kind.CLICK)), 5 * MIN);
+    assertThat(gap.sessions()).containsExactly(
+        new Session("u", 0, 5 * MIN, 5 * MIN, 3, 2, Status.TIMED_OUT),
+        new Session("u", 5 * MIN + TIMEOUT + 1, null, 5 * MIN + TIMEOUT + 1, 1, 0, Status.ACTIVE));
+  }
 }

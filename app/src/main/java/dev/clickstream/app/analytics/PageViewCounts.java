@@ -16,6 +16,13 @@ import org.apache.spark.sql.Row;
  * the watermark passes its end; page views that arrive after that are not counted (Spark's
  * numRowsDroppedByWatermark) but stay in the lake.
  *
+ * <p>A resent page view (same event_id: a producer's retry, a replayed file) counts once: page views are
+ * deduplicated by event_id with {@code dropDuplicatesWithinWatermark} (Spark 3.5+, Structured Streaming guide,
+ * "Streaming Deduplication"), which keeps each event_id in its state until the watermark passes its event time
+ * plus the watermark delay. A resend keeps its event_time, so a later one is behind the watermark and dropped
+ * anyway: each event_id counts once, whatever the micro-batch boundaries. The state holds the event_ids of the
+ * last watermark delay of page views.
+ *
  * <pre>
  * {"event_time":"2026-11-23T12:00:05Z","page_url":"/cart","event_type":"page_view"} x2
  * -> (2026-11-23 12:00:00, 2026-11-23 12:01:00, /cart, 2)
@@ -25,17 +32,19 @@ public final class PageViewCounts {
   /** Tumbling window length. */
   public static final String WINDOW = "1 minute";
   /** The lake columns this query reads. */
-  public static final String[] COLUMNS = {"event_time", "page_url", "event_type"};
+  public static final String[] COLUMNS = {"event_id", "event_time", "page_url", "event_type"};
 
   private PageViewCounts() {}
 
   /**
-   * @param watermarkedEvents valid events with {@code withWatermark("event_time", ...)} applied
+   * @param watermarkedEvents valid events (event_id, event_time, page_url, event_type) with
+   *     {@code withWatermark("event_time", ...)} applied
    * @return the counts, one row per (window, page_url)
    */
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents) {
     return watermarkedEvents
         .where(col("event_type").equalTo("page_view"))
+        .dropDuplicatesWithinWatermark("event_id")
         .groupBy(window(col("event_time"), WINDOW), col("page_url"))
         .agg(count("*").as("view_count"))
         .select(col("window.start").as("window_start"), col("window.end").as("window_end"), col("page_url"), col("view_count"));

@@ -31,6 +31,18 @@ import java.util.Set;
  * them, so the result is the one of the sorted events. Events older than the watermark are not applied.
  * A session is final once the event (or timeout) that closed it lies before the watermark; its events then
  * leave the state, so state stays proportional to open sessions.
+ *
+ * <p>Resends: an event whose event_id is already in the state, or twice in one call, is applied once (an
+ * at-least-once producer's retry, a replayed file; DESIGN §4 counts each event_id once within the watermark).
+ * A resend of an event that has left the state is older than the watermark (a resend keeps its event_time) and
+ * is not applied either.
+ *
+ * <p>Long sessions: the events of the open session that are older than the watermark are folded into a
+ * {@link Folded} summary (start, last event time, counts). Every event still to be applied is at or after the
+ * watermark, so it sorts after them and can neither move the session's start nor land between them: the summary
+ * gives the same sessions as the events did. State per open session is then bounded by the events of the last
+ * watermark delay (a user active every 10 s holds ~12 events at a 2-minute watermark, not every event of a
+ * 6-hour session).
  */
 public final class SessionTracker implements Serializable {
   /** Session status as written to {@code user_sessions.status}. */
@@ -92,12 +104,24 @@ public final class SessionTracker implements Serializable {
   }
 
   /**
+   * The part of the open session that lies before the watermark, folded: its events can no longer change.
+   *
+   * @param startMs the session's start, epoch ms
+   * @param lastEventMs the time of its last folded event, epoch ms
+   * @param eventCount folded events
+   * @param pageViewCount folded page views
+   */
+  public record Folded(long startMs, long lastEventMs, long eventCount, long pageViewCount) implements Serializable {}
+
+  /**
    * What the tracker keeps per user between micro-batches.
    *
-   * @param pending events of the sessions that are not final yet, sorted
+   * @param folded the first non-final session's events before the watermark, folded; null when none
+   * @param pending events not folded of the sessions that are not final yet, sorted, none before the watermark
+   *     unless it is unset
    * @param emittedStarts starts of the non-final sessions last reported, to report superseded rows
    */
-  public record State(List<Event> pending, List<Long> emittedStarts) implements Serializable {}
+  public record State(Folded folded, List<Event> pending, List<Long> emittedStarts) implements Serializable {}
 
   /**
    * The result of one call.
@@ -129,12 +153,21 @@ public final class SessionTracker implements Serializable {
     long last;
     long events;
     long pageViews;
+    /** index of its first pending event; -1 when it continues the folded summary */
     final int firstIndex;
 
     Building(long start, int firstIndex) {
       this.start = start;
       this.last = start;
       this.firstIndex = firstIndex;
+    }
+
+    static Building of(Folded f) {
+      Building b = new Building(f.startMs(), -1);
+      b.last = f.lastEventMs();
+      b.events = f.eventCount();
+      b.pageViews = f.pageViewCount();
+      return b;
     }
 
     void add(Event e) {
@@ -160,15 +193,17 @@ public final class SessionTracker implements Serializable {
    */
   public Update apply(String userId, State state, Collection<Event> newEvents, long watermarkMs) {
     List<Event> events = new ArrayList<>(state == null ? List.of() : state.pending());
+    Set<String> ids = new HashSet<>();
+    events.forEach(e -> ids.add(e.eventId()));
     for (Event e : newEvents) {
-      if (watermarkMs <= 0 || e.timeMs() >= watermarkMs) {
+      if ((watermarkMs <= 0 || e.timeMs() >= watermarkMs) && ids.add(e.eventId())) {
         events.add(e);
       }
     }
     events.sort(ORDER);
 
     List<Closed> closed = new ArrayList<>();
-    Building current = null;
+    Building current = state == null || state.folded() == null ? null : Building.of(state.folded());
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
       if (current != null && e.timeMs() - current.last > timeoutMs) {
@@ -219,8 +254,19 @@ public final class SessionTracker implements Serializable {
         }
       }
     }
-    List<Event> pending = List.copyOf(events.subList(firstPending, events.size()));
-    State next = pending.isEmpty() ? null : new State(pending, reported.stream().sorted().toList());
+    State next = null;
+    if (firstPending < events.size() || firstPending == -1) {
+      // the first non-final session's events before the watermark (only it can have any) are folded
+      Folded folded = firstPending == -1 ? state.folded() : null;
+      int from = Math.max(firstPending, 0);
+      while (watermarkMs > 0 && from < events.size() && events.get(from).timeMs() < watermarkMs) {
+        Event e = events.get(from++);
+        folded = folded == null ? new Folded(e.timeMs(), e.timeMs(), 1, e.kind() == Kind.PAGE_VIEW ? 1 : 0)
+            : new Folded(folded.startMs(), e.timeMs(), folded.eventCount() + 1,
+                folded.pageViewCount() + (e.kind() == Kind.PAGE_VIEW ? 1 : 0));
+      }
+      next = new State(folded, List.copyOf(events.subList(from, events.size())), reported.stream().sorted().toList());
+    }
     return new Update(out, superseded, next, next == null ? OptionalLong.empty() : OptionalLong.of(nextTimeout));
   }
 

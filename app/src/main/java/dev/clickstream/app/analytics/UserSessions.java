@@ -95,13 +95,15 @@ public final class UserSessions {
 
   /**
    * {@link SessionTracker.State} as a bean, so that Spark's bean encoder stores it as columns:
-   * struct&lt;pending: array&lt;struct&lt;eventId string, kind string, timeMs bigint&gt;&gt;, emittedStarts:
-   * array&lt;bigint&gt;&gt;. Java serialization, the alternative for records, is "extremely inefficient and should
+   * struct&lt;emittedStarts: array&lt;bigint&gt;, folded: struct&lt;eventCount bigint, lastEventMs bigint,
+   * pageViewCount bigint, startMs bigint&gt; (null when nothing is folded), pending: array&lt;struct&lt;eventId
+   * string, kind string, timeMs bigint&gt;&gt;&gt;. Java serialization, the alternative for records, is "extremely inefficient and should
    * only be used as the last resort" (Spark's {@code Encoders.javaSerialization} doc); here it was ~15% of the
    * query's CPU samples at 20,000 events/s, and user-sessions alone went from 83k to 89k events/s with this bean
    * at 500 users (make bench, 1M events) and from 28k to 54k at 100k users (make bench-sessions), one run each.
    */
   public static final class StoredState implements Serializable {
+    private StoredFolded folded;
     private List<StoredEvent> pending = new ArrayList<>();
     private List<Long> emittedStarts = new ArrayList<>();
 
@@ -110,6 +112,7 @@ public final class UserSessions {
 
     static StoredState of(SessionTracker.State state) {
       StoredState s = new StoredState();
+      s.folded = state.folded() == null ? null : StoredFolded.of(state.folded());
       state.pending().forEach(e -> s.pending.add(StoredEvent.of(e)));
       s.emittedStarts.addAll(state.emittedStarts());
       return s;
@@ -118,13 +121,48 @@ public final class UserSessions {
     SessionTracker.State toState() {
       List<SessionTracker.Event> events = new ArrayList<>(pending.size());
       pending.forEach(e -> events.add(new SessionTracker.Event(e.eventId, e.timeMs, SessionTracker.Kind.valueOf(e.kind))));
-      return new SessionTracker.State(events, new ArrayList<>(emittedStarts));
+      return new SessionTracker.State(folded == null ? null : folded.toFolded(), events, new ArrayList<>(emittedStarts));
     }
 
+    public StoredFolded getFolded() { return folded; }
+    public void setFolded(StoredFolded v) { folded = v; }
     public List<StoredEvent> getPending() { return pending; }
     public void setPending(List<StoredEvent> v) { pending = v; }
     public List<Long> getEmittedStarts() { return emittedStarts; }
     public void setEmittedStarts(List<Long> v) { emittedStarts = v; }
+  }
+
+  /** {@link SessionTracker.Folded} as a bean of {@link StoredState}. */
+  public static final class StoredFolded implements Serializable {
+    private long startMs;
+    private long lastEventMs;
+    private long eventCount;
+    private long pageViewCount;
+
+    /** Bean constructor. */
+    public StoredFolded() {}
+
+    static StoredFolded of(SessionTracker.Folded f) {
+      StoredFolded s = new StoredFolded();
+      s.startMs = f.startMs();
+      s.lastEventMs = f.lastEventMs();
+      s.eventCount = f.eventCount();
+      s.pageViewCount = f.pageViewCount();
+      return s;
+    }
+
+    SessionTracker.Folded toFolded() {
+      return new SessionTracker.Folded(startMs, lastEventMs, eventCount, pageViewCount);
+    }
+
+    public long getStartMs() { return startMs; }
+    public void setStartMs(long v) { startMs = v; }
+    public long getLastEventMs() { return lastEventMs; }
+    public void setLastEventMs(long v) { lastEventMs = v; }
+    public long getEventCount() { return eventCount; }
+    public void setEventCount(long v) { eventCount = v; }
+    public long getPageViewCount() { return pageViewCount; }
+    public void setPageViewCount(long v) { pageViewCount = v; }
   }
 
   /** One pending event of {@link StoredState}. */

@@ -105,4 +105,40 @@ class WatermarkBoundaryTest {
       query.stop();
     }
   }
+
+  @Test
+  void aResentPageViewCountsOnceWithinOneMicroBatchAndAcrossTwo() throws Exception {
+    MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
+    StreamingQuery query = PageViewCounts.of(events(input)).writeStream().format("memory").queryName("resent_page_views")
+        .outputMode("update").start();
+    try {
+      // a and b, a sent twice in the micro-batch                        // watermark unset
+      add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "a,2026-11-23T12:10:00Z,u1,/,page_view",
+          "b,2026-11-23T12:10:20Z,u2,/,page_view");
+      // a once more, one micro-batch later, and a new page view c          // watermark -> 12:08:20
+      add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "c,2026-11-23T12:10:40Z,u3,/,page_view");
+      // b resent two micro-batches later, still inside the watermark        // watermark -> 12:08:40
+      add(input, query, "b,2026-11-23T12:10:20Z,u2,/,page_view");
+      List<String> counted = rows("resent_page_views", "date_format(window_start, 'HH:mm'), page_url, view_count");
+      assertThat(counted).as("update mode: each version of the 12:10 window").containsOnly("12:10 / 2", "12:10 / 3");
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void aResentEventCountsOnceInItsSession() throws Exception {
+    MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
+    StreamingQuery query = UserSessions.of(events(input), Duration.ofMinutes(15)).writeStream().format("memory")
+        .queryName("resent_sessions").outputMode("update").start();
+    try {
+      add(input, query, "s1,2026-11-23T12:00:00Z,u1,,session_start", "v1,2026-11-23T12:01:00Z,u1,/,page_view",
+          "v1,2026-11-23T12:01:00Z,u1,/,page_view");
+      add(input, query, "v1,2026-11-23T12:01:00Z,u1,/,page_view", "v2,2026-11-23T12:02:00Z,u1,/,page_view");
+      List<String> versions = rows("resent_sessions", "user_id, status, event_count, page_view_count");
+      assertThat(versions).containsExactly("u1 active 2 1", "u1 active 3 2");
+    } finally {
+      query.stop();
+    }
+  }
 }
