@@ -225,7 +225,7 @@ public final class ClickstreamPipeline {
   }
 
   private static DatabaseConfig database(Settings settings) {
-    return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+    return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), settings.dbRetryTimeout());
   }
 
   /**

@@ -44,6 +44,22 @@ class SettingsTest {
     assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
     assertThat(s.metricsPort()).isEqualTo(9464);
     assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.dbRetryTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(s.stopTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.faultHaltAfterBatch()).isEmpty();
+  }
+
+  @Test
+  void theFaultHookNamesAQueryAndAMicroBatch() {
+    Settings s = Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "page-view-counts:5"));
+    assertThat(s.faultHaltAfterBatch()).contains(new Settings.FaultPoint("page-view-counts", 5));
+    assertThat(s.describe()).containsEntry("FAULT_HALT_AFTER_BATCH", "page-view-counts:5");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "page-view-counts")))
+        .hasMessage("FAULT_HALT_AFTER_BATCH: 'page-view-counts' is not <query>:<batchId>, e.g. page-view-counts:5");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("STOP_TIMEOUT", "0s")))
+        .hasMessage("STOP_TIMEOUT must be > 0");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("DB_RETRY_TIMEOUT", "soon")))
+        .hasMessageStartingWith("DB_RETRY_TIMEOUT: ");
   }
 
   @Test

@@ -37,14 +37,15 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class KafkaBroker implements AutoCloseable {
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
-  private final KafkaRaftServer server;
+  private final KafkaConfig config;
   private final Path logDir;
   private final int port;
   private final boolean deleteOnClose;
+  private KafkaRaftServer server; // null while stopped
   private volatile boolean closed;
 
-  private KafkaBroker(KafkaRaftServer server, Path logDir, int port, boolean deleteOnClose) {
-    this.server = server;
+  private KafkaBroker(KafkaConfig config, Path logDir, int port, boolean deleteOnClose) {
+    this.config = config;
     this.logDir = logDir;
     this.port = port;
     this.deleteOnClose = deleteOnClose;
@@ -116,15 +117,50 @@ public final class KafkaBroker implements AutoCloseable {
             .setIgnoreFormatted(true)
             .run();
       }
-      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-      server.startup();
-      KafkaBroker broker = new KafkaBroker(server, logDir, clientPort, deleteOnClose);
-      broker.awaitReady(Duration.ofSeconds(60));
+      KafkaBroker broker = new KafkaBroker(config, logDir, clientPort, deleteOnClose);
+      broker.startServer();
       return broker;
     } catch (IOException e) {
       throw new UncheckedIOException("Kafka broker in " + logDir + " failed to start", e);
     } catch (Exception e) {
       throw new IllegalStateException("Kafka broker in " + logDir + " failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  private void startServer() throws InterruptedException, TimeoutException {
+    server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    awaitReady(Duration.ofSeconds(60));
+  }
+
+  /**
+   * Stops the broker (controlled shutdown), keeping its log directory: a broker outage. Clients see their
+   * connections refused until {@link #restart()}.
+   */
+  public synchronized void stop() {
+    if (server != null) {
+      server.shutdown();
+      server.awaitShutdown();
+      server = null;
+    }
+  }
+
+  /**
+   * Starts the broker again after {@link #stop()}, on the same ports and log directory: topics, records and
+   * committed offsets are kept.
+   *
+   * @throws IllegalStateException when it fails to start or is not ready within 60 s
+   */
+  public synchronized void restart() {
+    if (server == null) {
+      try {
+        startServer();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while restarting the Kafka broker on port " + port, e);
+      } catch (TimeoutException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
     }
   }
 
@@ -237,8 +273,7 @@ public final class KafkaBroker implements AutoCloseable {
       return;
     }
     closed = true;
-    server.shutdown();
-    server.awaitShutdown();
+    stop();
     if (deleteOnClose) {
       Directories.deleteRecursively(logDir);
     }

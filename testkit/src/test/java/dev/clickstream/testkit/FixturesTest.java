@@ -71,6 +71,29 @@ class FixturesTest {
   }
 
   @Test
+  void aStoppedBrokerRefusesClientsAndComesBackOnItsPortWithItsRecords(@TempDir Path dir) throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir, 0, false)) {
+      broker.createTopic("kept", 1);
+      try (var producer = new KafkaProducer<String, String>(Map.<String, Object>of(
+          "bootstrap.servers", broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>("kept", "k", "v")).get();
+      }
+      broker.stop();
+      try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers",
+          broker.bootstrapServers(), "default.api.timeout.ms", 2_000, "request.timeout.ms", 1_000))) {
+        assertThatThrownBy(() -> admin.describeCluster().nodes().get())
+            .as("nobody listens while stopped").isInstanceOf(java.util.concurrent.ExecutionException.class);
+      }
+      broker.restart();
+      try (var admin = broker.admin()) {
+        var end = admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition("kept", 0),
+            org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get();
+        assertThat(end.values()).singleElement().extracting(r -> r.offset()).isEqualTo(1L);
+      }
+    }
+  }
+
+  @Test
   void postgresStartsOverAServerThatAKilledJvmLeftRunning(@TempDir Path dir) throws Exception {
     int port = FreePorts.next();
     Path data = dir.resolve("postgres");

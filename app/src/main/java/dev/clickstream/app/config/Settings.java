@@ -41,12 +41,51 @@ import picocli.CommandLine.Option;
  * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 10 minutes (DESIGN §3): an event_time further ahead of the
  *     processing time is malformed ({@code event_time_in_future}), so that one client with a wrong clock cannot
  *     move the watermarks into the future
+ * @param dbRetryTimeout DB_RETRY_TIMEOUT, default 5 minutes: how long a Postgres upsert retries transient errors
+ *     (connection refused or lost, server shutting down or starting) before its micro-batch, and so the query,
+ *     fails; 0 = no retry
+ * @param stopTimeout STOP_TIMEOUT, default 60 seconds: how long a query may take to stop (Spark's
+ *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
+ * @param faultHaltAfterBatch FAULT_HALT_AFTER_BATCH, for crash tests only, unset by default:
+ *     {@code <query>:<batchId>} halts the JVM (exit 137, no shutdown hooks: a lost pod) right after that query's
+ *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
     String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
-    int metricsPort, Duration maxEventTimeSkew) {
+    int metricsPort, Duration maxEventTimeSkew, Duration dbRetryTimeout, Duration stopTimeout,
+    Optional<FaultPoint> faultHaltAfterBatch) {
+
+  /**
+   * A micro-batch of a query: where FAULT_HALT_AFTER_BATCH halts the JVM.
+   *
+   * @param query a query name of DESIGN §1
+   * @param batchId the micro-batch id, &ge; 0
+   */
+  public record FaultPoint(String query, long batchId) {
+    static FaultPoint parse(String text) {
+      int colon = text.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. page-view-counts:5");
+      }
+      long batch;
+      try {
+        batch = Long.parseLong(text.substring(colon + 1).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. page-view-counts:5");
+      }
+      if (batch < 0) {
+        throw new IllegalArgumentException("the batch id must be >= 0 (got " + batch + ")");
+      }
+      return new FaultPoint(text.substring(0, colon).trim(), batch);
+    }
+
+    @Override
+    public String toString() {
+      return query + ":" + batchId;
+    }
+  }
 
   /**
    * Reads settings from flags, then the environment, then defaults.
@@ -86,7 +125,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
         value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
         value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port),
-        positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)));
+        positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)),
+        value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
+        positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
+        flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
+            : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)));
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
@@ -120,6 +163,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
     m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
     m.put("MAX_EVENT_TIME_SKEW", maxEventTimeSkew.toSeconds() + " s");
+    m.put("DB_RETRY_TIMEOUT", dbRetryTimeout.toSeconds() + " s");
+    m.put("STOP_TIMEOUT", stopTimeout.toSeconds() + " s");
+    faultHaltAfterBatch.ifPresent(f -> m.put("FAULT_HALT_AFTER_BATCH", f.toString()));
     return m;
   }
 
@@ -236,6 +282,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
     @Option(names = "--metrics-port") String metricsPort;
     @Option(names = "--max-event-time-skew") String maxEventTimeSkew;
+    @Option(names = "--db-retry-timeout") String dbRetryTimeout;
+    @Option(names = "--stop-timeout") String stopTimeout;
+    @Option(names = "--fault-halt-after-batch") String faultHaltAfterBatch;
   }
 
 }

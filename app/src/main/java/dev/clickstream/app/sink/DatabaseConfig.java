@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -12,8 +13,22 @@ import java.util.Properties;
  * @param jdbcUrl {@code jdbc:postgresql://host:port/db[?...]}
  * @param user database user
  * @param password database password; {@link #toString()} does not show it
+ * @param retryTimeout DB_RETRY_TIMEOUT: how long a sink's write retries transient errors ({@link PostgresRetry});
+ *     zero for no retry
  */
-public record DatabaseConfig(String jdbcUrl, String user, String password) implements Serializable {
+public record DatabaseConfig(String jdbcUrl, String user, String password, Duration retryTimeout) implements Serializable {
+  /** DB_RETRY_TIMEOUT's default (DESIGN §5 style settings; see {@code Settings}). */
+  public static final Duration DEFAULT_RETRY_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * @param jdbcUrl {@code jdbc:postgresql://host:port/db[?...]}
+   * @param user database user
+   * @param password database password
+   */
+  public DatabaseConfig(String jdbcUrl, String user, String password) {
+    this(jdbcUrl, user, password, DEFAULT_RETRY_TIMEOUT);
+  }
+
   /**
    * Opens a connection with batched-insert rewriting ({@code reWriteBatchedInserts=true}: one multi-row INSERT
    * per JDBC batch, ~1.5x faster here, DESIGN §8) and 10 s connect and login timeouts.
@@ -34,6 +49,6 @@ public record DatabaseConfig(String jdbcUrl, String user, String password) imple
 
   @Override
   public String toString() {
-    return "DatabaseConfig[" + jdbcUrl + ", user=" + user + "]";
+    return "DatabaseConfig[" + jdbcUrl + ", user=" + user + ", retryTimeout=" + retryTimeout + "]";
   }
 }

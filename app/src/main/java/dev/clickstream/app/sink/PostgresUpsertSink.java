@@ -25,7 +25,9 @@ import org.apache.spark.util.LongAccumulator;
  * the rows' absolute values (never increments) and {@code updated_at = now()}: JDBC batches of
  * {@value #BATCH_SIZE}, one transaction per Spark partition. When a crash makes Spark replay a micro-batch, the
  * same statements leave the same rows, which makes the results exactly once (Structured Streaming guide,
- * "foreachBatch": idempotent writes keyed by the batch's content). A failed write fails the micro-batch and so
+ * "foreachBatch": idempotent writes keyed by the batch's content). A transient error (Postgres restarting, a
+ * lost connection) makes the partition's whole transaction run again with backoff for up to DB_RETRY_TIMEOUT
+ * ({@link PostgresRetry}); any other failed write, or one still failing after that, fails the micro-batch and so
  * the query; nothing is committed to the checkpoint for it.
  *
  * <p>Rows that repeat a key within a micro-batch are collapsed to the last one before writing (a multi-row
@@ -156,6 +158,12 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
     if (!rows.hasNext()) {
       return 0;
     }
+    java.util.Collection<Row> unique = lastRowPerKey(rows); // in memory: a retry writes them again
+    return PostgresRetry.run(db, () -> writeTransaction(unique));
+  }
+
+  /** One transaction: every row of the partition, or none. */
+  private long writeTransaction(java.util.Collection<Row> rows) throws SQLException {
     long written = 0;
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
@@ -163,7 +171,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
            PreparedStatement delete = connection.prepareStatement(deleteSql)) {
         int pending = 0;
         List<Row> deletions = new java.util.ArrayList<>();
-        for (Row row : lastRowPerKey(rows)) {
+        for (Row row : rows) {
           if (deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag))) {
             deletions.add(row);
             continue;
@@ -194,8 +202,13 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
         connection.commit();
         return written;
       } catch (SQLException e) {
-        connection.rollback();
-        throw new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
+        SQLException failed = new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
+        try {
+          connection.rollback();
+        } catch (SQLException lost) { // the connection is gone: the server rolls the transaction back itself
+          failed.addSuppressed(lost);
+        }
+        throw failed;
       }
     }
   }
