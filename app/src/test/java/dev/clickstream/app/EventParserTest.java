@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.testkit.ContractCases;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -46,6 +47,33 @@ class EventParserTest {
     return s == null ? "null" : "\"" + s + "\"";
   }
 
+  /** Kafka rows with these values, offsets 0, 1, ..., parsed with MAX_EVENT_TIME_SKEW 10 minutes, by offset. */
+  private static Dataset<Row> parse(List<String> values) {
+    List<Row> rows = new ArrayList<>();
+    long offset = 0;
+    for (String value : values) {
+      rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
+          "user_activity", 0, offset++, new Timestamp(0)));
+    }
+    return EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(10)).orderBy("source_offset");
+  }
+
+  /** The contract's one table of cases (the test kit's ContractCases), also run against the producer's codec. */
+  @Test
+  void classifiesEveryContractCaseAsTheProducersCodecDoes() {
+    List<ContractCases.Case> cases = ContractCases.all();
+    List<String> got = parse(cases.stream().map(ContractCases.Case::record).toList())
+        .select(org.apache.spark.sql.functions.coalesce(EventParser.reason(org.apache.spark.sql.functions.col("error")),
+            org.apache.spark.sql.functions.lit(ContractCases.VALID)))
+        .collectAsList().stream().map(r -> r.getString(0)).toList();
+    org.assertj.core.api.SoftAssertions softly = new org.assertj.core.api.SoftAssertions();
+    for (int i = 0; i < cases.size(); i++) {
+      softly.assertThat(got.get(i)).as("%s: %s", cases.get(i).name(), cases.get(i).record()).isEqualTo(cases.get(i).expect());
+    }
+    softly.assertAll();
+    assertThat(cases).extracting(ContractCases.Case::expect).as("every reason has a case").containsAll(EventParser.REASONS);
+  }
+
   @Test
   void classifiesEveryKindOfMalformedRecordWithItsReason() {
     Map<String, String> cases = new LinkedHashMap<>();
@@ -58,6 +86,8 @@ class EventParserTest {
     cases.put(event("e", "2026-11-23T12:00:00Z", null, "/", "click"), "user_id is missing");
     cases.put(event("f", "2026-11-23T12:00:00Z", "", "/", "click"), "user_id is missing");
     cases.put(event("g", "2026-11-23T12:00:00Z", "u1", "/", null), "event_type is missing");
+    cases.put("{\"event_id\":\"n\",\"event_time\":\"2026-11-23T12:00:00Z\",\"user_id\":5,\"event_type\":\"click\"}",
+        "wrong type: user_id must be a string");
     cases.put(event("h", "yesterday", "u1", "/", "click"), "unparsable event_time: yesterday");
     cases.put(event("i", "2026-11-23T12:00:00", "u1", "/", "click"), "unparsable event_time: 2026-11-23T12:00:00");
     // a client clock ahead by more than MAX_EVENT_TIME_SKEW (10 minutes here); 5 minutes ahead is still valid
@@ -65,13 +95,7 @@ class EventParserTest {
     cases.put(event("m", "2099-01-01T00:00:00Z", "u1", "/", "click"), "event_time in future: 2099-01-01T00:00:00Z");
     cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "purchase"), "unknown event_type: purchase");
     cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");
-    List<Row> rows = new ArrayList<>();
-    long offset = 0;
-    for (String value : cases.keySet()) {
-      rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
-          "user_activity", 0, offset++, new Timestamp(0)));
-    }
-    Dataset<Row> parsed = EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(10)).orderBy("source_offset");
+    Dataset<Row> parsed = parse(List.copyOf(cases.keySet()));
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
     assertThat(errors).containsExactlyElementsOf(cases.values());
     // every message has a stable code, and every code occurs here

@@ -29,13 +29,16 @@ import org.apache.spark.sql.types.DataTypes;
  * kafka_timestamp timestamp, event_id string, event_time timestamp, user_id string, page_url string,
  * event_type string, error string (null when valid).
  *
- * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON});
- * event_id, event_time, user_id or event_type is missing or empty ({@code <field> is missing}); event_time is
+ * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON};
+ * single quotes, which Spark's JSON reader accepts by default, are not JSON); event_id, event_time, user_id or
+ * event_type is missing, null or empty ({@code <field> is missing}); one of those or page_url is not a string
+ * ({@code wrong type: <field> must be a string}: Spark's reader would turn a number into its text); event_time is
  * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}), or is more than
  * MAX_EVENT_TIME_SKEW ahead of the processing time ({@code event_time in future: <text>}); event_type is not
- * one of the four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The reasons
- * match the producer's {@code EventCodec}, except the skew rule, which needs the processing time. Each has a
- * stable code ({@link #REASONS}, {@link #reason}) for dead-letter headers and metric labels.
+ * one of the four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The producer's
+ * {@code EventCodec} applies the same rules in the same order; both are tested against one table of cases (the
+ * test kit's {@code ContractCases}). Each reason has a stable code ({@link #REASONS}, {@link #reason}) for
+ * dead-letter headers and metric labels.
  */
 public final class EventParser {
   /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
@@ -51,8 +54,14 @@ public final class EventParser {
    * up to the first {@code :} or {@code (}, lower case, spaces as underscores ({@link #reason}).
    */
   public static final List<String> REASONS = List.of("not_json", "event_id_is_missing", "event_time_is_missing",
-      "user_id_is_missing", "event_type_is_missing", "unparsable_event_time", "event_time_in_future",
+      "user_id_is_missing", "event_type_is_missing", "wrong_type", "unparsable_event_time", "event_time_in_future",
       "unknown_event_type", "page_url_is_missing");
+
+  /**
+   * A contract field whose value is a number, boolean, object or array rather than a string (group 1: the field).
+   * A key inside a string value is escaped ({@code \"user_id\":1}) and does not match.
+   */
+  static final String NOT_A_STRING = "\"(event_id|event_time|user_id|event_type|page_url)\"\\s*:\\s*[-0-9tf{\\[]";
 
   private EventParser() {}
 
@@ -74,7 +83,8 @@ public final class EventParser {
    */
   public static Dataset<Row> parse(Dataset<Row> kafka, java.time.Duration maxEventTimeSkew) {
     Column json = from_json(col("value").cast(DataTypes.StringType), EventSchema.JSON,
-        Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", EventSchema.CORRUPT_RECORD));
+        // JSON has no single-quoted strings; Spark's reader allows them unless told (JSON data source options)
+        Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", EventSchema.CORRUPT_RECORD, "allowSingleQuotes", "false"));
     Dataset<Row> parsed = kafka
         .select(col("key"), col("value"), col("topic").as("source_topic"), col("partition").as("source_partition"),
             col("offset").as("source_offset"), col("timestamp").as("kafka_timestamp"), json.as("e"))
@@ -83,6 +93,7 @@ public final class EventParser {
     Column timeText = col("event_time");
     Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
     Column emptyValue = col("value").isNull().or(trim(col("value").cast(DataTypes.StringType)).equalTo(""));
+    Column notAString = regexp_extract(col("value").cast(DataTypes.StringType), NOT_A_STRING, 1);
     Column skew = expr("make_dt_interval(0, 0, 0, " + maxEventTimeSkew.toMillis() / 1000.0 + ")");
     Column error = when(emptyValue, lit("not JSON: empty value"))
         .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
@@ -90,6 +101,7 @@ public final class EventParser {
         .when(missing("event_time"), lit("event_time is missing"))
         .when(missing("user_id"), lit("user_id is missing"))
         .when(missing("event_type"), lit("event_type is missing"))
+        .when(notAString.notEqual(""), concat(lit("wrong type: "), notAString, lit(" must be a string")))
         .when(eventTime.isNull(), concat(lit("unparsable event_time: "), timeText))
         .when(eventTime.gt(current_timestamp().plus(skew)), concat(lit("event_time in future: "), timeText))
         .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
