@@ -10,6 +10,7 @@ import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.metrics.QueryMetricsListener;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.FaultHook;
 import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.KafkaTopicWriter;
 import dev.clickstream.app.sink.LakeMaintenance;
@@ -144,6 +145,8 @@ public final class ClickstreamPipeline {
   private final KafkaLag kafkaLag;
   private final QueryMetricsListener metricsListener;
   private volatile boolean stopRequested;
+  /** Queries that did not stop within STOP_TIMEOUT (their thread may still run). */
+  private final List<String> stuck = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * @param spark a session configured by {@link #sessionConfig}
@@ -214,13 +217,15 @@ public final class ClickstreamPipeline {
       return 1;
     }
     SparkSession spark = SparkSession.builder().config(sessionConfig(settings)).getOrCreate();
+    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
     try (LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
         settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval())) {
-      ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
       pipeline.installSignalHandlers();
       return pipeline.runUntilDone();
     } finally {
-      spark.stop();
+      if (pipeline.stuckQueries().isEmpty()) {
+        spark.stop();
+      } // else the JVM exits with the query's thread still running: stopping Spark could wait for it for ever
     }
   }
 
@@ -270,6 +275,16 @@ public final class ClickstreamPipeline {
    */
   public void start() throws TimeoutException {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
+    // StreamingQuery.stop() waits this long for the query's thread, then throws a TimeoutException (SQLConf
+    // spark.sql.streaming.stopTimeout; Spark's default 0 waits for ever); read from this session by stop()
+    spark.conf().set("spark.sql.streaming.stopTimeout", settings.stopTimeout().toMillis());
+    settings.faultHaltAfterBatch().ifPresent(point -> {
+      if (!QUERIES.contains(point.query())) {
+        throw new StartupException("FAULT_HALT_AFTER_BATCH: unknown query " + point.query() + "; known: " + QUERIES);
+      }
+      LOG.warn("FAULT_HALT_AFTER_BATCH={}: this JVM halts after the sink wrote that micro-batch (crash tests only)", point);
+      spark.streams().addListener(FaultHook.arm(point));
+    });
     if (selected.contains(INGEST)) {
       requireSameInputTopic(Path.of(settings.checkpointFor(INGEST)));
     }
@@ -438,7 +453,7 @@ public final class ClickstreamPipeline {
   /**
    * Starts the queries and supervises them: returns 1 as soon as one fails (after stopping the others), 0 when
    * all have ended (available-now) or were stopped by {@link #stop()}, 2 when the lake or a checkpoint cannot be
-   * used (one line on stderr).
+   * used (one line on stderr), 1 naming the query when one did not stop within STOP_TIMEOUT of being asked to.
    *
    * <p>While it runs, {@code /metrics} is served on METRICS_PORT (unless 0); a port that cannot be bound is one
    * line and exit 1.
@@ -497,6 +512,9 @@ public final class ClickstreamPipeline {
     }
     try {
       while (true) {
+        if (!stuck.isEmpty()) {
+          return stuckExit();
+        }
         // reset first, then look at every query: a query that ends during the scan is seen by the next one
         spark.streams().resetTerminated();
         boolean running = false;
@@ -555,7 +573,7 @@ public final class ClickstreamPipeline {
       LOG.error("query {} failed, stopping the others: {}", m.name, cause);
       System.err.println("clickstream: query " + m.name + " failed: " + cause);
       stop();
-      return 1;
+      return stuck.isEmpty() ? 1 : stuckExit();
     }
     if (stopRequested) {
       m.done = true;
@@ -592,20 +610,52 @@ public final class ClickstreamPipeline {
     return null;
   }
 
-  /** Stops every query (each finishes or abandons its current micro-batch; the checkpoint stays consistent). */
+  /**
+   * Stops every query (each finishes or abandons its current micro-batch; the checkpoint stays consistent). A
+   * query whose thread does not end within STOP_TIMEOUT is given up on: it is named in {@link #stuckQueries()},
+   * and {@link #runUntilDone()} returns 1 naming it.
+   */
   public void stop() {
     List<Managed> running;
     synchronized (managed) {
       stopRequested = true;
       running = List.copyOf(managed.values());
     }
-    for (Managed m : running) {
+    stuck.addAll(stopAll(running.stream().map(m -> m.query).filter(java.util.Objects::nonNull).toList()));
+  }
+
+  /**
+   * Stops queries one after the other, each within Spark's {@code spark.sql.streaming.stopTimeout} (of the
+   * session that started it, read when it is stopped).
+   *
+   * @param queries the queries
+   * @return the names of those whose thread did not end within that time (Spark threw a TimeoutException)
+   */
+  static List<String> stopAll(List<StreamingQuery> queries) {
+    List<String> notStopped = new ArrayList<>();
+    for (StreamingQuery q : queries) {
       try {
-        m.query.stop();
-      } catch (TimeoutException | RuntimeException e) {
-        LOG.warn("query {} did not stop cleanly: {}", m.name, e.toString());
+        q.stop();
+      } catch (TimeoutException e) {
+        LOG.error("query {} did not stop within the stop timeout: {}", q.name(), e.getMessage());
+        notStopped.add(q.name());
+      } catch (RuntimeException e) {
+        LOG.warn("query {} did not stop cleanly: {}", q.name(), e.toString());
       }
     }
+    return notStopped;
+  }
+
+  /** @return queries that did not stop within STOP_TIMEOUT when they were asked to */
+  public List<String> stuckQueries() {
+    return List.copyOf(stuck);
+  }
+
+  private int stuckExit() {
+    System.err.println("clickstream: query " + String.join(", ", stuck) + " did not stop within "
+        + settings.stopTimeout().toSeconds() + " s (STOP_TIMEOUT): exiting without it; its micro-batch is not "
+        + "committed and runs again at the next start");
+    return 1;
   }
 
   /** The lake or a checkpoint cannot be used by this version; the message is one line saying what to do. */

@@ -22,15 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Exactly-once under real failures: the pipeline runs as a child JVM while records keep arriving; it is killed
- * with SIGKILL twice mid-stream and restarted on the same checkpoints, then loses its database; when everything
- * has been processed the results equal the oracle exactly, as if nothing had happened.
+ * with SIGKILL twice mid-stream and restarted on the same checkpoints, rides out a Postgres restart and a Kafka
+ * broker restart, exits naming the database after a longer outage, and halts (FAULT_HALT_AFTER_BATCH) between a
+ * micro-batch's Postgres commit and Spark's commit, twice; when everything has been processed the results equal
+ * the oracle exactly, as if nothing had happened.
  */
 class CrashRecoveryTest {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final PostgresExtension PG = PostgresExtension.dedicated();
 
   @Test
-  void killedDriverAndLostPostgresResumeWithoutLossOrDoubleCounting(@TempDir Path dir) throws Exception {
+  void killedDriverOutagesAndAReplayedBatchResumeWithoutLossOrDoubleCounting(@TempDir Path dir) throws Exception {
     KAFKA.createTopic("user_activity", 4);
     KAFKA.createTopic("enriched_activity", 4);
     KAFKA.createTopic("user_activity_dlq", 1);
@@ -39,51 +41,94 @@ class CrashRecoveryTest {
     Path checkpoints = dir.resolve("checkpoints");
     Path log = Path.of("target", "crash-recovery-pipeline.log"); // kept for a look after a failure
     Files.deleteIfExists(log);
-    Map<String, String> streaming = ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
-        PG.password(), dir.toString(), "1 second");
+    Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
+        PG.user(), PG.password(), dir.toString(), "1 second"));
+    streaming.put("DB_RETRY_TIMEOUT", "20 seconds");
+    List<dev.clickstream.producer.ProducedRecord> heldBack = data.rest().subList(data.rest().size() - 5_000, data.rest().size());
 
     // 1. the first chunk establishes the watermark: wait for two micro-batches of the windowed queries
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.firstChunk(), 0);
     PipelineProcess pipeline = PipelineProcess.start(streaming, log);
     awaitCommits(checkpoints, 2, pipeline, log);
 
-    // 2. the rest arrives while the driver is killed twice
-    Thread producer = new Thread(() -> ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.rest(), 1_500));
+    // 2. the rest (but what step 5 sends) arrives while the driver is killed twice
+    Thread producer = new Thread(() -> ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity",
+        data.rest().subList(0, data.rest().size() - heldBack.size()), 1_000));
     producer.start();
     for (int kill = 1; kill <= 2; kill++) {
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
       pipeline.kill();
-      Files.writeString(log, "=== kill -9 number " + kill + " ===\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+      mark(log, "kill -9 number " + kill);
       pipeline = PipelineProcess.start(streaming, log);
     }
 
-    // 3. Postgres goes away: the driver exits non-zero instead of hanging or skipping data
+    // 3. Postgres restarts (8 s away) and the Kafka broker restarts (5 s away): no query fails, nothing is lost
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 1, pipeline, log);
+    mark(log, "Postgres stopped for 8 s");
+    PG.server().stop();
+    Thread.sleep(8_000);
+    PG.server().restart();
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 2, pipeline, log);
+    mark(log, "Kafka broker stopped for 5 s");
+    KAFKA.broker().stop();
+    Thread.sleep(5_000);
+    KAFKA.broker().restart();
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 2, pipeline, log);
+    assertThat(Files.readString(log)).as("the sinks retried while Postgres was away").contains("(DB_RETRY_TIMEOUT)");
+
+    // 4. Postgres away for longer than DB_RETRY_TIMEOUT: the driver exits 1 naming it instead of hanging or
+    // skipping data
+    mark(log, "Postgres stopped for good");
     PG.server().stop();
     assertThat(pipeline.process().waitFor(120, TimeUnit.SECONDS)).as("driver exits after losing Postgres").isTrue();
-    assertThat(pipeline.process().exitValue()).isNotZero();
-    assertThat(Files.readString(log)).contains("failed");
+    assertThat(pipeline.process().exitValue()).isEqualTo(1);
+    assertThat(Files.readString(log)).contains("failed: SQLException: postgres at " + PG.jdbcUrl()
+        + " unreachable for 20 s (DB_RETRY_TIMEOUT)");
     PG.server().restart();
 
-    // 4. SIGTERM stops the queries gracefully: exit 0
+    // 5. SIGTERM stops the queries gracefully: exit 0
+    mark(log, "SIGTERM");
     PipelineProcess graceful = PipelineProcess.start(streaming, log);
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 1, graceful, log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
     assertThat(graceful.process().exitValue()).as(tail(log)).isZero();
 
-    // 5. catch up: everything that was sent, processed once, then stop
+    // 6. a replay made certain: the driver halts right after page-view-counts wrote micro-batch n to Postgres and
+    // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows
     producer.join();
+    long n = PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS);
+    Map<String, String> halting = new java.util.HashMap<>(streaming);
+    halting.put("FAULT_HALT_AFTER_BATCH", ClickstreamPipeline.PAGE_VIEW_COUNTS + ":" + n);
+    mark(log, "FAULT_HALT_AFTER_BATCH=page-view-counts:" + n);
+    PipelineProcess halted = PipelineProcess.start(halting, log);
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack, 0);
+    assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
+    assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
+    Path pageViews = checkpoints.resolve(ClickstreamPipeline.PAGE_VIEW_COUNTS);
+    assertThat(pageViews.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
+    assertThat(pageViews.resolve("commits").resolve(String.valueOf(n))).as("and not committed").doesNotExist();
+    Map<String, Long> written = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    mark(log, "restart: replays micro-batch " + n + ", halting again after it");
+    PipelineProcess replayed = PipelineProcess.start(halting, log);
+    assertThat(replayed.process().waitFor(240, TimeUnit.SECONDS)).as("halted again; log:%n%s", tail(log)).isTrue();
+    assertThat(replayed.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
+    assertThat(pageViews.resolve("commits").resolve(String.valueOf(n))).doesNotExist();
+    assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).as("the replay of micro-batch n")
+        .isEqualTo(written);
+
+    // 7. catch up: everything that was sent, processed once, then stop
+    mark(log, "catch-up, available-now");
     Map<String, String> catchUp = new java.util.HashMap<>(streaming);
     catchUp.put("TRIGGER_INTERVAL", "available-now");
     PipelineProcess last = PipelineProcess.start(catchUp, log);
     assertThat(last.process().waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(last.process().exitValue()).as(tail(log)).isZero();
 
-    // 6. the same results as the oracle; state lived in RocksDB with changelog checkpoints
+    // 8. the same results as the oracle; state lived in RocksDB with changelog checkpoints
     try (var files = Files.walk(checkpoints.resolve(ClickstreamPipeline.PAGE_VIEW_COUNTS).resolve("state"))) {
-      assertThat(files.map(f -> f.getFileName().toString())).anyMatch(n -> n.endsWith(".changelog"));
+      assertThat(files.map(f -> f.getFileName().toString())).anyMatch(name -> name.endsWith(".changelog"));
     }
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
         .containsExactlyInAnyOrderEntriesOf(oracle.pageViewCounts);
@@ -122,6 +167,10 @@ class CrashRecoveryTest {
       assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS)).isGreaterThanOrEqualTo(atLeast);
       assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.ACTIVE_USERS)).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
     });
+  }
+
+  private static void mark(Path log, String step) throws java.io.IOException {
+    Files.writeString(log, "=== " + step + " ===\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
   }
 
   private static String tail(Path log) {

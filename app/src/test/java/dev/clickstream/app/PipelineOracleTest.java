@@ -270,6 +270,48 @@ class PipelineOracleTest {
     }
   }
 
+  private static volatile boolean releaseStuckBatch;
+
+  /**
+   * A query whose micro-batch ignores interrupts (as a blocking socket read does) cannot be stopped: Spark's
+   * {@code spark.sql.streaming.stopTimeout} (set from STOP_TIMEOUT) bounds the wait, and the query is named.
+   */
+  @Test
+  void aQueryThatDoesNotStopWithinTheStopTimeoutIsNamed() throws Exception {
+    var entered = new java.util.concurrent.CountDownLatch(1);
+    releaseStuckBatch = false;
+    spark.conf().set("spark.sql.streaming.stopTimeout", "2000"); // read by stop(), from this session
+    org.apache.spark.sql.streaming.StreamingQuery query = null;
+    try {
+      query = spark.readStream().format("rate").option("rowsPerSecond", 1).load().writeStream()
+          .queryName("never-stops")
+          .option("checkpointLocation", Files.createTempDirectory("never-stops-").toString())
+          .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
+            entered.countDown();
+            long giveUp = System.nanoTime() + 120_000_000_000L;
+            while (!releaseStuckBatch && System.nanoTime() < giveUp) {
+              try {
+                Thread.sleep(20);
+              } catch (InterruptedException ignored) {
+                // like a JDBC or NFS call that does not answer an interrupt
+              }
+            }
+          })
+          .start();
+      assertThat(entered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      long asked = System.nanoTime();
+      assertThat(ClickstreamPipeline.stopAll(List.of(query))).containsExactly("never-stops");
+      assertThat((System.nanoTime() - asked) / 1e9).as("bounded by the stop timeout").isBetween(1.5, 30.0);
+    } finally {
+      spark.conf().unset("spark.sql.streaming.stopTimeout");
+      releaseStuckBatch = true;
+      var started = query;
+      if (started != null) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !started.isActive());
+      }
+    }
+  }
+
   @Test
   void aSessionTimeZoneOtherThanUtcIsOneLineAndExitTwo() throws Exception {
     Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),

@@ -158,5 +158,6 @@ public final class IngestSink implements StreamSink, VoidFunction2<Dataset<Row>,
     } finally {
       batch.unpersist(false);
     }
+    FaultHook.afterWrite(parsed.sparkSession(), batchId);
   }
 }

@@ -71,7 +71,7 @@ public final class PostgresRetry {
         .withBackoff(FIRST_DELAY, MAX_DELAY)
         .withMaxRetries(-1)
         .withMaxDuration(db.retryTimeout())
-        .onFailedAttempt(e -> LOG.warn("postgres at {}: attempt {} failed after {} s of at most {} s (DB_RETRY_TIMEOUT): {}",
+        .onRetry(e -> LOG.warn("postgres at {}: retry {} after {} s of at most {} s (DB_RETRY_TIMEOUT): {}",
             db.jdbcUrl(), e.getAttemptCount(), e.getElapsedTime().toSeconds(), db.retryTimeout().toSeconds(),
             firstLine(e.getLastException())))
         .build();

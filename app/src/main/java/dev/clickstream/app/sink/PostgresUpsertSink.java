@@ -151,6 +151,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
       batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> written.add(writePartition(rows)));
       return written.value();
     });
+    FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
 
   /** @return rows upserted or deleted */
