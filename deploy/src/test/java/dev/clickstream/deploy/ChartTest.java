@@ -178,6 +178,8 @@ class ChartTest {
     assertThat(env.path("LAKE_VACUUM_RETENTION").asText()).isEqualTo("7 days");
     assertThat(env.path("LAKE_MAINTENANCE_INTERVAL").asText()).isEqualTo("1 hour");
     assertThat(env.path("MAX_EVENT_TIME_SKEW").asText()).isEqualTo("10 minutes");
+    assertThat(env.path("DB_RETRY_TIMEOUT").asText()).isEqualTo("5 minutes");
+    assertThat(env.path("STOP_TIMEOUT").asText()).isEqualTo("20 seconds");
 
     // Postgres: the URL names the ClusterIP service; the password comes from the Secret, never inline
     Service pgService = m.ofKind("Service").stream().map(s -> Manifests.strict(s, Service.class))
@@ -299,6 +301,8 @@ class ChartTest {
       "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
       "app.maxEventTimeSkew|0s|app.maxEventTimeSkew",
       "app.maxEventTimeSkew|soon|app.maxEventTimeSkew",
+      "app.stopTimeout|0s|app.stopTimeout",
+      "app.dbRetryTimeout|later|app.dbRetryTimeout",
       "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
       "monitoring.metricsPort|70000|monitoring.metricsPort",
       "monitoring.interval|soon|monitoring.interval",
