@@ -11,8 +11,14 @@ IMAGE_TAG ?= 0.1.0
 RELEASE ?= clickstream
 TARGET ?= driver
 KUBE_PROMETHEUS_STACK_VERSION ?= 88.2.0
+# kind-config.yaml pins a node image built by this kind release
+KIND_VERSION ?= v0.33.0
 KAFKA_UI_VERSION ?= 1.5.3
 MONITORING_NAMESPACE ?= monitoring
+# Images are built for this machine's architecture (kind's nodes run on it): amd64 or arm64
+ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
+# make down KEEP_DATA=1 keeps ./data/kind (lake and checkpoints) for the next cluster
+KEEP_DATA ?=
 
 .DEFAULT_GOAL := help
 
@@ -57,23 +63,25 @@ clean: ## delete build output
 	$(MVN) -q clean
 
 kind-up: ## create the kind cluster (kind-config.yaml), the namespace and the hostPath volume for checkpoints and lake
+	@kind version | grep -q "kind $(KIND_VERSION) " || echo "warning: kind-config.yaml pins a node image of kind $(KIND_VERSION); this is $$(kind version)"
 	mkdir -p data/kind && chmod 0777 data/kind
 	kind create cluster --config kind-config.yaml
 	kubectl create namespace $(NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
 	kubectl apply -f k8s/data-pv.yaml
 
 operators: ## install Strimzi and the Kubeflow Spark Operator from their official Helm charts (pinned)
-	helm repo add strimzi https://strimzi.io/charts/ --force-update
 	helm repo add spark-operator https://kubeflow.github.io/spark-operator --force-update
-	helm upgrade --install strimzi strimzi/strimzi-kafka-operator --version $(STRIMZI_VERSION) \
+	# Strimzi publishes its chart as an OCI artifact; the strimzi.io/charts repository is deprecated
+	helm upgrade --install strimzi oci://quay.io/strimzi-helm/strimzi-kafka-operator --version $(STRIMZI_VERSION) \
 	  --namespace strimzi --create-namespace -f k8s/strimzi-values.yaml --wait
 	helm upgrade --install spark-operator spark-operator/spark-operator --version $(SPARK_OPERATOR_VERSION) \
 	  --namespace spark-operator --create-namespace -f k8s/spark-operator-values.yaml --wait
 
-images: ## build both images with Jib (no Docker build) and load them into kind
+images: ## build both images with Jib (no Docker build) for this machine's architecture (ARCH=amd64|arm64) and load them into kind
+	@echo "building images for linux/$(ARCH)"
 	$(MVN) -q install -DskipTests
-	$(MVN) -q -Pimage -pl app package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG)
-	$(MVN) -q -pl producer package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG)
+	$(MVN) -q -Pimage -pl app package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG) -Djib.from.platforms=linux/$(ARCH)
+	$(MVN) -q -pl producer package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG) -Djib.from.platforms=linux/$(ARCH)
 	kind load image-archive app/target/image/jib-image.tar --name $(CLUSTER)
 	kind load image-archive producer/target/jib-image.tar --name $(CLUSTER)
 
@@ -95,11 +103,8 @@ psql: ## port-forward Postgres and open psql on the results
 produce-now: ## run the producer once now (a Job from the CronJob)
 	kubectl -n $(NAMESPACE) create job --from=cronjob/$(RELEASE)-producer $(RELEASE)-producer-manual-$$(date +%s)
 
-recover: ## delete the driver pod, wait until the application runs again, and show it resumed from its checkpoint
-	kubectl -n $(NAMESPACE) delete pod $(RELEASE)-pipeline-driver --wait=true
-	kubectl -n $(NAMESPACE) wait sparkapplication/$(RELEASE)-pipeline --for=jsonpath='{.status.applicationState.state}'=RUNNING --timeout=5m
-	kubectl -n $(NAMESPACE) wait pod/$(RELEASE)-pipeline-driver --for=condition=Ready --timeout=5m
-	sleep 30; kubectl -n $(NAMESPACE) logs $(RELEASE)-pipeline-driver | grep -E "query=.* batch=" | head -12
+recover: build ## delete the driver pod, wait for the operator's new submission and a Ready driver, and show it resumed from its checkpoints
+	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) recover
 
 verify: build ## check the installation: Kafka, topics, Postgres, SparkApplication, micro-batches, tables and lake growing
 	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) verify
@@ -129,5 +134,9 @@ kafka-ui: ## install kafbat kafka-ui (official chart, pinned; read-only) and por
 	@echo "kafka-ui: http://127.0.0.1:8080  (user_activity_dlq: each record's error and reason headers)"
 	kubectl -n $(NAMESPACE) port-forward svc/kafka-ui 8080:80
 
-down: ## delete the kind cluster (./data/kind stays on the host)
+down: ## delete the kind cluster and wipe ./data/kind (KEEP_DATA=1 keeps the lake and checkpoints)
+	@# the files belong to the Spark image's uid 185: delete them as root inside the node, while it exists
+	@if [ "$(KEEP_DATA)" != "1" ]; then \
+	  docker exec $(CLUSTER)-control-plane find /clickstream-data -mindepth 1 -delete \
+	  || echo "could not wipe ./data/kind through the node (is the cluster running?): sudo rm -rf data/kind/*"; fi
 	kind delete cluster --name $(CLUSTER)

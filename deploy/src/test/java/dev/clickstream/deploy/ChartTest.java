@@ -260,6 +260,67 @@ class ChartTest {
   }
 
   @Test
+  void podsRequestLessThanACoreAndShufflePartitionsFollowTheExecutors() throws Exception {
+    JsonNode conf = render(null).one("SparkApplication").path("spec").path("sparkConf");
+    assertThat(conf.path("spark.kubernetes.driver.request.cores").asText()).isEqualTo("500m");
+    assertThat(conf.path("spark.kubernetes.executor.request.cores").asText()).isEqualTo("500m");
+    assertThat(conf.path("spark.sql.shuffle.partitions").asText()).as("2 x 1 core x 1 executor").isEqualTo("2");
+    api();
+    JsonNode bigger = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
+        .set("app.executor.instances", "3").set("app.executor.cores", "2").call()).one("SparkApplication");
+    assertThat(bigger.path("spec").path("sparkConf").path("spark.sql.shuffle.partitions").asText()).isEqualTo("12");
+  }
+
+  /**
+   * With concurrencyPolicy Forbid a tick that finds the last run still going is skipped: a whole period without
+   * events. Each run must end before the next tick, allowing ~15 s for scheduling the pod and starting the JVM,
+   * and the pause between runs must stay that short.
+   */
+  @Test
+  void aProducerRunEndsBeforeTheNextTickAndThePauseIsShort() throws Exception {
+    CronJob producer = Manifests.strict(render(null).one("CronJob"), CronJob.class);
+    String schedule = producer.getSpec().getSchedule();
+    java.util.regex.Matcher every = java.util.regex.Pattern.compile("^(\\*|\\*/(\\d+)) \\* \\* \\* \\*$").matcher(schedule);
+    assertThat(every.matches()).as("an every-N-minutes schedule: %s", schedule).isTrue();
+    long periodSeconds = 60L * (every.group(2) == null ? 1 : Long.parseLong(every.group(2)));
+    String durationFlag = producer.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0)
+        .getArgs().stream().filter(a -> a.startsWith("--duration=")).findFirst().orElseThrow();
+    long durationSeconds = java.time.Duration.parse("PT" + durationFlag.substring("--duration=".length()).toUpperCase()).toSeconds();
+    assertThat(periodSeconds - durationSeconds).as("room for pod start and JVM start, and the pause between runs")
+        .isBetween(10L, 20L);
+    assertThat(producer.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+  }
+
+  @Test
+  void anEmptyStorageClassMeansNoClassAndNullTheDefault() throws Exception {
+    Manifests defaults = render(null);
+    assertThat(Manifests.strict(defaults.one("PersistentVolumeClaim"), PersistentVolumeClaim.class).getSpec().getStorageClassName())
+        .isEqualTo("clickstream-hostpath");
+    assertThat(Manifests.strict(defaults.one("StatefulSet"), StatefulSet.class).getSpec().getVolumeClaimTemplates().get(0)
+        .getSpec().getStorageClassName()).as("the cluster's default class").isNull();
+    assertThat(defaults.ofKind("KafkaNodePool").get(0).path("spec").path("storage").has("class")).isFalse();
+    api();
+    Manifests empty = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
+        .set("storage.storageClass", "").set("postgres.storage.storageClass", "").call());
+    assertThat(Manifests.strict(empty.one("PersistentVolumeClaim"), PersistentVolumeClaim.class).getSpec().getStorageClassName())
+        .as("no class: binds a pre-created volume").isEqualTo("");
+    assertThat(Manifests.strict(empty.one("StatefulSet"), StatefulSet.class).getSpec().getVolumeClaimTemplates().get(0)
+        .getSpec().getStorageClassName()).isEqualTo("");
+  }
+
+  @Test
+  void onFailureNeedsItsRetriesAndAlwaysIsTheDefault() throws Exception {
+    assertThat(render(null).one("SparkApplication").path("spec").path("restartPolicy").path("type").asText()).isEqualTo("Always");
+    api();
+    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set("app.restartPolicy.type", "OnFailure").call())
+        .hasMessageContaining("onFailureRetries");
+    JsonNode policy = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
+        .set("app.restartPolicy.type", "OnFailure").set("app.restartPolicy.onFailureRetries", "5")
+        .set("app.restartPolicy.onSubmissionFailureRetries", "3").call()).one("SparkApplication").path("spec").path("restartPolicy");
+    assertThat(policy.path("onFailureRetries").asInt()).isEqualTo(5);
+  }
+
+  @Test
   void onKindTheClaimBindsToTheHostPathVolume() throws Exception {
     var pv = Manifests.strict(Manifests.YAML.readTree(Path.of("..", "k8s", "data-pv.yaml").toFile()),
         io.fabric8.kubernetes.api.model.PersistentVolume.class);
@@ -303,6 +364,8 @@ class ChartTest {
       "app.maxEventTimeSkew|soon|app.maxEventTimeSkew",
       "app.stopTimeout|0s|app.stopTimeout",
       "app.dbRetryTimeout|later|app.dbRetryTimeout",
+      "app.driver.requestCores|lots|app.driver.requestCores",
+      "app.executor.requestCores|1 core|app.executor.requestCores",
       "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
       "monitoring.metricsPort|70000|monitoring.metricsPort",
       "monitoring.interval|soon|monitoring.interval",

@@ -51,6 +51,19 @@ class MakefileTest {
         .contains("k8s/strimzi-values.yaml").contains("k8s/spark-operator-values.yaml");
     assertThat(make("-n", "kind-up")).contains("kind-config.yaml").contains("k8s/data-pv.yaml");
     assertThat(make("-n", "images")).contains("jib:buildTar").contains("kind load image-archive app/target/image/jib-image.tar");
+    // images for the host's architecture (kind's nodes run on it): this machine is amd64; arm64 on request
+    String arch = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";
+    assertThat(make("-n", "images")).contains("-Djib.from.platforms=linux/" + arch);
+    assertThat(make("-n", "images", "ARCH=arm64")).contains("-Djib.from.platforms=linux/arm64").doesNotContain("linux/amd64");
+    // Strimzi's chart from its OCI registry; kind's node image pinned by digest
+    assertThat(make("-n", "operators")).contains("oci://quay.io/strimzi-helm/strimzi-kafka-operator --version 1.2.0");
+    assertThat(Files.readString(ROOT.resolve("kind-config.yaml"))).containsPattern("image: kindest/node:v1\\.3[0-9]\\.\\d+@sha256:[0-9a-f]{64}");
+    // down wipes the uid-185 files through the node container before the node goes; recover waits for a new
+    // submission (OpsCli recover)
+    String down = make("-n", "down");
+    assertThat(down).contains("docker exec clickstream-control-plane find /clickstream-data -mindepth 1 -delete");
+    assertThat(down.indexOf("find /clickstream-data")).isLessThan(down.indexOf("kind delete cluster"));
+    assertThat(make("-n", "recover")).contains("dev.clickstream.ops.OpsCli --namespace clickstream --release clickstream recover");
     assertThat(make("-n", "monitoring")).contains("prometheus-community/kube-prometheus-stack").contains("--version 88.2.0").contains("-f k8s/monitoring-values.yaml");
     assertThat(make("-n", "kafka-ui")).contains("kafbat/kafka-ui --version 1.5.3").contains("-f k8s/kafka-ui-values.yaml");
     assertThat(make("-n", "grafana")).contains("port-forward svc/kube-prometheus-stack-grafana 3000:80");

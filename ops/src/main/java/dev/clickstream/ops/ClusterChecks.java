@@ -142,6 +142,81 @@ public final class ClusterChecks {
     return (System.nanoTime() - start) / 1e9;
   }
 
+  /**
+   * @param name SparkApplication name
+   * @return its {@code status.submissionID} (a new one per submission, Kubeflow Spark Operator v2.5.2
+   *     {@code api/v1beta2/sparkapplication_types.go}), or null before the first submission
+   * @throws CheckFailed when the application does not exist
+   */
+  public String submissionId(String name) {
+    GenericKubernetesResource app = client.genericKubernetesResources(SPARK_OPERATOR, "SparkApplication")
+        .inNamespace(namespace).withName(name).get();
+    if (app == null) {
+      throw new CheckFailed("SparkApplication " + name + " does not exist in namespace " + namespace);
+    }
+    return app.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? (String) s.get("submissionID") : null;
+  }
+
+  /**
+   * Waits until the operator has resubmitted the application: its submission id differs from {@code previous}.
+   * Right after a driver pod is deleted, the application can still read RUNNING from the old submission (the
+   * operator has not noticed yet): waiting for RUNNING alone returns too early.
+   *
+   * @param name SparkApplication name
+   * @param previous the submission id before the deletion
+   * @param timeout how long to wait
+   * @return the new submission id
+   * @throws CheckFailed when no new submission appears in time
+   */
+  public String awaitNewSubmission(String name, String previous, Duration timeout) {
+    String[] seen = new String[1];
+    await("a new submission of SparkApplication " + name, timeout, () -> {
+      seen[0] = submissionId(name);
+      boolean isNew = seen[0] != null && !seen[0].equals(previous);
+      return new State(isNew, isNew ? "submission " + seen[0] : "still submission " + previous);
+    });
+    return seen[0];
+  }
+
+  /**
+   * Deletes one executor pod of an application and waits until another executor pod of it is Ready. A
+   * replacement executor gets a new executor id and so a new pod name ({@code <prefix>-exec-<id>}, Spark 4.1.1
+   * {@code BasicExecutorFeatureStep}; ids come from a counter in {@code ExecutorPodsAllocator} and are never
+   * reused): waiting for the deleted name would never end.
+   *
+   * @param app SparkApplication name: executor pods carry {@code sparkoperator.k8s.io/app-name=<app>} and
+   *     {@code spark-role=executor} (operator v2.5.2 {@code submission.go})
+   * @param timeout how long to wait for the replacement
+   * @return seconds from the deletion to a new executor pod being Ready
+   * @throws CheckFailed when the application has no executor pod or no new one is Ready in time
+   */
+  public double deleteExecutorAndAwaitReplacement(String app, Duration timeout) {
+    List<Pod> before = executorPods(app);
+    if (before.isEmpty()) {
+      throw new CheckFailed("no executor pod of " + app + " (labels spark-role=executor, sparkoperator.k8s.io/app-name=" + app + ")");
+    }
+    java.util.Set<String> old = new java.util.HashSet<>();
+    before.forEach(p -> old.add(p.getMetadata().getName()));
+    String victim = before.get(0).getMetadata().getName();
+    long start = System.nanoTime();
+    client.pods().inNamespace(namespace).withName(victim).delete();
+    progress.printf("deleted executor pod %s%n", victim);
+    await("a new executor pod of " + app + " Ready", timeout, () -> {
+      for (Pod p : executorPods(app)) {
+        if (!old.contains(p.getMetadata().getName()) && podState(p).done()) {
+          return new State(true, p.getMetadata().getName() + " Ready");
+        }
+      }
+      return new State(false, "no new executor pod Ready yet");
+    });
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private List<Pod> executorPods(String app) {
+    return client.pods().inNamespace(namespace).withLabel("spark-role", "executor")
+        .withLabel("sparkoperator.k8s.io/app-name", app).list().getItems();
+  }
+
   /** A polled state: done or not, and a word for the progress line. */
   record State(boolean done, String detail) {}
 

@@ -1,6 +1,5 @@
 package dev.clickstream.ops;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.LocalPortForward;
@@ -24,17 +23,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code clickstream-ops verify} and {@code clickstream-ops drill --target driver|executor|postgres|kafka}
- * against the cluster of the current kubeconfig context. Exit status: 0 all checks passed, 1 a check failed
+ * {@code clickstream-ops verify}, {@code clickstream-ops drill --target driver|executor|postgres|kafka} and
+ * {@code clickstream-ops recover} against the cluster of the current kubeconfig context. Topic, database and lake
+ * names come from the release's SparkApplication ({@link ReleaseSettings}). Exit status: 0 all checks passed, 1 a check failed
  * (named in the last line), 2 no cluster, wrong context or missing CRDs (one line).
  */
-@Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class},
+@Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class, OpsCli.Recover.class},
     description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
 public final class OpsCli {
   /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
   static final List<String> QUERIES = List.of("ingest", "page-view-counts", "active-users", "user-sessions");
-  /** The lake table's log in the driver pod (LAKE_PATH of the chart + /events). */
-  static final String LAKE_LOG = "/data/lake/events/_delta_log";
   private static final Pattern BATCH = Pattern.compile("query=(\\S+) batch=(\\d+)");
 
   @Option(names = "--namespace", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String namespace;
@@ -98,6 +96,10 @@ public final class OpsCli {
     return release + "-pipeline-driver";
   }
 
+  String application() {
+    return release + "-pipeline";
+  }
+
   /** Committed micro-batches per query, read from the driver's log lines {@code query=<name> batch=<id>}. */
   static Map<String, Long> batchesPerQuery(String log) {
     Map<String, Long> batches = new LinkedHashMap<>();
@@ -110,6 +112,7 @@ public final class OpsCli {
   }
 
   Connection openResults(KubernetesClient client, List<AutoCloseable> resources) throws Exception {
+    String database = ReleaseSettings.read(client, namespace, application()).database();
     String secretName = release + "-postgres";
     var secret = client.secrets().inNamespace(namespace).withName(secretName).get();
     if (secret == null) {
@@ -119,7 +122,7 @@ public final class OpsCli {
     String password = new String(Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
     LocalPortForward forward = client.services().inNamespace(namespace).withName(release + "-postgres").portForward(5432);
     resources.add(forward);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + forward.getLocalPort() + "/clickstream", user, password);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + forward.getLocalPort() + "/" + database, user, password);
   }
 
   static void table(PrintStream out, List<String[]> rows) {
@@ -130,6 +133,7 @@ public final class OpsCli {
   @Command(name = "verify", description = "Wait until everything is ready and producing results; print what was checked.")
   static final class Verify implements Callable<Integer> {
     @ParentCommand OpsCli ops;
+    private String lakeLog;
 
     @Override
     public Integer call() throws Exception {
@@ -138,6 +142,8 @@ public final class OpsCli {
       List<AutoCloseable> resources = new ArrayList<>();
       try (KubernetesClient client = ops.connect()) {
         ClusterChecks checks = new ClusterChecks(client, ops.namespace, Duration.ofSeconds(2), System.out);
+        ReleaseSettings release = ReleaseSettings.read(client, ops.namespace, ops.application());
+        lakeLog = release.lakeLog();
         String failing = "Kafka " + ops.kafkaCluster + " Ready";
         try {
           long t = System.nanoTime();
@@ -145,15 +151,15 @@ public final class OpsCli {
           rows.add(new String[] {failing, "ok", seconds(t)});
           failing = "KafkaTopics Ready";
           t = System.nanoTime();
-          checks.awaitTopicsReady(List.of("user-activity", "enriched-activity", "user-activity-dlq"), timeout);
-          rows.add(new String[] {failing, "ok", "3 topics, " + seconds(t)});
+          checks.awaitTopicsReady(release.topicResources(), timeout);
+          rows.add(new String[] {failing, "ok", release.topicResources().size() + " topics, " + seconds(t)});
           failing = "Postgres pod Ready";
           t = System.nanoTime();
           checks.awaitPodReady(ops.release + "-postgres-0", timeout);
           rows.add(new String[] {failing, "ok", seconds(t)});
           failing = "SparkApplication RUNNING";
           t = System.nanoTime();
-          checks.awaitSparkApplicationRunning(ops.release + "-pipeline", timeout);
+          checks.awaitSparkApplicationRunning(ops.application(), timeout);
           rows.add(new String[] {failing, "ok", seconds(t)});
           failing = "micro-batches committed by every query";
           Map<String, Long> batches = awaitBatches(client, timeout);
@@ -173,7 +179,7 @@ public final class OpsCli {
           Thread.sleep(20_000);
           long version2 = lakeVersion(client);
           long added = version2 > version1 ? LakeLog.addedRows(driverShell(client,
-              "cd " + LAKE_LOG + " && for v in $(seq " + (version1 + 1) + " " + version2 + "); do cat $(printf '%020d.json' $v); done")) : 0;
+              "cd " + lakeLog + " && for v in $(seq " + (version1 + 1) + " " + version2 + "); do cat $(printf '%020d.json' $v); done")) : 0;
           if (added <= 0) {
             throw new CheckFailed("no rows committed to the lake in 20 s (version " + version1 + " -> " + version2 + ")");
           }
@@ -208,8 +214,8 @@ public final class OpsCli {
     }
 
     private long lakeVersion(KubernetesClient client) throws Exception {
-      return LakeLog.latestVersion(driverShell(client, "ls " + LAKE_LOG))
-          .orElseThrow(() -> new CheckFailed("no Delta commit in " + LAKE_LOG));
+      return LakeLog.latestVersion(driverShell(client, "ls " + lakeLog))
+          .orElseThrow(() -> new CheckFailed("no Delta commit in " + lakeLog));
     }
 
     private String driverShell(KubernetesClient client, String command) throws Exception {
@@ -242,11 +248,16 @@ public final class OpsCli {
         try (Connection db = ops.openResults(client, resources)) {
           before = ResultSnapshot.take(db, watermark);
         }
-        String pod = podOf(client);
+        String pod = podOf();
         System.out.printf("snapshot: %d final page-view windows, %d final active-user windows, %d final sessions; deleting %s%n",
             before.pageViews().size(), before.activeUsers().size(), before.finalSessions(), pod);
-        double replaced = checks.deleteAndAwaitReplacement(pod, timeout);
-        checks.awaitSparkApplicationRunning(ops.release + "-pipeline", timeout);
+        String submission = checks.submissionId(ops.application());
+        double replaced = target == Target.executor ? checks.deleteExecutorAndAwaitReplacement(ops.application(), timeout)
+            : checks.deleteAndAwaitReplacement(pod, timeout);
+        if (target == Target.driver) {
+          checks.awaitNewSubmission(ops.application(), submission, timeout);
+        }
+        checks.awaitSparkApplicationRunning(ops.application(), timeout);
         long start = System.nanoTime();
         awaitNewBatch(client, timeout);
         double downtime = replaced + (System.nanoTime() - start) / 1e9;
@@ -274,14 +285,12 @@ public final class OpsCli {
       }
     }
 
-    private String podOf(KubernetesClient client) {
+    private String podOf() {
       return switch (target) {
         case driver -> ops.driverPod();
         case postgres -> ops.release + "-postgres-0";
         case kafka -> ops.kafkaCluster + "-dual-role-0";
-        case executor -> client.pods().inNamespace(ops.namespace).withLabel("spark-role", "executor").list().getItems().stream()
-            .map(Pod::getMetadata).map(m -> m.getName()).findFirst()
-            .orElseThrow(() -> new CheckFailed("no executor pod (label spark-role=executor)"));
+        case executor -> "an executor pod of " + ops.application(); // its replacement has another name
       };
     }
 
@@ -300,6 +309,50 @@ public final class OpsCli {
         Thread.sleep(2_000);
       }
       throw new CheckFailed("no new micro-batch within " + timeout.toSeconds() + " s after deleting the " + target);
+    }
+  }
+
+  @Command(name = "recover", description = "Delete the driver pod, wait for the operator's new submission, a RUNNING "
+      + "application and a Ready driver, and print the first micro-batches it ran on its checkpoints.")
+  static final class Recover implements Callable<Integer> {
+    @ParentCommand OpsCli ops;
+
+    @Override
+    public Integer call() throws Exception {
+      Duration timeout = Duration.ofSeconds(ops.timeoutSeconds);
+      try (KubernetesClient client = ops.connect()) {
+        ClusterChecks checks = new ClusterChecks(client, ops.namespace, Duration.ofSeconds(2), System.out);
+        recover(client, checks, ops, timeout);
+        return 0;
+      }
+    }
+
+    /**
+     * The steps of {@code make recover}, in the order that avoids its race: the application still reads RUNNING
+     * from the old submission right after the deletion, so first a new submission id, then RUNNING, then the
+     * new driver Ready, then its first micro-batch lines.
+     */
+    static void recover(KubernetesClient client, ClusterChecks checks, OpsCli ops, Duration timeout) throws InterruptedException {
+      String previous = checks.submissionId(ops.application());
+      client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).delete();
+      System.out.printf("deleted %s (submission %s)%n", ops.driverPod(), previous);
+      String next = checks.awaitNewSubmission(ops.application(), previous, timeout);
+      checks.awaitSparkApplicationRunning(ops.application(), timeout);
+      checks.awaitPodReady(ops.driverPod(), timeout);
+      System.out.printf("resubmitted as %s; the new driver is Ready; its first micro-batches (on the old checkpoints):%n", next);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        String log = client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).getLog();
+        List<String> lines = log == null ? List.of() : log.lines().filter(l -> BATCH.matcher(l).find()).limit(12).toList();
+        if (!lines.isEmpty()) {
+          lines.forEach(System.out::println);
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new CheckFailed("no micro-batch in the new driver's log after " + timeout.toSeconds() + " s");
+        }
+        Thread.sleep(2_000);
+      }
     }
   }
 

@@ -126,6 +126,60 @@ class ClusterChecksTest {
     assertThat(checks.sparkApplicationState("clickstream-pipeline")).isEqualTo("RUNNING");
   }
 
+  private Pod executor(String name, boolean ready) {
+    return new PodBuilder(pod(name, ready)).editMetadata().addToLabels("spark-role", "executor")
+        .addToLabels("sparkoperator.k8s.io/app-name", "clickstream-pipeline").endMetadata().build();
+  }
+
+  /** A replacement executor has a new id and so a new name: waiting for the deleted name would never end. */
+  @Test
+  void aDeletedExecutorIsReplacedByOneWithAnotherName() {
+    client.pods().inNamespace("clickstream").resource(executor("clickstream-pipeline-exec-1", true)).create();
+    client.pods().inNamespace("clickstream").resource(pod("other-app-exec-1", true)).create(); // not ours: no labels
+    // Spark's allocator: a new executor id, first not Ready, then Ready
+    CompletableFuture.runAsync(() -> client.pods().inNamespace("clickstream").resource(executor("clickstream-pipeline-exec-2", false)).create(),
+        CompletableFuture.delayedExecutor(400, TimeUnit.MILLISECONDS)).thenRunAsync(() ->
+        client.pods().inNamespace("clickstream").withName("clickstream-pipeline-exec-2").edit(p -> new PodBuilder(p)
+            .editStatus().editFirstCondition().withStatus("True").endCondition().endStatus().build()),
+        CompletableFuture.delayedExecutor(600, TimeUnit.MILLISECONDS));
+    double seconds = checks.deleteExecutorAndAwaitReplacement("clickstream-pipeline", Duration.ofSeconds(20));
+    assertThat(seconds).isGreaterThan(0.9);
+    assertThat(client.pods().inNamespace("clickstream").withName("clickstream-pipeline-exec-1").get()).isNull();
+    assertThat(progress.toString()).contains("deleted executor pod clickstream-pipeline-exec-1");
+    assertThatThrownBy(() -> checks.deleteExecutorAndAwaitReplacement("another-pipeline", Duration.ofSeconds(1)))
+        .hasMessageStartingWith("no executor pod of another-pipeline");
+  }
+
+  /**
+   * Right after the driver pod is deleted the application still reads RUNNING, from the old submission: recovery
+   * waits for a new submission id first (make recover).
+   */
+  @Test
+  void recoveryWaitsForANewSubmissionNotTheOldRunningState() {
+    put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+        Map.of("submissionID", "first", "applicationState", Map.of("state", "RUNNING"))));
+    assertThat(checks.submissionId("clickstream-pipeline")).isEqualTo("first");
+    CompletableFuture.runAsync(() -> put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+        Map.of("submissionID", "second", "applicationState", Map.of("state", "SUBMITTED")))),
+        CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS));
+    long start = System.nanoTime();
+    assertThat(checks.awaitNewSubmission("clickstream-pipeline", "first", Duration.ofSeconds(20))).isEqualTo("second");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+    assertThatThrownBy(() -> checks.awaitNewSubmission("clickstream-pipeline", "second", Duration.ofMillis(500)))
+        .hasMessage("a new submission of SparkApplication clickstream-pipeline: not reached after 0 s (last: still submission second)");
+  }
+
+  @Test
+  void theReleaseSettingsComeFromTheSparkApplication() {
+    ReleaseSettings r = ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db-postgres:5432/shop?sslmode=require",
+        "LAKE_PATH", "/mnt/x/lake/", "INPUT_TOPIC", "web.clicks", "ENRICHED_TOPIC", "web_clicks_enriched", "DLQ_TOPIC", "DLQ"),
+        "shop-pipeline");
+    assertThat(r).isEqualTo(new ReleaseSettings("shop", "/mnt/x/lake/events/_delta_log",
+        List.of("web-clicks", "web-clicks-enriched", "dlq")));
+    assertThatThrownBy(() -> ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db/x"), "shop-pipeline"))
+        .hasMessage("SparkApplication shop-pipeline has no LAKE_PATH in spec.driver.envVars");
+  }
+
   @Test
   void deletingAPodThatDoesNotExistFailsAtOnce() {
     assertThatThrownBy(() -> checks.deleteAndAwaitReplacement("clickstream-pipeline-driver", Duration.ofSeconds(5)))

@@ -1,0 +1,60 @@
+package dev.clickstream.ops;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code verify} and {@code drill} need to know of an installed release, read from its SparkApplication's
+ * {@code spec.driver.envVars} (the settings the chart passes to the driver) instead of assuming the chart's
+ * defaults: a release installed with other topic names, database or mount path is checked as it is.
+ *
+ * @param database the Postgres database, from JDBC_URL ({@code jdbc:postgresql://host:port/<database>[?...]})
+ * @param lakeLog the lake table's log in the driver pod: LAKE_PATH + {@code /events/_delta_log}
+ * @param topicResources the KafkaTopic resource names of INPUT_TOPIC, ENRICHED_TOPIC and DLQ_TOPIC, by the chart's
+ *     rule ({@code templates/kafka-topics.yaml}: {@code _} and {@code .} become {@code -}, lower case)
+ */
+public record ReleaseSettings(String database, String lakeLog, List<String> topicResources) {
+  /**
+   * @param client a connected client
+   * @param namespace the release's namespace
+   * @param application the SparkApplication's name ({@code <release>-pipeline})
+   * @return the settings
+   * @throws CheckFailed when the application does not exist or lacks one of the settings
+   */
+  public static ReleaseSettings read(KubernetesClient client, String namespace, String application) {
+    GenericKubernetesResource app = client.genericKubernetesResources(ClusterChecks.SPARK_OPERATOR, "SparkApplication")
+        .inNamespace(namespace).withName(application).get();
+    if (app == null) {
+      throw new CheckFailed("SparkApplication " + application + " does not exist in namespace " + namespace);
+    }
+    return of(app.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec
+        && spec.get("driver") instanceof Map<?, ?> driver && driver.get("envVars") instanceof Map<?, ?> env ? env : Map.of(),
+        application);
+  }
+
+  static ReleaseSettings of(Map<?, ?> env, String application) {
+    String jdbcUrl = required(env, "JDBC_URL", application);
+    String path = jdbcUrl.replaceFirst("^jdbc:postgresql://[^/]*/", "").replaceFirst("[?].*$", "");
+    if (path.isEmpty() || path.equals(jdbcUrl)) {
+      throw new CheckFailed("JDBC_URL of " + application + " names no database: " + jdbcUrl);
+    }
+    return new ReleaseSettings(path, required(env, "LAKE_PATH", application).replaceAll("/+$", "") + "/events/_delta_log",
+        List.of(topicResource(required(env, "INPUT_TOPIC", application)), topicResource(required(env, "ENRICHED_TOPIC", application)),
+            topicResource(required(env, "DLQ_TOPIC", application))));
+  }
+
+  static String topicResource(String topic) {
+    return topic.replace('_', '-').replace('.', '-').toLowerCase(Locale.ROOT);
+  }
+
+  private static String required(Map<?, ?> env, String name, String application) {
+    Object value = env.get(name);
+    if (value == null || value.toString().isBlank()) {
+      throw new CheckFailed("SparkApplication " + application + " has no " + name + " in spec.driver.envVars");
+    }
+    return value.toString();
+  }
+}
