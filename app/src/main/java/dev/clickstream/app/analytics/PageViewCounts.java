@@ -21,9 +21,9 @@ import org.apache.spark.sql.Row;
  * Deduplication", with watermark), which keeps a key until the watermark passes its event time. A resend keeps
  * its event_time, so one that comes later than that is behind the watermark and dropped as late, as the
  * aggregation would drop it: each event_id counts once, whatever the micro-batch boundaries. The state holds the
- * keys of the page views of the last watermark delay. ({@code dropDuplicatesWithinWatermark("event_id")} keeps a
- * key until the watermark passes event time plus the delay: twice the state, for nothing here; measured with
- * {@code make bench}.)
+ * keys of the page views of the last watermark delay. ({@code dropDuplicatesWithinWatermark("event_id")} would keep a
+ * key a watermark delay longer, until the watermark passes event time plus the delay: more state, for nothing
+ * here.)
  *
  * <pre>
  * {"event_time":"2026-11-23T12:00:05Z","page_url":"/cart","event_type":"page_view"} x2
