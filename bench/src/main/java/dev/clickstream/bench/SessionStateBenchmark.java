@@ -72,26 +72,12 @@ public final class SessionStateBenchmark {
       produce(kafka.bootstrapServers(), new TrafficGenerator(profile), total);
       double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
 
-      String jdbc = pg.createDatabase("bench");
-      Settings settings = Settings.parse(new String[0], Map.of(
-          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
-          "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-          "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", "200000"));
-      DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
-      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
-      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
-          .config("spark.ui.enabled", "false").getOrCreate();
-      Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, settings.startingOffsets()), settings.maxEventTimeSkew()))
-          .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
-      long start = System.nanoTime();
-      StreamingQuery query = PostgresUpsertSink.userSessions(db)
-          .writer(UserSessions.of(events, settings.sessionTimeout()))
-          .queryName(ClickstreamPipeline.USER_SESSIONS)
-          .option("checkpointLocation", settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))
-          .trigger(Trigger.AvailableNow())
-          .start();
-      query.awaitTermination();
-      double seconds = (System.nanoTime() - start) / 1e9;
+      Run run = runUserSessions(kafka, pg, dir, 200_000);
+      SparkSession spark = run.spark();
+      StreamingQuery query = run.query();
+      Settings settings = run.settings();
+      String jdbc = run.jdbcUrl();
+      double seconds = run.seconds();
       StreamingQueryProgress last = null;
       for (StreamingQueryProgress p : query.recentProgress()) {
         if (p.stateOperators().length > 0) {
@@ -123,6 +109,46 @@ public final class SessionStateBenchmark {
     }
   }
 
+  /**
+   * A finished available-now run of the user-sessions query alone.
+   *
+   * @param spark its session, still open
+   * @param query the query, terminated
+   * @param settings its settings
+   * @param jdbcUrl the database it wrote
+   * @param seconds from start to termination
+   */
+  record Run(SparkSession spark, StreamingQuery query, Settings settings, String jdbcUrl, double seconds) {}
+
+  /**
+   * Runs user-sessions alone over what is in {@code user_activity}: Kafka -> parse -> watermark ->
+   * flatMapGroupsWithState -> Postgres, available-now, into a new database {@code bench}.
+   *
+   * @param maxOffsetsPerTrigger records per micro-batch
+   */
+  private static Run runUserSessions(KafkaBroker kafka, PostgresServer pg, Path dir, long maxOffsetsPerTrigger) throws Exception {
+    String jdbc = pg.createDatabase("bench");
+    Settings settings = Settings.parse(new String[0], Map.of(
+        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
+        "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
+        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger)));
+    DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
+    SchemaMigrations.migrate(db, Duration.ofSeconds(30));
+    SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+        .config("spark.ui.enabled", "false").getOrCreate();
+    Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, settings.startingOffsets()), settings.maxEventTimeSkew()))
+        .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
+    long start = System.nanoTime();
+    StreamingQuery query = PostgresUpsertSink.userSessions(db)
+        .writer(UserSessions.of(events, settings.sessionTimeout()))
+        .queryName(ClickstreamPipeline.USER_SESSIONS)
+        .option("checkpointLocation", settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))
+        .trigger(Trigger.AvailableNow())
+        .start();
+    query.awaitTermination();
+    return new Run(spark, query, settings, jdbc, (System.nanoTime() - start) / 1e9);
+  }
+
   /** Seconds of event time between two events of one user in the long-session scenario. */
   static final int LONG_SESSION_EVENT_EVERY_S = 10;
 
@@ -147,28 +173,11 @@ public final class SessionStateBenchmark {
           }
         }
       }
-      String jdbc = pg.createDatabase("bench");
-      long perBatch = users * 300L / LONG_SESSION_EVENT_EVERY_S; // 5 minutes of event time
-      Settings settings = Settings.parse(new String[0], Map.of(
-          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
-          "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-          "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(perBatch)));
-      DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
-      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
-      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
-          .config("spark.ui.enabled", "false").getOrCreate();
-      Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, settings.startingOffsets()), settings.maxEventTimeSkew()))
-          .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
-      String checkpoint = settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS);
-      long began = System.nanoTime();
-      StreamingQuery query = PostgresUpsertSink.userSessions(db)
-          .writer(UserSessions.of(events, settings.sessionTimeout()))
-          .queryName(ClickstreamPipeline.USER_SESSIONS)
-          .option("checkpointLocation", checkpoint)
-          .trigger(Trigger.AvailableNow())
-          .start();
-      query.awaitTermination();
-      double seconds = (System.nanoTime() - began) / 1e9;
+      Run run = runUserSessions(kafka, pg, dir, users * 300L / LONG_SESSION_EVENT_EVERY_S); // 5 min of event time
+      SparkSession spark = run.spark();
+      StreamingQuery query = run.query();
+      String checkpoint = run.settings().checkpointFor(ClickstreamPipeline.USER_SESSIONS);
+      double seconds = run.seconds();
       // the state as stored: one value per user (an UnsafeRow), read back with the state data source
       Dataset<Row> state = spark.read().format("statestore").load(checkpoint);
       int valueFields = ((org.apache.spark.sql.types.StructType) state.schema().apply("value").dataType()).size();
