@@ -145,6 +145,8 @@ public final class ClickstreamPipeline {
   private final KafkaLag kafkaLag;
   private final QueryMetricsListener metricsListener;
   private volatile boolean stopRequested;
+  /** FAULT_HALT_AFTER_BATCH's listener, or null. */
+  private FaultHook faultHook;
   /** Queries that did not stop within STOP_TIMEOUT (their thread may still run). */
   private final List<String> stuck = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -283,7 +285,8 @@ public final class ClickstreamPipeline {
         throw new StartupException("FAULT_HALT_AFTER_BATCH: unknown query " + point.query() + "; known: " + QUERIES);
       }
       LOG.warn("FAULT_HALT_AFTER_BATCH={}: this JVM halts after the sink wrote that micro-batch (crash tests only)", point);
-      spark.streams().addListener(FaultHook.arm(point));
+      faultHook = FaultHook.arm(point);
+      spark.streams().addListener(faultHook);
     });
     if (selected.contains(INGEST)) {
       requireSameInputTopic(Path.of(settings.checkpointFor(INGEST)));
@@ -494,6 +497,10 @@ public final class ClickstreamPipeline {
       }
       spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
       spark.streams().removeListener(metricsListener);
+      if (faultHook != null) {
+        spark.streams().removeListener(faultHook);
+        FaultHook.disarm();
+      }
     }
   }
 

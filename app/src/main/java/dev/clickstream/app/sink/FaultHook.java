@@ -40,6 +40,12 @@ public final class FaultHook extends StreamingQueryListener {
     return new FaultHook(point);
   }
 
+  /** Nothing halts any more (a session may run another pipeline after this one). */
+  public static void disarm() {
+    armed = null;
+    armedQueryId = null;
+  }
+
   @Override
   public void onQueryStarted(QueryStartedEvent event) {
     if (point.query().equals(event.name())) {
