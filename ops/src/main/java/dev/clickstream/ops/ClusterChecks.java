@@ -143,6 +143,26 @@ public final class ClusterChecks {
   }
 
   /**
+   * Deletes the driver pod and waits for the operator's resubmission: a new driver pod (another uid) Ready, a new
+   * submission id, the application RUNNING. Right after the deletion the application still reads RUNNING from the
+   * old submission, so RUNNING alone is not enough.
+   *
+   * @param app SparkApplication name
+   * @param driverPod its driver pod's name
+   * @param timeout how long each wait may take
+   * @return seconds from the deletion to the new driver pod being Ready
+   * @throws CheckFailed when the pod or the application does not exist, or a wait times out
+   */
+  public double deleteDriverAndAwaitResubmission(String app, String driverPod, Duration timeout) {
+    String previous = submissionId(app);
+    double seconds = deleteAndAwaitReplacement(driverPod, timeout);
+    String next = awaitNewSubmission(app, previous, timeout);
+    awaitSparkApplicationRunning(app, timeout);
+    progress.printf("%s resubmitted: submission %s -> %s%n", app, previous, next);
+    return seconds;
+  }
+
+  /**
    * @param name SparkApplication name
    * @return its {@code status.submissionID} (a new one per submission, Kubeflow Spark Operator v2.5.2
    *     {@code api/v1beta2/sparkapplication_types.go}), or null before the first submission

@@ -111,8 +111,8 @@ public final class OpsCli {
     return batches;
   }
 
-  Connection openResults(KubernetesClient client, List<AutoCloseable> resources) throws Exception {
-    String database = ReleaseSettings.read(client, namespace, application()).database();
+  /** A connection to the release's database through a port-forward to its Postgres service (added to resources). */
+  Connection openResults(KubernetesClient client, String database, List<AutoCloseable> resources) throws Exception {
     String secretName = release + "-postgres";
     var secret = client.secrets().inNamespace(namespace).withName(secretName).get();
     if (secret == null) {
@@ -165,7 +165,7 @@ public final class OpsCli {
           Map<String, Long> batches = awaitBatches(client, timeout);
           rows.add(new String[] {failing, "ok", batches.toString()});
           failing = "result tables filling";
-          try (Connection db = ops.openResults(client, resources)) {
+          try (Connection db = ops.openResults(client, release.database(), resources)) {
             ResultSnapshot first = ResultSnapshot.take(db, Duration.ofSeconds(ops.watermarkSeconds));
             Thread.sleep(30_000);
             ResultSnapshot second = ResultSnapshot.take(db, Duration.ofSeconds(ops.watermarkSeconds));
@@ -244,26 +244,26 @@ public final class OpsCli {
       List<AutoCloseable> resources = new ArrayList<>();
       try (KubernetesClient client = ops.connect()) {
         ClusterChecks checks = new ClusterChecks(client, ops.namespace, Duration.ofSeconds(1), System.out);
+        String database = ReleaseSettings.read(client, ops.namespace, ops.application()).database();
         ResultSnapshot before;
-        try (Connection db = ops.openResults(client, resources)) {
+        try (Connection db = ops.openResults(client, database, resources)) {
           before = ResultSnapshot.take(db, watermark);
         }
         String pod = podOf();
         System.out.printf("snapshot: %d final page-view windows, %d final active-user windows, %d final sessions; deleting %s%n",
             before.pageViews().size(), before.activeUsers().size(), before.finalSessions(), pod);
-        String submission = checks.submissionId(ops.application());
-        double replaced = target == Target.executor ? checks.deleteExecutorAndAwaitReplacement(ops.application(), timeout)
-            : checks.deleteAndAwaitReplacement(pod, timeout);
-        if (target == Target.driver) {
-          checks.awaitNewSubmission(ops.application(), submission, timeout);
-        }
+        double replaced = switch (target) {
+          case driver -> checks.deleteDriverAndAwaitResubmission(ops.application(), pod, timeout);
+          case executor -> checks.deleteExecutorAndAwaitReplacement(ops.application(), timeout);
+          case postgres, kafka -> checks.deleteAndAwaitReplacement(pod, timeout);
+        };
         checks.awaitSparkApplicationRunning(ops.application(), timeout);
         long start = System.nanoTime();
         awaitNewBatch(client, timeout);
         double downtime = replaced + (System.nanoTime() - start) / 1e9;
         Thread.sleep(60_000); // let a few micro-batches land
         ResultSnapshot after;
-        try (Connection db = ops.openResults(client, resources)) {
+        try (Connection db = ops.openResults(client, database, resources)) {
           after = ResultSnapshot.take(db, watermark);
         }
         List<String> problems = before.violationsIn(after);
@@ -328,18 +328,13 @@ public final class OpsCli {
     }
 
     /**
-     * The steps of {@code make recover}, in the order that avoids its race: the application still reads RUNNING
-     * from the old submission right after the deletion, so first a new submission id, then RUNNING, then the
-     * new driver Ready, then its first micro-batch lines.
+     * The steps of {@code make recover}: the driver pod deleted and resubmitted
+     * ({@link ClusterChecks#deleteDriverAndAwaitResubmission}, which does not trust the old submission's RUNNING),
+     * then the new driver's first micro-batch lines.
      */
     static void recover(KubernetesClient client, ClusterChecks checks, OpsCli ops, Duration timeout) throws InterruptedException {
-      String previous = checks.submissionId(ops.application());
-      client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).delete();
-      System.out.printf("deleted %s (submission %s)%n", ops.driverPod(), previous);
-      String next = checks.awaitNewSubmission(ops.application(), previous, timeout);
-      checks.awaitSparkApplicationRunning(ops.application(), timeout);
-      checks.awaitPodReady(ops.driverPod(), timeout);
-      System.out.printf("resubmitted as %s; the new driver is Ready; its first micro-batches (on the old checkpoints):%n", next);
+      double seconds = checks.deleteDriverAndAwaitResubmission(ops.application(), ops.driverPod(), timeout);
+      System.out.printf("the new driver was Ready %.1f s after the deletion; its first micro-batches (on the old checkpoints):%n", seconds);
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         String log = client.pods().inNamespace(ops.namespace).withName(ops.driverPod()).getLog();

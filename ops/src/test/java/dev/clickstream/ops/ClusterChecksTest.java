@@ -169,6 +169,28 @@ class ClusterChecksTest {
         .hasMessage("a new submission of SparkApplication clickstream-pipeline: not reached after 0 s (last: still submission second)");
   }
 
+  /** make recover and make drill TARGET=driver: a new pod, a new submission, RUNNING again. */
+  @Test
+  void aDeletedDriverIsResubmittedUnderANewSubmissionId() {
+    client.pods().inNamespace("clickstream").resource(pod("clickstream-pipeline-driver", true)).create();
+    put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+        Map.of("submissionID", "first", "applicationState", Map.of("state", "RUNNING"))));
+    CompletableFuture.runAsync(() -> {
+      put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+          Map.of("submissionID", "second", "applicationState", Map.of("state", "SUBMITTED"))));
+      client.pods().inNamespace("clickstream").resource(pod("clickstream-pipeline-driver", true)).create();
+    }, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)).thenRunAsync(() ->
+        put(resource(ClusterChecks.SPARK_OPERATOR, "SparkApplication", "clickstream-pipeline",
+            Map.of("submissionID", "second", "applicationState", Map.of("state", "RUNNING")))),
+        CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS));
+    double seconds = checks.deleteDriverAndAwaitResubmission("clickstream-pipeline", "clickstream-pipeline-driver",
+        Duration.ofSeconds(20));
+    assertThat(seconds).isGreaterThan(0.4);
+    assertThat(checks.submissionId("clickstream-pipeline")).isEqualTo("second");
+    assertThat(checks.sparkApplicationState("clickstream-pipeline")).isEqualTo("RUNNING");
+    assertThat(progress.toString()).contains("clickstream-pipeline resubmitted: submission first -> second");
+  }
+
   @Test
   void theReleaseSettingsComeFromTheSparkApplication() {
     ReleaseSettings r = ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db-postgres:5432/shop?sslmode=require",
