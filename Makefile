@@ -14,6 +14,8 @@ KUBE_PROMETHEUS_STACK_VERSION ?= 88.2.0
 # kind-config.yaml pins a node image built by this kind release
 KIND_VERSION ?= v0.33.0
 KAFKA_UI_VERSION ?= 1.5.3
+# Pod Security Standard the namespace enforces (make kind-up): restricted, baseline or privileged
+POD_SECURITY ?= restricted
 MONITORING_NAMESPACE ?= monitoring
 # Images are built for this machine's architecture (kind's nodes run on it): amd64 or arm64
 ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
@@ -67,6 +69,9 @@ kind-up: ## create the kind cluster (kind-config.yaml), the namespace and the ho
 	mkdir -p data/kind && chmod 0777 data/kind
 	kind create cluster --config kind-config.yaml
 	kubectl create namespace $(NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
+	# every pod in the namespace must meet the restricted Pod Security Standard, checked at admission
+	kubectl label namespace $(NAMESPACE) pod-security.kubernetes.io/enforce=$(POD_SECURITY) \
+	  pod-security.kubernetes.io/enforce-version=latest --overwrite
 	kubectl apply -f k8s/data-pv.yaml
 
 operators: ## install Strimzi and the Kubeflow Spark Operator from their official Helm charts (pinned)

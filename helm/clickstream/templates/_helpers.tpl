@@ -15,5 +15,73 @@ app.kubernetes.io/part-of: clickstream
 jdbc:postgresql://{{ include "clickstream.postgres" . }}:5432/{{ .Values.postgres.database }}
 {{- end -}}
 
-{{/* Strimzi's bootstrap service for the cluster. */}}
-{{- define "clickstream.bootstrap" -}}{{ .Values.kafka.clusterName }}-kafka-bootstrap:9092{{- end -}}
+{{/* Strimzi's bootstrap service for the cluster: the TLS + SCRAM listener, or the plain one without security. */}}
+{{- define "clickstream.bootstrap" -}}
+{{ .Values.kafka.clusterName }}-kafka-bootstrap:{{ if .Values.security.kafkaAuthentication }}9093{{ else }}9092{{ end }}
+{{- end -}}
+
+{{/* KafkaUser names (and so the names of the Secrets Strimzi generates for them). */}}
+{{- define "clickstream.kafkaUser.pipeline" -}}{{ .Release.Name }}-pipeline{{- end -}}
+{{- define "clickstream.kafkaUser.producer" -}}{{ .Release.Name }}-producer{{- end -}}
+{{- define "clickstream.kafkaUser.kafkaUi" -}}{{ .Release.Name }}-kafka-ui{{- end -}}
+
+{{/*
+Kafka client settings of a pod (DESIGN §5), as container env entries. With security on: SASL_SSL with
+SCRAM-SHA-512, the JAAS line from the client's KafkaUser Secret and the cluster CA from Strimzi's
+<cluster>-cluster-ca-cert Secret, both by reference (never a value in the manifest). Call with
+(dict "root" $ "user" "<KafkaUser name>").
+*/}}
+{{- define "clickstream.kafkaClientEnv" -}}
+{{- $v := .root.Values -}}
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ include "clickstream.bootstrap" .root }}
+{{- if $v.security.kafkaAuthentication }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: SASL_SSL
+- name: KAFKA_SASL_MECHANISM
+  value: SCRAM-SHA-512
+- name: KAFKA_SASL_JAAS_CONFIG
+  valueFrom:
+    secretKeyRef: {name: {{ .user }}, key: sasl.jaas.config}
+- name: KAFKA_SSL_TRUSTSTORE_CERTIFICATES
+  valueFrom:
+    secretKeyRef: {name: {{ $v.kafka.clusterName }}-cluster-ca-cert, key: ca.crt}
+{{- end }}
+{{- end -}}
+
+{{/*
+The restricted Pod Security Standard (kubernetes.io/docs/concepts/security/pod-security-standards): a
+container's securityContext. The pod's securityContext adds runAsNonRoot, the user and seccompProfile RuntimeDefault.
+*/}}
+{{- define "clickstream.restrictedContainer" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+{{- end -}}
+
+
+{{/*
+A Spark pod template (operator v2.5.2 hands it to spark-submit as spark.kubernetes.{driver,executor}.podTemplateFile;
+Spark keeps its security contexts, volumes and the named container's mounts). The restricted profile, uid 185 (the
+Spark image's user `spark`), and an emptyDir on /tmp: the image's /opt/entrypoint.sh writes /tmp/java_opts.txt, the
+JVM its perf data, Spark its temporary files; Spark's local dirs are emptyDirs of their own. Call with
+(dict "container" "spark-kubernetes-driver" | "spark-kubernetes-executor"), the container names the operator uses.
+*/}}
+{{- define "clickstream.sparkPodTemplate" -}}
+spec:
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 185
+    runAsGroup: 185
+    fsGroup: 185
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: {{ .container }}
+      securityContext:
+        {{- include "clickstream.restrictedContainer" . | nindent 8 }}
+      volumeMounts:
+        - {name: tmp, mountPath: /tmp}
+  volumes:
+    - {name: tmp, emptyDir: {}}
+{{- end -}}

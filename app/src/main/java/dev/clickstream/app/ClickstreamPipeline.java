@@ -19,6 +19,7 @@ import dev.clickstream.app.sink.PostgresUpsertSink;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.app.sink.StreamSink;
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.KafkaAccessCheck;
 import dev.clickstream.app.source.KafkaSource;
 import dev.clickstream.app.source.LakeSource;
 import java.nio.file.Path;
@@ -60,7 +61,9 @@ import sun.misc.Signal;
  *
  * <p>Start-up: settings (exit 2 naming a bad one), Flyway migrations (exit 1 naming the URL when Postgres stays
  * unreachable for 60 s), SparkSession, the lake table (created, or converted from an older version's Parquet
- * lake), checkpoint checks (exit 2 naming a checkpoint this version cannot use), queries. Then it runs until a
+ * lake), checkpoint checks (exit 2 naming a checkpoint this version cannot use), a Kafka access check (exit 2 naming the
+ * bootstrap servers and the SASL mechanism when the brokers refuse the credentials or the ACLs, exit 1 when they do
+ * not answer within 60 s; {@link KafkaAccessCheck}), queries. Then it runs until a
  * query fails (the others are stopped, exit 1 with the cause), SIGTERM/SIGINT (queries stopped, exit 0), or, with
  * {@code TRIGGER_INTERVAL=available-now}, until {@code ingest} has processed what was in the topic and every lake
  * query has processed the whole table (exit 0).
@@ -176,7 +179,7 @@ public final class ClickstreamPipeline {
     this.settings = settings;
     this.selected = Set.copyOf(queries);
     this.lake = new LakeTable(settings.lakeEventsPath());
-    this.kafkaLag = new KafkaLag(settings.kafkaBootstrapServers());
+    this.kafkaLag = new KafkaLag(settings.kafkaClient());
     this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::latestOffsets);
   }
 
@@ -274,6 +277,7 @@ public final class ClickstreamPipeline {
    *
    * @throws TimeoutException when Spark cannot start a query
    * @throws StartupException naming a lake or checkpoint this version cannot use
+   * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer (ingest only)
    */
   public void start() throws TimeoutException {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
@@ -290,13 +294,15 @@ public final class ClickstreamPipeline {
     });
     if (selected.contains(INGEST)) {
       requireSameInputTopic(Path.of(settings.checkpointFor(INGEST)));
+      KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
+          List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
     }
     prepareLake();
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
     metrics.expect(QUERIES.stream().filter(selected::contains).toList(), EventParser.REASONS, SINKS);
     DatabaseConfig db = database(settings);
-    String kafka = settings.kafkaBootstrapServers();
+    Map<String, String> kafka = settings.sparkKafkaOptions();
 
     IngestSink fanOut = new IngestSink(lake, KafkaTopicWriter.json(kafka, settings.enrichedTopic(), "user_id"),
         KafkaTopicWriter.raw(kafka, settings.dlqTopic())).reportingTo(metrics);
@@ -456,7 +462,8 @@ public final class ClickstreamPipeline {
   /**
    * Starts the queries and supervises them: returns 1 as soon as one fails (after stopping the others), 0 when
    * all have ended (available-now) or were stopped by {@link #stop()}, 2 when the lake or a checkpoint cannot be
-   * used (one line on stderr), 1 naming the query when one did not stop within STOP_TIMEOUT of being asked to.
+   * used or Kafka refuses the credentials or ACLs (one line on stderr), 1 when Kafka does not answer (one line), 1
+   * naming the query when one did not stop within STOP_TIMEOUT of being asked to.
    *
    * <p>While it runs, {@code /metrics} is served on METRICS_PORT (unless 0); a port that cannot be bound is one
    * line and exit 1.
@@ -511,6 +518,10 @@ public final class ClickstreamPipeline {
       System.err.println("clickstream: " + e.getMessage());
       stop();
       return 2;
+    } catch (KafkaAccessCheck.Failure e) {
+      System.err.println("clickstream: " + e.getMessage());
+      stop();
+      return e.refused() ? 2 : 1;
     } catch (TimeoutException | RuntimeException e) {
       LOG.error("cannot start the queries", e);
       System.err.println("clickstream: cannot start the queries: " + e);

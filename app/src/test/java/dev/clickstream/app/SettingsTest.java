@@ -110,6 +110,54 @@ class SettingsTest {
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }
 
+  private static final String JAAS =
+      "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"pipeline\" password=\"k4fka-s3cret\";";
+  private static final String PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+
+  @Test
+  void kafkaIsPlaintextByDefaultAndSaslSslWithTheChartsSettings() {
+    Settings plain = Settings.parse(new String[0], DB);
+    assertThat(plain.kafkaClient()).isEqualTo(Map.of("bootstrap.servers", "localhost:9092", "security.protocol", "PLAINTEXT"));
+    assertThat(plain.sparkKafkaOptions()).isEqualTo(Map.of("kafka.bootstrap.servers", "localhost:9092",
+        "kafka.security.protocol", "PLAINTEXT"));
+
+    // what the chart's SparkApplication passes: envVars and envSecretKeyRefs
+    Settings scram = Settings.parse(new String[0], env("KAFKA_BOOTSTRAP_SERVERS", "clickstream-kafka-bootstrap:9093",
+        "KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+        "KAFKA_SASL_JAAS_CONFIG", JAAS, "KAFKA_SSL_TRUSTSTORE_CERTIFICATES", PEM));
+    assertThat(scram.sparkKafkaOptions()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "kafka.bootstrap.servers", "clickstream-kafka-bootstrap:9093", "kafka.security.protocol", "SASL_SSL",
+        "kafka.sasl.mechanism", "SCRAM-SHA-512", "kafka.sasl.jaas.config", JAAS,
+        "kafka.ssl.truststore.type", "PEM", "kafka.ssl.truststore.certificates", PEM));
+    assertThat(scram.kafkaSecurity().describe()).isEqualTo("SASL_SSL, SCRAM-SHA-512");
+    assertThat(scram.toString()).doesNotContain("k4fka-s3cret").contains("KAFKA_SASL_JAAS_CONFIG=****")
+        .contains("KAFKA_SSL_TRUSTSTORE_CERTIFICATES=1 PEM certificate(s)");
+    assertThat(scram.kafkaSecurity().toString()).doesNotContain("k4fka-s3cret");
+  }
+
+  @Test
+  void badKafkaSecuritySettingsAreNamed() {
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "TLS")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("KAFKA_SECURITY_PROTOCOL: 'TLS' is not one of [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL]");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")))
+        .hasMessageStartingWith("KAFKA_SASL_JAAS_CONFIG is required with KAFKA_SECURITY_PROTOCOL=SASL_SSL");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SASL_JAAS_CONFIG", JAAS)))
+        .hasMessageStartingWith("KAFKA_SASL_JAAS_CONFIG is set but KAFKA_SECURITY_PROTOCOL=PLAINTEXT would not send it")
+        .hasMessageNotContaining("k4fka-s3cret");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+        "KAFKA_SASL_JAAS_CONFIG", JAAS, "KAFKA_SSL_TRUSTSTORE_CERTIFICATES", PEM)))
+        .hasMessageStartingWith("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is set but KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "SSL",
+        "KAFKA_SSL_TRUSTSTORE_CERTIFICATES", "/etc/ca.crt")))
+        .hasMessage("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is not PEM (no -----BEGIN CERTIFICATE----- line)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+        "KAFKA_SASL_MECHANISM", "GSSAPI", "KAFKA_SASL_JAAS_CONFIG", JAAS)))
+        .hasMessage("KAFKA_SASL_MECHANISM: 'GSSAPI' is not one of [SCRAM-SHA-512, SCRAM-SHA-256, PLAIN]");
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--kafka-sasl-jaas-config", JAAS}, DB))
+        .as("a secret is never a flag").hasMessageContaining("--kafka-sasl-jaas-config");
+  }
+
   @Test
   void thePasswordIsNeverPrinted() {
     assertThat(Settings.parse(new String[0], DB).toString()).doesNotContain("s3cret").contains("DB_PASSWORD=****");

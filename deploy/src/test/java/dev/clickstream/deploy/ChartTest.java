@@ -58,6 +58,16 @@ class ChartTest {
     return Manifests.parse(template.call());
   }
 
+  /** @param keyValues {@code --set} pairs: key, value, key, value, ... */
+  static Manifests renderWith(String... keyValues) throws Exception {
+    api();
+    var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      template = template.set(keyValues[i], keyValues[i + 1]);
+    }
+    return Manifests.parse(template.call());
+  }
+
   @Test
   void lintPassesStrictly() {
     var result = new Helm(CHART).lint().strict().call();
@@ -71,10 +81,12 @@ class ChartTest {
     Map<String, Class<?>> models = Map.of(
         "ServiceAccount", ServiceAccount.class, "Service", Service.class, "Secret", Secret.class,
         "PersistentVolumeClaim", PersistentVolumeClaim.class, "StatefulSet", StatefulSet.class, "CronJob", CronJob.class,
-        "Role", Role.class, "RoleBinding", RoleBinding.class, "ConfigMap", ConfigMap.class);
+        "Role", Role.class, "RoleBinding", RoleBinding.class, "ConfigMap", ConfigMap.class,
+        "NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
     Set<String> kinds = m.documents.stream().map(d -> d.path("kind").asText()).collect(Collectors.toSet());
     Set<String> expected = new java.util.HashSet<>(Set.of("ServiceAccount", "Service", "Secret", "PersistentVolumeClaim",
-        "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication", "ConfigMap"));
+        "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication", "ConfigMap",
+        "KafkaUser", "NetworkPolicy"));
     if (values.equals("production")) { // prometheusOperator: always
       expected.addAll(Set.of("ServiceMonitor", "PodMonitor", "PrometheusRule"));
     }
@@ -102,6 +114,7 @@ class ChartTest {
       "KafkaNodePool, default, kafkanodepool-kafka.strimzi.io-v1.json",
       "KafkaNodePool, production, kafkanodepool-kafka.strimzi.io-v1.json",
       "KafkaTopic, default, kafkatopic-kafka.strimzi.io-v1.json",
+      "KafkaUser, default, kafkauser-kafka.strimzi.io-v1.json",
       "ServiceMonitor, production, servicemonitor-monitoring.coreos.com-v1.json",
       "PodMonitor, production, podmonitor-monitoring.coreos.com-v1.json",
       "PrometheusRule, production, prometheusrule-monitoring.coreos.com-v1.json",
@@ -153,7 +166,9 @@ class ChartTest {
     JsonNode app = m.one("SparkApplication").path("spec");
     JsonNode env = app.path("driver").path("envVars");
     String cluster = m.one("Kafka").path("metadata").path("name").asText();
-    assertThat(env.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(cluster + "-kafka-bootstrap:9092");
+    // the clients' listener: TLS + SCRAM on 9093 (ChartSecurityTest)
+    assertThat(env.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(cluster + "-kafka-bootstrap:9093");
+    assertThat(m.one("Kafka").path("spec").path("kafka").path("listeners").findValuesAsText("port")).containsExactly("9093");
     Set<String> topics = m.ofKind("KafkaTopic").stream().map(t -> t.path("spec").path("topicName").asText()).collect(Collectors.toSet());
     assertThat(topics).containsExactlyInAnyOrder("user_activity", "enriched_activity", "user_activity_dlq");
     assertThat(Set.of(env.path("INPUT_TOPIC").asText(), env.path("ENRICHED_TOPIC").asText(), env.path("DLQ_TOPIC").asText()))
@@ -205,7 +220,7 @@ class ChartTest {
     CronJob producer = Manifests.strict(m.one("CronJob"), CronJob.class);
     assertThat(producer.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
     var container = producer.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9092"));
+    assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9093"));
     assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
   }
 

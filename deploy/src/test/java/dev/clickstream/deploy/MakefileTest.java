@@ -49,7 +49,12 @@ class MakefileTest {
   void clusterTargetsUsePinnedVersionsAndTheFilesOfThisRepository() throws Exception {
     assertThat(make("-n", "operators")).contains("--version 1.2.0").contains("--version 2.5.2")
         .contains("k8s/strimzi-values.yaml").contains("k8s/spark-operator-values.yaml");
-    assertThat(make("-n", "kind-up")).contains("kind-config.yaml").contains("k8s/data-pv.yaml");
+    assertThat(make("-n", "kind-up")).contains("kind-config.yaml").contains("k8s/data-pv.yaml")
+        .contains("kubectl label namespace clickstream pod-security.kubernetes.io/enforce=restricted");
+    // kafka-ui signs in as the chart's read-only KafkaUser, over TLS, from the namespace's restricted profile
+    assertThat(Files.readString(ROOT.resolve("k8s/kafka-ui-values.yaml"))).contains("bootstrapServers: clickstream-kafka-bootstrap:9093")
+        .contains("security.protocol: SASL_SSL").contains("name: clickstream-kafka-ui").contains("keyName: sasl.jaas.config")
+        .contains("name: clickstream-cluster-ca-cert").contains("seccompProfile: {type: RuntimeDefault}").contains("drop: [ALL]");
     assertThat(make("-n", "images")).contains("jib:buildTar").contains("kind load image-archive app/target/image/jib-image.tar");
     // images for the host's architecture (kind's nodes run on it): this machine is amd64; arm64 on request
     String arch = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";

@@ -1,6 +1,7 @@
 package dev.clickstream.producer;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -32,18 +34,23 @@ public final class KafkaSink implements EventSink {
   }
 
   /**
-   * Connects, checks that the topic exists, and returns a ready sink.
+   * Connects, checks that the credentials are accepted and the topic exists, and returns a ready sink.
    *
    * @param bootstrapServers {@code host:port[,host:port]}
+   * @param security how the client authenticates (PLAINTEXT, or SASL over TLS with a JAAS line)
    * @param topic destination topic; must exist (topics are created by the platform, not auto-created)
    * @param connectTimeout how long to wait for the cluster to answer
    * @return the sink
-   * @throws ProducerException when the brokers do not answer within {@code connectTimeout} or the topic is missing
+   * @throws ProducerException when the brokers do not answer within {@code connectTimeout}, refuse the credentials
+   *     (naming the servers and the mechanism), or the topic is missing or not visible to this user
    */
-  public static KafkaSink connect(String bootstrapServers, String topic, Duration connectTimeout) {
-    checkCluster(bootstrapServers, topic, connectTimeout);
+  public static KafkaSink connect(String bootstrapServers, KafkaClientSecurity security, String topic,
+      Duration connectTimeout) {
+    Map<String, Object> client = new HashMap<>(security.properties());
+    client.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    checkCluster(client, security, topic, connectTimeout);
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(client);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -55,29 +62,50 @@ public final class KafkaSink implements EventSink {
     return new KafkaSink(new KafkaProducer<>(props, new StringSerializer(), new StringSerializer()), topic);
   }
 
-  private static void checkCluster(String bootstrapServers, String topic, Duration timeout) {
+  /** {@link #connect(String, KafkaClientSecurity, String, Duration)} over PLAINTEXT. */
+  public static KafkaSink connect(String bootstrapServers, String topic, Duration connectTimeout) {
+    return connect(bootstrapServers, KafkaClientSecurity.PLAINTEXT, topic, connectTimeout);
+  }
+
+  private static void checkCluster(Map<String, Object> client, KafkaClientSecurity security, String topic,
+      Duration timeout) {
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs))) {
+    Object servers = client.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+    Map<String, Object> config = new HashMap<>(client);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+    try (Admin admin = Admin.create(config)) {
       try {
         admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new ProducerException("Kafka unreachable at " + bootstrapServers + " after " + timeout.toSeconds()
-            + " s (tried bootstrap servers " + bootstrapServers + ")");
+      } catch (ExecutionException e) {
+        throw refusedOrUnreachable(e.getCause(), servers, security, timeout);
+      } catch (TimeoutException e) {
+        throw refusedOrUnreachable(e, servers, security, timeout);
       }
       try {
         if (!admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
-          throw new ProducerException("topic " + topic + " does not exist at " + bootstrapServers + "; create it first");
+          throw new ProducerException("topic " + topic + " does not exist at " + servers
+              + (security.properties().containsKey("sasl.jaas.config")
+                  ? " or this user may not write it (ACLs)" : "; create it first"));
         }
       } catch (ExecutionException | TimeoutException e) {
-        throw new ProducerException("cannot list topics at " + bootstrapServers + ": " + e.getMessage());
+        throw new ProducerException("cannot list topics at " + servers + ": " + e.getMessage());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ProducerException("interrupted while connecting to " + bootstrapServers);
+      throw new ProducerException("interrupted while connecting to " + servers);
     }
+  }
+
+  private static ProducerException refusedOrUnreachable(Throwable cause, Object servers, KafkaClientSecurity security,
+      Duration timeout) {
+    if (cause instanceof AuthenticationException) {
+      return new ProducerException("Kafka at " + servers + " (" + security + ") refused this client: "
+          + (cause.getMessage() == null ? cause : cause.getMessage().lines().findFirst().orElse(""))
+          + " (check KAFKA_SASL_JAAS_CONFIG, KAFKA_SASL_MECHANISM and KAFKA_SSL_TRUSTSTORE_CERTIFICATES)");
+    }
+    return new ProducerException("Kafka unreachable at " + servers + " (" + security + ") after "
+        + timeout.toSeconds() + " s");
   }
 
   /**

@@ -20,7 +20,8 @@ import sun.misc.Signal;
  * {@code user_activity} topic, or writes it as JSONL to stdout with {@code --output -}.
  *
  * <p>Exit status: 0 when done or stopped by SIGTERM/SIGINT (after flushing); 1 when Kafka is unreachable
- * within {@code --connect-timeout}, the topic is missing, the replay file cannot be read, or deliveries
+ * within {@code --connect-timeout}, refuses the credentials (one line naming the servers and the mechanism), the
+ * topic is missing, the replay file cannot be read, or deliveries
  * failed; 2 for a bad flag (with usage). Progress goes to stderr every 5 s: sent, events/s, errors.
  */
 @Command(name = "clickstream-producer", mixinStandardHelpOptions = true, version = "clickstream-producer 0.1.0",
@@ -32,6 +33,19 @@ public final class ProducerCli implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
       description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS).")
   String bootstrapServers;
+
+  @Option(names = "--security-protocol", defaultValue = "${env:KAFKA_SECURITY_PROTOCOL:-PLAINTEXT}",
+      description = "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (env KAFKA_SECURITY_PROTOCOL). With SASL the JAAS "
+          + "line comes from env KAFKA_SASL_JAAS_CONFIG only (a secret, never a flag); a PEM trust store from env "
+          + "KAFKA_SSL_TRUSTSTORE_CERTIFICATES.")
+  String securityProtocol;
+
+  @Option(names = "--sasl-mechanism", defaultValue = "${env:KAFKA_SASL_MECHANISM:-SCRAM-SHA-512}",
+      description = "SASL mechanism (env KAFKA_SASL_MECHANISM).")
+  String saslMechanism;
+
+  /** Where KAFKA_SASL_JAAS_CONFIG and KAFKA_SSL_TRUSTSTORE_CERTIFICATES are read; tests replace it. */
+  java.util.Map<String, String> env = System.getenv();
 
   @Option(names = "--topic", defaultValue = "${env:INPUT_TOPIC:-user_activity}", description = "Destination topic (env INPUT_TOPIC).")
   String topic;
@@ -106,7 +120,18 @@ public final class ProducerCli implements Callable<Integer> {
 
   /** @return the configured picocli command line (exit 1 for {@link ProducerException}, 2 for bad flags) */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new ProducerCli());
+    return commandLine(System.getenv());
+  }
+
+  /**
+   * @param env the environment that KAFKA_SASL_JAAS_CONFIG and KAFKA_SSL_TRUSTSTORE_CERTIFICATES are read from
+   *     (the other flags' environment defaults still come from the process environment)
+   * @return the configured picocli command line (exit 1 for {@link ProducerException}, 2 for bad flags)
+   */
+  public static CommandLine commandLine(java.util.Map<String, String> env) {
+    ProducerCli cli = new ProducerCli();
+    cli.env = env;
+    CommandLine cl = new CommandLine(cli);
     cl.setParameterExceptionHandler((e, args) -> {
       CommandLine c = e.getCommandLine();
       c.getErr().println("clickstream-producer: " + e.getMessage());
@@ -149,12 +174,23 @@ public final class ProducerCli implements Callable<Integer> {
     }
     installSignalHandlers();
     try (EventSink sink = "-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
-        : KafkaSink.connect(bootstrapServers, topic, connectTimeout)) {
+        : KafkaSink.connect(bootstrapServers, security(), topic, connectTimeout)) {
       return run(source, pacer, sink, err, System::nanoTime);
     }
   }
 
+  private KafkaClientSecurity security() {
+    try {
+      return KafkaClientSecurity.of(securityProtocol, saslMechanism, env);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
   private void validate() {
+    if (!"-".equals(output)) {
+      security();
+    }
     if (rate < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0 events/s");
     }

@@ -20,6 +20,9 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -36,19 +39,25 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class KafkaBroker implements AutoCloseable {
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String KEYSTORE_PASSWORD = "clickstream-test";
 
   private final KafkaConfig config;
   private final Path logDir;
   private final int port;
   private final boolean deleteOnClose;
+  private final int securedPort; // 0 without the SASL_SSL listener
+  private final String caCertificatePem;
   private KafkaRaftServer server; // null while stopped
   private volatile boolean closed;
 
-  private KafkaBroker(KafkaConfig config, Path logDir, int port, boolean deleteOnClose) {
+  private KafkaBroker(KafkaConfig config, Path logDir, int port, boolean deleteOnClose, int securedPort,
+      String caCertificatePem) {
     this.config = config;
     this.logDir = logDir;
     this.port = port;
     this.deleteOnClose = deleteOnClose;
+    this.securedPort = securedPort;
+    this.caCertificatePem = caCertificatePem;
   }
 
   /**
@@ -76,20 +85,62 @@ public final class KafkaBroker implements AutoCloseable {
    * @throws UncheckedIOException when formatting or start-up fails
    */
   public static KafkaBroker start(Path logDir, int port, boolean deleteOnClose) {
+    return start(logDir, port, deleteOnClose, false);
+  }
+
+  /**
+   * Starts a throw-away broker that, next to its PLAINTEXT listener (an administrator's: super user, no
+   * authentication), has a SASL_SSL listener with SCRAM-SHA-512 authentication and Kafka's {@code StandardAuthorizer}
+   * (ACLs, no access without one): the client listener Strimzi builds from {@code type: scram-sha-512} and
+   * {@code authorization: simple}. Its TLS certificate is self-signed for 127.0.0.1 and localhost
+   * ({@link #caCertificatePem()}). Create users with {@link #addScramUser} and ACLs with the {@link #admin()} client.
+   *
+   * @return a started broker, its log directory deleted on {@link #close()}
+   * @throws UncheckedIOException when the certificate or the temporary directory cannot be made
+   */
+  public static KafkaBroker startTemporaryWithScram() {
+    try {
+      return start(Files.createTempDirectory("kafka-kraft-scram-"), 0, true, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static KafkaBroker start(Path logDir, int port, boolean deleteOnClose, boolean scram) {
     if (port != 0 && !FreePorts.isFree(port)) {
       throw new IllegalStateException("Kafka port " + port + " on 127.0.0.1 is already in use");
     }
-    int[] ports = port == 0 ? FreePorts.distinct(2) : new int[] {port, FreePorts.distinct(1, port)[0]};
+    int[] others = FreePorts.distinct(2, port);
+    int[] ports = port == 0 ? FreePorts.distinct(3) : new int[] {port, others[0], others[1]};
     int clientPort = ports[0];
     int controllerPort = ports[1];
+    int securedPort = scram ? ports[2] : 0;
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+    String secured = scram ? ",SECURED://127.0.0.1:" + securedPort : "";
+    props.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + secured + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort + secured);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
+        + (scram ? ",SECURED:SASL_SSL" : ""));
+    String caPem = null;
+    if (scram) {
+      Path keystore = logDir.resolveSibling(logDir.getFileName() + "-tls").resolve("broker.p12");
+      caPem = SelfSignedCertificate.create(keystore, KEYSTORE_PASSWORD);
+      String tls = keystore.toString();
+      props.put("listener.name.secured.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+      props.put("listener.name.secured.scram-sha-512.sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      props.put("listener.name.secured.ssl.keystore.type", "PKCS12");
+      props.put("listener.name.secured.ssl.keystore.location", tls);
+      props.put("listener.name.secured.ssl.keystore.password", KEYSTORE_PASSWORD);
+      props.put("listener.name.secured.ssl.key.password", KEYSTORE_PASSWORD);
+      props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      // the PLAINTEXT and controller listeners' principal: the administrator and the broker itself
+      props.put("super.users", "User:ANONYMOUS");
+    }
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("log.dirs", logDir.toAbsolutePath().toString());
     props.put("auto.create.topics.enable", "false");
@@ -117,7 +168,7 @@ public final class KafkaBroker implements AutoCloseable {
             .setIgnoreFormatted(true)
             .run();
       }
-      KafkaBroker broker = new KafkaBroker(config, logDir, clientPort, deleteOnClose);
+      KafkaBroker broker = new KafkaBroker(config, logDir, clientPort, deleteOnClose, securedPort, caPem);
       broker.startServer();
       return broker;
     } catch (IOException e) {
@@ -186,6 +237,77 @@ public final class KafkaBroker implements AutoCloseable {
   /** @return {@code 127.0.0.1:<port>}, the value for {@code bootstrap.servers} */
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
+  }
+
+  /**
+   * @return {@code 127.0.0.1:<port>} of the SASL_SSL listener (SCRAM-SHA-512)
+   * @throws IllegalStateException for a broker started without it
+   */
+  public String securedBootstrapServers() {
+    requireScram();
+    return "127.0.0.1:" + securedPort;
+  }
+
+  /**
+   * @return the PEM certificate that the SASL_SSL listener presents (self-signed, so it is its own CA): the value
+   *     of KAFKA_SSL_TRUSTSTORE_CERTIFICATES, like Strimzi's {@code ca.crt}
+   * @throws IllegalStateException for a broker started without the listener
+   */
+  public String caCertificatePem() {
+    requireScram();
+    return caCertificatePem;
+  }
+
+  /**
+   * @param user user name
+   * @param password password
+   * @return the client's JAAS line for SCRAM, as Strimzi writes it into a KafkaUser's Secret
+   *     ({@code sasl.jaas.config})
+   */
+  public static String scramJaasConfig(String user, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+        + password + "\";";
+  }
+
+  /**
+   * Creates (or changes) a SCRAM-SHA-512 user and waits until the SASL_SSL listener accepts its credentials.
+   *
+   * @param user user name; its principal is {@code User:<user>}, like a Strimzi KafkaUser's
+   * @param password password
+   * @throws IllegalStateException when the broker refuses it or the listener does not accept it within 30 s
+   */
+  public void addScramUser(String user, String password) {
+    requireScram();
+    try (Admin admin = admin()) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) { // credentials reach the broker through the metadata log
+        try (Admin client = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, securedBootstrapServers(),
+            "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+            "sasl.jaas.config", scramJaasConfig(user, password),
+            "ssl.truststore.type", "PEM", "ssl.truststore.certificates", caCertificatePem))) {
+          client.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("SCRAM user " + user + " not accepted after 30 s: " + e.getCause(), e);
+          }
+          Thread.sleep(200);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while adding SCRAM user " + user, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot add SCRAM user " + user + ": " + e, e);
+    }
+  }
+
+  private void requireScram() {
+    if (securedPort == 0) {
+      throw new IllegalStateException("this broker has no SASL_SSL listener: start it with startTemporaryWithScram()");
+    }
   }
 
   /** @return the client port */
@@ -276,6 +398,7 @@ public final class KafkaBroker implements AutoCloseable {
     stop();
     if (deleteOnClose) {
       Directories.deleteRecursively(logDir);
+      Directories.deleteRecursively(logDir.resolveSibling(logDir.getFileName() + "-tls"));
     }
   }
 }

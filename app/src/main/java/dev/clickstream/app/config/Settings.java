@@ -46,6 +46,10 @@ import picocli.CommandLine.Option;
  *     fails; 0 = no retry
  * @param stopTimeout STOP_TIMEOUT, default 60 seconds: how long a query may take to stop (Spark's
  *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
+ * @param kafkaSecurity KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG (environment only,
+ *     never logged) and
+ *     KAFKA_SSL_TRUSTSTORE_CERTIFICATES: how every Kafka client of the pipeline authenticates (see
+ *     {@link KafkaSecurity}); default PLAINTEXT
  * @param faultHaltAfterBatch FAULT_HALT_AFTER_BATCH, for crash tests only, unset by default:
  *     {@code <query>:<batchId>} halts the JVM (exit 137, no shutdown hooks: a lost pod) right after that query's
  *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
@@ -55,7 +59,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
     String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
     int metricsPort, Duration maxEventTimeSkew, Duration dbRetryTimeout, Duration stopTimeout,
-    Optional<FaultPoint> faultHaltAfterBatch) {
+    KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch) {
 
   /**
    * A micro-batch of a query: where FAULT_HALT_AFTER_BATCH halts the JVM.
@@ -128,6 +132,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)),
         value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
         positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
+        // a secret: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
+        KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
+            flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
             : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)));
   }
@@ -140,10 +147,40 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     return d;
   }
 
-  /** @return the settings as NAME=value lines for the start-up log; the password is masked */
+  /**
+   * @return Kafka client settings for every client of the pipeline (Spark's Kafka source and sink take them with
+   *     the {@code kafka.} prefix): {@code bootstrap.servers} and {@link KafkaSecurity#clientProperties()}
+   */
+  public Map<String, String> kafkaClient() {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("bootstrap.servers", kafkaBootstrapServers);
+    props.putAll(kafkaSecurity.clientProperties());
+    return props;
+  }
+
+  /**
+   * @return {@link #kafkaClient()} with each key prefixed by {@code kafka.}: the options by which Spark's Kafka
+   *     source and sink pass settings to their consumers and producers (Structured Streaming + Kafka guide, "Kafka
+   *     Specific Configurations"). Spark redacts option values that match {@code spark.redaction.regex} (a JAAS
+   *     line contains {@code password=}) in plans and logs.
+   */
+  public Map<String, String> sparkKafkaOptions() {
+    Map<String, String> options = new LinkedHashMap<>();
+    kafkaClient().forEach((k, v) -> options.put("kafka." + k, v));
+    return options;
+  }
+
+  /** @return the settings as NAME=value lines for the start-up log; the passwords are masked */
   public Map<String, String> describe() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+    m.put("KAFKA_SECURITY_PROTOCOL", kafkaSecurity.protocol());
+    if (kafkaSecurity.sasl()) {
+      m.put("KAFKA_SASL_MECHANISM", kafkaSecurity.saslMechanism());
+      m.put("KAFKA_SASL_JAAS_CONFIG", "****");
+    }
+    kafkaSecurity.truststoreCertificates().ifPresent(pem -> m.put("KAFKA_SSL_TRUSTSTORE_CERTIFICATES",
+        pem.split("-----BEGIN CERTIFICATE-----", -1).length - 1 + " PEM certificate(s)"));
     m.put("INPUT_TOPIC", inputTopic);
     m.put("ENRICHED_TOPIC", enrichedTopic);
     m.put("DLQ_TOPIC", dlqTopic);
@@ -263,6 +300,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   @Command(name = "clickstream-pipeline")
   static final class Flags {
     @Option(names = "--kafka-bootstrap-servers") String kafkaBootstrapServers;
+    @Option(names = "--kafka-security-protocol") String kafkaSecurityProtocol;
+    @Option(names = "--kafka-sasl-mechanism") String kafkaSaslMechanism;
+    @Option(names = "--kafka-ssl-truststore-certificates") String kafkaSslTruststoreCertificates;
     @Option(names = "--input-topic") String inputTopic;
     @Option(names = "--enriched-topic") String enrichedTopic;
     @Option(names = "--dlq-topic") String dlqTopic;

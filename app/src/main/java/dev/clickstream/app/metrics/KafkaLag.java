@@ -30,13 +30,16 @@ public final class KafkaLag implements AutoCloseable {
   /** A scrape waits at most this long for the brokers, ms; then the series is left out of that scrape. */
   static final long TIMEOUT_MS = 3_000;
 
-  private final String bootstrapServers;
+  private final Map<String, String> kafkaClient;
   private Admin admin;
   private boolean closed;
 
-  /** @param bootstrapServers the brokers the queries read (KAFKA_BOOTSTRAP_SERVERS) */
-  public KafkaLag(String bootstrapServers) {
-    this.bootstrapServers = bootstrapServers;
+  /**
+   * @param kafkaClient Kafka client settings of the brokers the queries read: bootstrap servers and security
+   *     ({@code Settings.kafkaClient()})
+   */
+  public KafkaLag(Map<String, String> kafkaClient) {
+    this.kafkaClient = Map.copyOf(kafkaClient);
   }
 
   /**
@@ -50,10 +53,11 @@ public final class KafkaLag implements AutoCloseable {
     }
     try {
       if (admin == null) {
-        admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-metrics",
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS));
+        Map<String, Object> config = new HashMap<>(kafkaClient);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-metrics");
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
+        admin = Admin.create(config);
       }
       var request = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
       var answer = admin.listOffsets(request).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.to_json;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,12 +18,12 @@ import org.apache.spark.sql.types.DataTypes;
  * (Structured Streaming + Kafka guide, "Writing Data to Kafka"), so records carry event_id for deduplication.
  */
 public final class KafkaTopicWriter implements Serializable {
-  private final String bootstrapServers;
+  private final Map<String, String> kafkaOptions;
   private final String topic;
   private final String keyColumn;
 
-  private KafkaTopicWriter(String bootstrapServers, String topic, String keyColumn) {
-    this.bootstrapServers = bootstrapServers;
+  private KafkaTopicWriter(Map<String, String> kafkaOptions, String topic, String keyColumn) {
+    this.kafkaOptions = Map.copyOf(kafkaOptions);
     this.topic = topic;
     this.keyColumn = keyColumn;
   }
@@ -30,13 +31,14 @@ public final class KafkaTopicWriter implements Serializable {
   /**
    * Rows become JSON objects of all their columns, keyed by one of them.
    *
-   * @param bootstrapServers brokers
+   * @param kafkaOptions Spark's {@code kafka.}-prefixed producer settings: bootstrap servers and security
+   *     ({@code Settings.sparkKafkaOptions()})
    * @param topic destination topic
    * @param keyColumn the column whose value is the record key (e.g. user_id)
    * @return the writer
    */
-  public static KafkaTopicWriter json(String bootstrapServers, String topic, String keyColumn) {
-    return new KafkaTopicWriter(bootstrapServers, topic, keyColumn);
+  public static KafkaTopicWriter json(Map<String, String> kafkaOptions, String topic, String keyColumn) {
+    return new KafkaTopicWriter(kafkaOptions, topic, keyColumn);
   }
 
   /**
@@ -44,12 +46,12 @@ public final class KafkaTopicWriter implements Serializable {
    * array&lt;struct&lt;key string, value binary&gt;&gt;) are written as they are: the dead-letter topic gets the
    * original record's bytes.
    *
-   * @param bootstrapServers brokers
+   * @param kafkaOptions Spark's {@code kafka.}-prefixed producer settings: bootstrap servers and security
    * @param topic destination topic
    * @return the writer
    */
-  public static KafkaTopicWriter raw(String bootstrapServers, String topic) {
-    return new KafkaTopicWriter(bootstrapServers, topic, null);
+  public static KafkaTopicWriter raw(Map<String, String> kafkaOptions, String topic) {
+    return new KafkaTopicWriter(kafkaOptions, topic, null);
   }
 
   /**
@@ -65,7 +67,7 @@ public final class KafkaTopicWriter implements Serializable {
             to_json(struct(Arrays.stream(rows.columns()).map(c -> col(c)).toArray(Column[]::new))).as("value"));
     encoded.write()
         .format("kafka")
-        .option("kafka.bootstrap.servers", bootstrapServers)
+        .options(kafkaOptions)
         .option("topic", topic)
         // lz4: the cheapest codec per byte on the producer side (Kafka docs, compression.type)
         .option("kafka.compression.type", "lz4")

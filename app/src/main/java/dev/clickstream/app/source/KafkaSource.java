@@ -14,7 +14,7 @@ public final class KafkaSource {
    * Subscribes to INPUT_TOPIC.
    *
    * @param spark the session
-   * @param settings bootstrap servers, topic, max offsets per trigger
+   * @param settings bootstrap servers and Kafka security settings, topic, max offsets per trigger
    * @param startingOffsets where a fresh checkpoint starts: {@code earliest}, {@code latest} or Spark's JSON form
    *     (STARTING_OFFSETS, or where an earlier version's lake query stopped)
    * @return rows of Spark's Kafka schema: key binary, value binary, topic string, partition int, offset long,
@@ -23,7 +23,7 @@ public final class KafkaSource {
   public static Dataset<Row> read(SparkSession spark, Settings settings, String startingOffsets) {
     DataStreamReader reader = spark.readStream()
         .format("kafka")
-        .option("kafka.bootstrap.servers", settings.kafkaBootstrapServers())
+        .options(settings.sparkKafkaOptions())
         .option("subscribe", settings.inputTopic())
         .option("startingOffsets", startingOffsets)
         // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (DESIGN §8)

@@ -106,7 +106,7 @@ class QueryMetricsListenerTest {
     assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L, p1, 7L))).isEqualTo(7);
     assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L))).as("a partition unknown").isEqualTo(-1);
     assertThat(KafkaLag.behind(Map.of(p0, 12L), Map.of(p0, 10L))).as("never negative").isZero();
-    assertThat(new KafkaLag("127.0.0.1:1").latestOffsets(Set.of())).isEmpty();
+    assertThat(new KafkaLag(Map.of("bootstrap.servers", "127.0.0.1:1")).latestOffsets(Set.of())).isEmpty();
   }
 
   @Test

@@ -1,0 +1,121 @@
+package dev.clickstream.app.source;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks the brokers once, before any query starts, whether this client may use its topics: the TLS handshake and
+ * SASL authentication (wrong password, wrong CA), then Describe on each topic (the ACLs). Spark's Kafka source
+ * would find out too, but only after its offset fetches were retried ({@code fetchOffset.numRetries}), with a
+ * stack trace per query; this says it in one line naming the bootstrap servers and the mechanism.
+ *
+ * <p>A topic that does not exist is not an error here (Spark's source waits for it, the sinks fail on it).
+ */
+public final class KafkaAccessCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaAccessCheck.class);
+  /** How long the brokers may take to answer: Kafka's default {@code default.api.timeout.ms}. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  private KafkaAccessCheck() {}
+
+  /** The brokers refused this client, or did not answer; the message is one line without secrets. */
+  public static final class Failure extends RuntimeException {
+    private final boolean refused;
+
+    Failure(String message, boolean refused) {
+      super(message);
+      this.refused = refused;
+    }
+
+    /** @return true when the brokers refused the credentials or the ACLs (a setting to fix), false when unreachable */
+    public boolean refused() {
+      return refused;
+    }
+  }
+
+  /**
+   * Connects with the pipeline's Kafka client settings and describes the topics.
+   *
+   * @param kafkaClient Kafka client settings: {@code bootstrap.servers} and security ({@code Settings.kafkaClient()})
+   * @param security how the client authenticates, for the message, e.g. {@code SASL_SSL, SCRAM-SHA-512}
+   * @param topics the topics the pipeline reads or writes
+   * @param timeout how long to wait for the brokers
+   * @throws Failure with {@link Failure#refused()} true when authentication fails (wrong password or mechanism,
+   *     a TLS handshake against an untrusted certificate) or a topic may not be described (ACLs); false when the
+   *     brokers do not answer within {@code timeout}
+   */
+  public static void check(Map<String, String> kafkaClient, String security, Collection<String> topics,
+      Duration timeout) {
+    String servers = kafkaClient.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+    String at = "kafka at " + servers + " (" + security + ")";
+    Map<String, Object> config = new HashMap<>(kafkaClient);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-access-check");
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    try (Admin admin = Admin.create(config)) {
+      try {
+        admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw failure(at, e.getCause(), timeout);
+      } catch (TimeoutException e) {
+        throw failure(at, e, timeout);
+      }
+      List<String> denied = new ArrayList<>();
+      for (var topic : admin.describeTopics(topics).topicNameValues().entrySet()) {
+        try {
+          topic.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof AuthorizationException) {
+            denied.add(topic.getKey());
+          } else if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+            LOG.warn("topic {} does not exist at {} yet", topic.getKey(), servers);
+          } else {
+            throw failure(at, e.getCause(), timeout);
+          }
+        } catch (TimeoutException e) {
+          throw failure(at, e, timeout);
+        }
+      }
+      if (!denied.isEmpty()) {
+        java.util.Collections.sort(denied);
+        throw new Failure(at + " does not let this user describe topic(s) " + String.join(", ", denied)
+            + ": its ACLs must allow Read on the input topic and Write on the enriched and dead-letter topics", true);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure("interrupted while connecting to " + at, false);
+    }
+  }
+
+  private static Failure failure(String at, Throwable cause, Duration timeout) {
+    if (cause instanceof AuthenticationException) {
+      return new Failure(at + " refused this client: " + firstLine(cause)
+          + " (check KAFKA_SASL_JAAS_CONFIG, KAFKA_SASL_MECHANISM and KAFKA_SSL_TRUSTSTORE_CERTIFICATES)", true);
+    }
+    if (cause instanceof AuthorizationException) {
+      return new Failure(at + " refused this user: " + firstLine(cause), true);
+    }
+    if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+      return new Failure(at + " did not answer within " + timeout.toSeconds() + " s", false);
+    }
+    return new Failure(at + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause), false);
+  }
+
+  private static String firstLine(Throwable t) {
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("");
+  }
+}
