@@ -220,7 +220,6 @@ class ChartSecurityTest {
     });
     assertThat(acls(user(m, "clickstream-pipeline"))).isEqualTo(Map.of(
         "topic:literal:clicks", Set.of("Read", "Describe"),
-        "group:prefix:spark-kafka-source", Set.of("Read"),
         "topic:literal:clicks_enriched", Set.of("Write", "Describe"),
         "topic:literal:clicks_dlq", Set.of("Write", "Describe")));
     assertThat(acls(user(m, "clickstream-producer"))).isEqualTo(Map.of("topic:literal:clicks", Set.of("Write", "Describe")));

@@ -384,6 +384,8 @@ class ChartTest {
       "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
       "monitoring.metricsPort|70000|monitoring.metricsPort",
       "monitoring.interval|soon|monitoring.interval",
+      "security.kafkaAuthentication|maybe|security.kafkaAuthentication",
+      "security.networkPolicies|off|security.networkPolicies",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {

@@ -307,7 +307,7 @@ class SecuredKafkaTest {
           .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
     }
     Map<String, Object> consumer = new HashMap<>(producerClient);
-    consumer.put("group.id", "spark-kafka-source-intruder");
+    consumer.put("group.id", "intruder");
     try (var c = new KafkaConsumer<>(consumer, new StringDeserializer(), new StringDeserializer())) {
       c.assign(List.of(new TopicPartition(pipelineEnv.get("INPUT_TOPIC"), 0)));
       c.seekToBeginning(c.assignment());

@@ -47,9 +47,8 @@ import picocli.CommandLine.Option;
  * @param stopTimeout STOP_TIMEOUT, default 60 seconds: how long a query may take to stop (Spark's
  *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
  * @param kafkaSecurity KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG (environment only,
- *     never logged) and
- *     KAFKA_SSL_TRUSTSTORE_CERTIFICATES: how every Kafka client of the pipeline authenticates (see
- *     {@link KafkaSecurity}); default PLAINTEXT
+ *     never logged) and KAFKA_SSL_TRUSTSTORE_CERTIFICATES: how every Kafka client of the pipeline authenticates
+ *     (see {@link KafkaSecurity}); default PLAINTEXT
  * @param faultHaltAfterBatch FAULT_HALT_AFTER_BATCH, for crash tests only, unset by default:
  *     {@code <query>:<batchId>} halts the JVM (exit 137, no shutdown hooks: a lost pod) right after that query's
  *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
