@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * Waits for the platform's pieces to be ready, through the Kubernetes API (fabric8 client): the Strimzi
- * {@code Kafka} and {@code KafkaTopic}s (condition Ready=True), pods (condition Ready=True), the
+ * {@code Kafka}, {@code KafkaTopic}s and the driver's {@code KafkaUser} (condition Ready=True), pods (condition Ready=True), the
  * {@code SparkApplication} (status.applicationState.state RUNNING), a new driver pod after a deletion.
  * Each wait polls every {@code poll}, prints a progress line every 10 s, and throws {@link CheckFailed} naming
  * the resource and its last state when {@code timeout} passes.
@@ -61,6 +61,15 @@ public final class ClusterChecks {
     for (String name : names) {
       awaitCondition(STRIMZI, "KafkaTopic", name, deadline, timeout);
     }
+  }
+
+  /**
+   * @param name KafkaUser resource name (Strimzi's User Operator has created its credentials and ACLs when Ready)
+   * @param timeout how long to wait
+   * @throws CheckFailed when it is not Ready in time
+   */
+  public void awaitKafkaUserReady(String name, Duration timeout) {
+    awaitCondition(STRIMZI, "KafkaUser", name, System.nanoTime() + timeout.toNanos(), timeout);
   }
 
   private void awaitCondition(String apiVersion, String kind, String name, long deadline, Duration timeout) {

@@ -153,6 +153,12 @@ public final class OpsCli {
           t = System.nanoTime();
           checks.awaitTopicsReady(release.topicResources(), timeout);
           rows.add(new String[] {failing, "ok", release.topicResources().size() + " topics, " + seconds(t)});
+          if (release.kafkaUser().isPresent()) {
+            failing = "KafkaUser " + release.kafkaUser().get() + " Ready";
+            t = System.nanoTime();
+            checks.awaitKafkaUserReady(release.kafkaUser().get(), timeout);
+            rows.add(new String[] {failing, "ok", seconds(t)});
+          }
           failing = "Postgres pod Ready";
           t = System.nanoTime();
           checks.awaitPodReady(ops.release + "-postgres-0", timeout);

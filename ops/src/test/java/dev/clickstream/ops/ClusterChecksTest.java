@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ class ClusterChecksTest {
     server.init();
     for (String[] crd : List.of(new String[] {"kafka.strimzi.io", "v1", "kafkas", "Kafka"},
         new String[] {"kafka.strimzi.io", "v1", "kafkatopics", "KafkaTopic"},
+        new String[] {"kafka.strimzi.io", "v1", "kafkausers", "KafkaUser"},
         new String[] {"sparkoperator.k8s.io", "v1beta2", "sparkapplications", "SparkApplication"})) {
       server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(crd[0]).withVersion(crd[1])
           .withPlural(crd[2]).withKind(crd[3]).withScope("Namespaced").build());
@@ -83,6 +85,16 @@ class ClusterChecksTest {
     checks.awaitKafkaReady("clickstream", Duration.ofSeconds(20));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
     assertThat(progress.toString()).contains("waiting for Kafka clickstream Ready ... NotReady: Creating");
+  }
+
+  @Test
+  void aKafkaUserThatIsNotReadyTimesOutNamingIt() {
+    put(resource(ClusterChecks.STRIMZI, "KafkaUser", "clickstream-pipeline", ready(false)));
+    assertThatThrownBy(() -> checks.awaitKafkaUserReady("clickstream-pipeline", Duration.ofSeconds(1)))
+        .isInstanceOf(CheckFailed.class)
+        .hasMessage("KafkaUser clickstream-pipeline Ready: not reached after 1 s (last: NotReady: Creating)");
+    put(resource(ClusterChecks.STRIMZI, "KafkaUser", "clickstream-pipeline", ready(true)));
+    checks.awaitKafkaUserReady("clickstream-pipeline", Duration.ofSeconds(1));
   }
 
   @Test
@@ -193,12 +205,14 @@ class ClusterChecksTest {
 
   @Test
   void theReleaseSettingsComeFromTheSparkApplication() {
-    ReleaseSettings r = ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db-postgres:5432/shop?sslmode=require",
-        "LAKE_PATH", "/mnt/x/lake/", "INPUT_TOPIC", "web.clicks", "ENRICHED_TOPIC", "web_clicks_enriched", "DLQ_TOPIC", "DLQ"),
-        "shop-pipeline");
+    Map<String, String> env = Map.of("JDBC_URL", "jdbc:postgresql://db-postgres:5432/shop?sslmode=require",
+        "LAKE_PATH", "/mnt/x/lake/", "INPUT_TOPIC", "web.clicks", "ENRICHED_TOPIC", "web_clicks_enriched", "DLQ_TOPIC", "DLQ");
+    ReleaseSettings r = ReleaseSettings.of(env, Map.of("KAFKA_SASL_JAAS_CONFIG", Map.of("name", "shop-pipeline", "key",
+        "sasl.jaas.config")), "shop-pipeline");
     assertThat(r).isEqualTo(new ReleaseSettings("shop", "/mnt/x/lake/events/_delta_log",
-        List.of("web-clicks", "web-clicks-enriched", "dlq")));
-    assertThatThrownBy(() -> ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db/x"), "shop-pipeline"))
+        List.of("web-clicks", "web-clicks-enriched", "dlq"), Optional.of("shop-pipeline")));
+    assertThat(ReleaseSettings.of(env, Map.of(), "shop-pipeline").kafkaUser()).as("Kafka without authentication").isEmpty();
+    assertThatThrownBy(() -> ReleaseSettings.of(Map.of("JDBC_URL", "jdbc:postgresql://db/x"), Map.of(), "shop-pipeline"))
         .hasMessage("SparkApplication shop-pipeline has no LAKE_PATH in spec.driver.envVars");
   }
 
