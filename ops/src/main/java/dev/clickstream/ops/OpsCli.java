@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -24,11 +25,12 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code clickstream-ops verify}, {@code clickstream-ops drill --target driver|executor|postgres|kafka} and
- * {@code clickstream-ops recover} against the cluster of the current kubeconfig context. Topic, database and lake
+ * {@code clickstream-ops recover} and {@code clickstream-ops diagnose --output DIR} against the cluster of the current
+ * kubeconfig context. Topic, database and lake
  * names come from the release's SparkApplication ({@link ReleaseSettings}). Exit status: 0 all checks passed, 1 a check failed
  * (named in the last line), 2 no cluster, wrong context or missing CRDs (one line).
  */
-@Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class, OpsCli.Recover.class},
+@Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class, OpsCli.Recover.class, OpsCli.Diagnose.class},
     description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
 public final class OpsCli {
   /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
@@ -353,6 +355,22 @@ public final class OpsCli {
           throw new CheckFailed("no micro-batch in the new driver's log after " + timeout.toSeconds() + " s");
         }
         Thread.sleep(2_000);
+      }
+    }
+  }
+
+  @Command(name = "diagnose", description = "Write the SparkApplication, pods, events, Strimzi conditions and the driver's log tail to a directory.")
+  static final class Diagnose implements Callable<Integer> {
+    @ParentCommand OpsCli ops;
+    @Option(names = "--output", defaultValue = "target/diagnose", description = "Directory for the files.") Path output;
+
+    @Override
+    public Integer call() throws Exception {
+      try (KubernetesClient client = ops.connect()) {
+        for (Path file : Diagnostics.write(client, ops.namespace, ops.application(), ops.driverPod(), output)) {
+          System.out.println("wrote " + file);
+        }
+        return 0;
       }
     }
   }

@@ -7,11 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,12 +17,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -37,7 +33,7 @@ import org.apache.kafka.server.common.MetadataVersion;
  * {@link KafkaRaftServer}. It listens on 127.0.0.1 only. Topics are never auto-created: call
  * {@link #createTopic}. Start-up takes ~2-3 s cold, well under 1 s in a warm JVM (DESIGN §8).
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements KafkaFixture {
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
   private static final String KEYSTORE_PASSWORD = "clickstream-test";
 
@@ -188,6 +184,7 @@ public final class KafkaBroker implements AutoCloseable {
    * Stops the broker (controlled shutdown), keeping its log directory: a broker outage. Clients see their
    * connections refused until {@link #restart()}.
    */
+  @Override
   public synchronized void stop() {
     if (server != null) {
       server.shutdown();
@@ -202,6 +199,7 @@ public final class KafkaBroker implements AutoCloseable {
    *
    * @throws IllegalStateException when it fails to start or is not ready within 60 s
    */
+  @Override
   public synchronized void restart() {
     if (server == null) {
       try {
@@ -235,6 +233,7 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /** @return {@code 127.0.0.1:<port>}, the value for {@code bootstrap.servers} */
+  @Override
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
   }
@@ -310,6 +309,12 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  @Override
+  public String describe() {
+    return "in-process KRaft broker " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " at "
+        + bootstrapServers();
+  }
+
   /** @return the client port */
   public int port() {
     return port;
@@ -318,53 +323,6 @@ public final class KafkaBroker implements AutoCloseable {
   /** @return the broker's log directory */
   public Path logDir() {
     return logDir;
-  }
-
-  /**
-   * An admin client for this broker; the caller closes it.
-   *
-   * @return a new {@link Admin}
-   */
-  public Admin admin() {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
-  }
-
-  /**
-   * Creates a topic with replication factor 1, doing nothing when it already exists.
-   *
-   * @param name topic name
-   * @param partitions number of partitions, at least 1
-   * @throws IllegalStateException when the broker refuses the topic
-   */
-  public void createTopic(String name, int partitions) {
-    createTopics(Set.of(name), partitions);
-  }
-
-  /**
-   * Creates topics with replication factor 1; existing ones are left as they are.
-   *
-   * @param names topic names
-   * @param partitions number of partitions of each, at least 1
-   * @throws IllegalStateException when the broker refuses a topic
-   */
-  public void createTopics(Collection<String> names, int partitions) {
-    try (Admin admin = admin()) {
-      for (String name : names) {
-        try {
-          admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topics " + names, e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("topic creation timed out: " + names, e);
-    }
   }
 
   /**

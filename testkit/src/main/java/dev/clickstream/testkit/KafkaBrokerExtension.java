@@ -5,7 +5,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension: one in-process KRaft broker per test class, on free ports, deleted afterwards.
+ * JUnit 5 extension: one Kafka broker per test class ({@link Fixtures#kafka()}: in-process KRaft, or the
+ * {@code apache/kafka} image when {@code clickstream.fixtures} says so), on free ports, deleted afterwards.
  *
  * <pre>{@code
  * @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -14,11 +15,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Register it as a static field: it starts before the first test and stops after the last.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
-  private KafkaBroker broker;
+  private KafkaFixture broker;
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    broker = KafkaBroker.startTemporary();
+    broker = Fixtures.kafka();
   }
 
   @Override
@@ -33,7 +34,7 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
    * @return the running broker
    * @throws IllegalStateException outside the test class's lifetime
    */
-  public KafkaBroker broker() {
+  public KafkaFixture broker() {
     if (broker == null) {
       throw new IllegalStateException("KafkaBrokerExtension is not started: register it as a static @RegisterExtension field");
     }

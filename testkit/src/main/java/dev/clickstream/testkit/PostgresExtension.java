@@ -7,11 +7,12 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension: embedded PostgreSQL 17 with a fresh database per test class.
+ * JUnit 5 extension: PostgreSQL 17 ({@link Fixtures#postgres()}: embedded binaries, or the {@code postgres:17}
+ * image when {@code clickstream.fixtures} says so) with a fresh database per test class.
  *
  * <p>By default one server is shared by every test class in the JVM (started on first use, stopped at JVM
  * exit) and each class gets its own database, named after the class. {@link #dedicated()} gives the class a
- * server of its own, which a test may {@link PostgresServer#stop() stop} and {@link PostgresServer#restart()
+ * server of its own, which a test may {@link PostgresFixture#stop() stop} and {@link PostgresFixture#restart()
  * restart} to simulate an outage.
  *
  * <pre>{@code
@@ -21,10 +22,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
-  private static PostgresServer shared;
+  private static PostgresFixture shared;
 
   private final boolean dedicated;
-  private PostgresServer server;
+  private PostgresFixture server;
   private String jdbcUrl;
 
   /** A database of its own on the JVM-wide shared server. */
@@ -41,9 +42,9 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     return new PostgresExtension(true);
   }
 
-  private static synchronized PostgresServer sharedServer() {
+  private static synchronized PostgresFixture sharedServer() {
     if (shared == null) {
-      shared = PostgresServer.startTemporary();
+      shared = Fixtures.postgres();
       Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "embedded-postgres-stop"));
     }
     return shared;
@@ -51,7 +52,7 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    server = dedicated ? PostgresServer.startTemporary() : sharedServer();
+    server = dedicated ? Fixtures.postgres() : sharedServer();
     String name = context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT)
         .replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet();
     jdbcUrl = server.createDatabase(name);
@@ -65,7 +66,7 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
   }
 
   /** @return the server (shared or dedicated) */
-  public PostgresServer server() {
+  public PostgresFixture server() {
     if (server == null) {
       throw new IllegalStateException("PostgresExtension is not started: register it as a static @RegisterExtension field");
     }
@@ -80,11 +81,11 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
 
   /** @return the database user */
   public String user() {
-    return PostgresServer.USER;
+    return server().user();
   }
 
   /** @return the database password */
   public String password() {
-    return PostgresServer.PASSWORD;
+    return server().password();
   }
 }

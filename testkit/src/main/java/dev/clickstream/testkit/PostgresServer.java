@@ -5,10 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 
 /**
@@ -18,7 +14,7 @@ import java.time.Duration;
  * <p>The superuser is {@code postgres} with no password (trust authentication on loopback). As root the
  * binaries are wrapped in {@code unshare -U} by {@link RootSafePgBinaryResolver}. Start-up ~2 s.
  */
-public final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements PostgresFixture {
   /** Superuser name created by initdb. */
   public static final String USER = "postgres";
   /** Password to pass to JDBC; the server trusts loopback connections, so any value is accepted. */
@@ -132,6 +128,7 @@ public final class PostgresServer implements AutoCloseable {
    *
    * @throws UncheckedIOException when pg_ctl stop fails
    */
+  @Override
   public synchronized void stop() {
     if (postgres != null) {
       try {
@@ -144,6 +141,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /** Starts the server again on the same port and data directory after {@link #stop()}. */
+  @Override
   public synchronized void restart() {
     if (postgres == null) {
       startServer();
@@ -164,32 +162,24 @@ public final class PostgresServer implements AutoCloseable {
    * @param database database name
    * @return {@code jdbc:postgresql://127.0.0.1:<port>/<database>}
    */
+  @Override
   public String jdbcUrl(String database) {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }
 
-  /**
-   * Creates a database owned by {@link #USER} unless it exists.
-   *
-   * @param name database name: lower-case letters, digits and underscores
-   * @return the JDBC URL of the database
-   * @throws IllegalArgumentException when the name has other characters
-   * @throws IllegalStateException when the statement fails
-   */
-  public String createDatabase(String name) {
-    if (!name.matches("[a-z_][a-z0-9_]*")) {
-      throw new IllegalArgumentException("database name must match [a-z_][a-z0-9_]*: " + name);
-    }
-    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), USER, PASSWORD);
-         Statement s = c.createStatement()) {
-      var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
-      if (!rs.next()) {
-        s.execute("CREATE DATABASE " + name);
-      }
-      return jdbcUrl(name);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
-    }
+  @Override
+  public String user() {
+    return USER;
+  }
+
+  @Override
+  public String password() {
+    return PASSWORD;
+  }
+
+  @Override
+  public String describe() {
+    return "embedded PostgreSQL 17 (zonky binaries) at 127.0.0.1:" + port;
   }
 
   /** Stops the server and, for a temporary one, deletes its data directory. */
