@@ -21,11 +21,14 @@ MONITORING_NAMESPACE ?= monitoring
 ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
 # make down KEEP_DATA=1 keeps ./data/kind (lake and checkpoints) for the next cluster
 KEEP_DATA ?=
+# make test FIXTURES=containers|embedded|auto: which Kafka and Postgres the tests get (default auto: the real
+# images under Testcontainers where Docker answers, in-process/embedded elsewhere)
+FIXTURES ?=
 
 .DEFAULT_GOAL := help
 
 .PHONY: help run clean-data build test produce pipeline bench bench-sessions clean \
-	kind-up operators images deploy status logs psql produce-now recover verify drill down \
+	kind-up operators image-tars images deploy status logs psql produce-now recover verify drill diagnose e2e down \
 	monitoring-local monitoring grafana spark-ui kafka-ui
 
 run: build ## the whole pipeline on this machine: embedded Kafka + PostgreSQL, producer, Spark, Delta lake (ARGS="--rate 200 ...")
@@ -41,13 +44,13 @@ clean-data: ## delete ./data (Kafka log, PostgreSQL, lake, checkpoints) so that 
 	rm -rf ./data
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 build: ## compile and package: producer/target/clickstream-producer.jar, app/target/clickstream-app.jar (+ lib/)
 	$(MVN) -q install -DskipTests
 
-test: ## run every test (unit + integration with in-process Kafka and embedded PostgreSQL)
-	$(MVN) install
+test: ## run every test (unit + integration; Kafka and PostgreSQL in-process/embedded, or real images with Docker: FIXTURES)
+	$(MVN) install $(if $(FIXTURES),-Dclickstream.fixtures=$(FIXTURES))
 
 produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --count 5"
 	java -jar producer/target/clickstream-producer.jar $(ARGS)
@@ -82,11 +85,13 @@ operators: ## install Strimzi and the Kubeflow Spark Operator from their officia
 	helm upgrade --install spark-operator spark-operator/spark-operator --version $(SPARK_OPERATOR_VERSION) \
 	  --namespace spark-operator --create-namespace -f k8s/spark-operator-values.yaml --wait
 
-images: ## build both images with Jib (no Docker build) for this machine's architecture (ARCH=amd64|arm64) and load them into kind
+image-tars: ## build both images as tars with Jib (no Docker build) for this machine's architecture (ARCH=amd64|arm64)
 	@echo "building images for linux/$(ARCH)"
 	$(MVN) -q install -DskipTests
 	$(MVN) -q -Pimage -pl app package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG) -Djib.from.platforms=linux/$(ARCH)
 	$(MVN) -q -pl producer package jib:buildTar -Dmaven.test.skip=true -Dimage.tag=$(IMAGE_TAG) -Djib.from.platforms=linux/$(ARCH)
+
+images: image-tars ## build both images (make image-tars) and load them into kind
 	kind load image-archive app/target/image/jib-image.tar --name $(CLUSTER)
 	kind load image-archive producer/target/jib-image.tar --name $(CLUSTER)
 
@@ -110,6 +115,13 @@ produce-now: ## run the producer once now (a Job from the CronJob)
 
 recover: build ## delete the driver pod, wait for the operator's new submission and a Ready driver, and show it resumed from its checkpoints
 	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) recover
+
+e2e: image-tars ## the whole chart end to end on k3s in Docker (Testcontainers): operators, chart, ops verify, drills (Docker, ~6 GiB)
+	$(MVN) -pl deploy test -Dtest=EndToEndK3sTest -Dsurefire.failIfNoSpecifiedTests=false -Dclickstream.e2e=true \
+	  -Dtest.redirectOutput=false
+
+diagnose: build ## write the SparkApplication, pods, events, Strimzi conditions and the driver's log tail to target/diagnose
+	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) diagnose --output target/diagnose
 
 verify: build ## check the installation: Kafka, topics, Postgres, SparkApplication, micro-batches, tables and lake growing
 	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.OpsCli --namespace $(NAMESPACE) --release $(RELEASE) verify

@@ -35,7 +35,8 @@ class MakefileTest {
       targets.add(m.group(1));
     }
     assertThat(targets).contains("run", "test", "build", "kind-up", "operators", "images", "deploy", "status", "logs",
-        "psql", "produce-now", "recover", "down", "monitoring", "grafana", "spark-ui", "kafka-ui", "monitoring-local");
+        "psql", "produce-now", "recover", "down", "monitoring", "grafana", "spark-ui", "kafka-ui", "monitoring-local",
+        "image-tars", "e2e", "diagnose");
     for (String target : targets) {
       String dryRun = make("-n", target);
       Matcher files = REPO_FILE.matcher(dryRun);
@@ -68,6 +69,14 @@ class MakefileTest {
     String down = make("-n", "down");
     assertThat(down).contains("docker exec clickstream-control-plane find /clickstream-data -mindepth 1 -delete");
     assertThat(down.indexOf("find /clickstream-data")).isLessThan(down.indexOf("kind delete cluster"));
+    // e2e builds the tars the test imports into k3s and runs only the e2e test, with its progress on the console
+    String e2e = make("-n", "e2e");
+    assertThat(e2e).contains("jib:buildTar").contains("-pl deploy test -Dtest=EndToEndK3sTest")
+        .contains("-Dclickstream.e2e=true").contains("-Dtest.redirectOutput=false");
+    assertThat(e2e.indexOf("jib:buildTar")).isLessThan(e2e.indexOf("EndToEndK3sTest"));
+    assertThat(make("-n", "diagnose")).contains("OpsCli --namespace clickstream --release clickstream diagnose --output target/diagnose");
+    assertThat(make("-n", "test")).doesNotContain("clickstream.fixtures");
+    assertThat(make("-n", "test", "FIXTURES=containers")).contains("install -Dclickstream.fixtures=containers");
     assertThat(make("-n", "recover")).contains("dev.clickstream.ops.OpsCli --namespace clickstream --release clickstream recover");
     assertThat(make("-n", "monitoring")).contains("prometheus-community/kube-prometheus-stack").contains("--version 88.2.0").contains("-f k8s/monitoring-values.yaml");
     assertThat(make("-n", "kafka-ui")).contains("kafbat/kafka-ui --version 1.5.3").contains("-f k8s/kafka-ui-values.yaml");

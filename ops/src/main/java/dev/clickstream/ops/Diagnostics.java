@@ -40,10 +40,15 @@ public final class Diagnostics {
       throws IOException {
     Files.createDirectories(dir);
     List<Path> files = new ArrayList<>();
-    GenericKubernetesResource app = client.genericKubernetesResources(ClusterChecks.SPARK_OPERATOR, "SparkApplication")
-        .inNamespace(namespace).withName(application).get();
-    files.add(Files.writeString(dir.resolve("sparkapplication.yaml"),
-        app == null ? "# no SparkApplication " + application + " in namespace " + namespace + "\n" : Serialization.asYaml(app)));
+    String app;
+    try {
+      GenericKubernetesResource r = client.genericKubernetesResources(ClusterChecks.SPARK_OPERATOR, "SparkApplication")
+          .inNamespace(namespace).withName(application).get();
+      app = r == null ? "# no SparkApplication " + application + " in namespace " + namespace + "\n" : Serialization.asYaml(r);
+    } catch (RuntimeException e) { // the operator's CRD is missing
+      app = "# SparkApplication " + application + ": " + e.getMessage() + "\n";
+    }
+    files.add(Files.writeString(dir.resolve("sparkapplication.yaml"), app));
 
     StringBuilder pods = new StringBuilder();
     for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {

@@ -72,15 +72,25 @@ public final class OpsCli {
     }
   }
 
-  KubernetesClient connect() {
+  /** A client of a reachable cluster, checked for nothing else (diagnose must work when the operators are missing). */
+  KubernetesClient connectToCluster() {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    String context = client.getConfiguration().getCurrentContext() == null ? "(none)" : client.getConfiguration().getCurrentContext().getName();
     try {
       client.getKubernetesVersion();
     } catch (RuntimeException e) {
       client.close();
-      throw new ClusterUnavailable("no Kubernetes cluster reachable with context " + context + " (" + client.getMasterUrl() + ")");
+      throw new ClusterUnavailable("no Kubernetes cluster reachable with context " + context(client) + " (" + client.getMasterUrl() + ")");
     }
+    return client;
+  }
+
+  private static String context(KubernetesClient client) {
+    return client.getConfiguration().getCurrentContext() == null ? "(none)" : client.getConfiguration().getCurrentContext().getName();
+  }
+
+  KubernetesClient connect() {
+    KubernetesClient client = connectToCluster();
+    String context = context(client);
     for (String crd : List.of("kafkas.kafka.strimzi.io", "kafkatopics.kafka.strimzi.io", "sparkapplications.sparkoperator.k8s.io")) {
       if (client.apiextensions().v1().customResourceDefinitions().withName(crd).get() == null) {
         client.close();
@@ -366,7 +376,7 @@ public final class OpsCli {
 
     @Override
     public Integer call() throws Exception {
-      try (KubernetesClient client = ops.connect()) {
+      try (KubernetesClient client = ops.connectToCluster()) {
         for (Path file : Diagnostics.write(client, ops.namespace, ops.application(), ops.driverPod(), output)) {
           System.out.println("wrote " + file);
         }
