@@ -1,6 +1,5 @@
 package dev.clickstream.testkit;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -12,16 +11,14 @@ import org.testcontainers.utility.DockerImageName;
  * under Testcontainers' {@link KafkaContainer}; the settings that differ from the image's defaults are those of
  * {@link KafkaBroker}: no auto-created topics, 8 MiB messages.
  */
-public final class KafkaContainerFixture implements KafkaFixture {
+public final class KafkaContainerFixture extends ContainerFixture<KafkaContainer> implements KafkaFixture {
   /** {@code apache/kafka:<the kafka-clients version on the classpath>}, the broker version the tests run against. */
   public static final String IMAGE = "apache/kafka:" + AppInfoParser.getVersion();
   /** The image's PLAINTEXT listener for clients outside the container. */
   static final int CLIENT_PORT = 9092;
 
-  private final KafkaContainer container;
-
   private KafkaContainerFixture(KafkaContainer container) {
-    this.container = container;
+    super(container);
   }
 
   /**
@@ -36,7 +33,7 @@ public final class KafkaContainerFixture implements KafkaFixture {
         .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
         .withEnv("KAFKA_MESSAGE_MAX_BYTES", String.valueOf(8 * 1024 * 1024))
         .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
-        .withCreateContainerCmdModifier(ContainerPorts.bind(hostPort, CLIENT_PORT));
+        .withCreateContainerCmdModifier(bind(hostPort, CLIENT_PORT));
     container.start();
     return new KafkaContainerFixture(container);
   }
@@ -47,16 +44,7 @@ public final class KafkaContainerFixture implements KafkaFixture {
   }
 
   @Override
-  public void stop() {
-    ContainerPorts.stop(container.getContainerId());
-  }
-
-  @Override
-  public void restart() {
-    ContainerPorts.start(container.getContainerId(), describe(), this::answers, Duration.ofSeconds(60));
-  }
-
-  private boolean answers() {
+  boolean answers() {
     try (Admin admin = admin()) {
       return !admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty();
     } catch (Exception e) { // not yet
@@ -67,10 +55,5 @@ public final class KafkaContainerFixture implements KafkaFixture {
   @Override
   public String describe() {
     return "container " + IMAGE + " at " + bootstrapServers();
-  }
-
-  @Override
-  public void close() {
-    container.stop();
   }
 }

@@ -1,7 +1,6 @@
 package dev.clickstream.testkit;
 
 import java.sql.DriverManager;
-import java.time.Duration;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -9,16 +8,15 @@ import org.testcontainers.utility.DockerImageName;
  * PostgreSQL in the official {@code postgres:17} image, the chart's ({@code postgres.image} in
  * {@code helm/clickstream/values.yaml}), under Testcontainers' {@link PostgreSQLContainer}.
  */
-public final class PostgresContainerFixture implements PostgresFixture {
+public final class PostgresContainerFixture extends ContainerFixture<PostgreSQLContainer> implements PostgresFixture {
   /** The chart's Postgres image. */
   public static final String IMAGE = "postgres:17";
   private static final int PORT = 5432;
 
-  private final PostgreSQLContainer container;
   private final int hostPort;
 
   private PostgresContainerFixture(PostgreSQLContainer container, int hostPort) {
-    this.container = container;
+    super(container);
     this.hostPort = hostPort;
   }
 
@@ -35,7 +33,7 @@ public final class PostgresContainerFixture implements PostgresFixture {
         .withUsername(PostgresServer.USER)
         .withPassword(PostgresServer.PASSWORD)
         .withDatabaseName("postgres")
-        .withCreateContainerCmdModifier(ContainerPorts.bind(hostPort, PORT));
+        .withCreateContainerCmdModifier(bind(hostPort, PORT));
     container.start();
     return new PostgresContainerFixture(container, hostPort);
   }
@@ -56,16 +54,7 @@ public final class PostgresContainerFixture implements PostgresFixture {
   }
 
   @Override
-  public void stop() {
-    ContainerPorts.stop(container.getContainerId());
-  }
-
-  @Override
-  public void restart() {
-    ContainerPorts.start(container.getContainerId(), describe(), this::answers, Duration.ofSeconds(60));
-  }
-
-  private boolean answers() {
+  boolean answers() {
     try (var c = DriverManager.getConnection(jdbcUrl("postgres"), user(), password())) {
       return c.isValid(2);
     } catch (Exception e) { // not yet
@@ -76,10 +65,5 @@ public final class PostgresContainerFixture implements PostgresFixture {
   @Override
   public String describe() {
     return "container " + IMAGE + " at " + container.getHost() + ":" + hostPort;
-  }
-
-  @Override
-  public void close() {
-    container.stop();
   }
 }
