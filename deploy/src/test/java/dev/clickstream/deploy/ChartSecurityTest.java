@@ -159,6 +159,9 @@ class ChartSecurityTest {
       podTemplates.add(kafka.path("kafkaExporter").path("template").path("pod"));
       containerTemplates.add(kafka.path("kafkaExporter").path("template").path("container"));
     }
+    // a pod securityContext replaces Strimzi's default, whose fsGroup 0 lets the broker write its volume
+    assertThat(kafka.path("kafka").path("template").path("pod").path("securityContext").path("fsGroup").isInt()).isTrue();
+    assertThat(kafka.path("kafka").path("template").path("pod").path("securityContext").path("fsGroup").asInt()).isZero();
     for (JsonNode pod : podTemplates) {
       assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).as(pod.toString()).isTrue();
       assertThat(pod.path("securityContext").path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
