@@ -222,6 +222,8 @@ class ChartTest {
     var container = producer.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9093"));
     assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
+    // every producer value reaches a flag of the CLI
+    assertThat(container.getArgs()).contains("--duplicate-every=0", "--batch-size=0", "--malformed-every=200", "--late-every=50");
   }
 
   @Test
@@ -384,6 +386,8 @@ class ChartTest {
       "monitoring.prometheusOperator|sometimes|monitoring.prometheusOperator",
       "monitoring.metricsPort|70000|monitoring.metricsPort",
       "monitoring.interval|soon|monitoring.interval",
+      "producer.duplicateEvery|1|producer.duplicateEvery",
+      "producer.batchSize|-1|producer.batchSize",
       "security.kafkaAuthentication|maybe|security.kafkaAuthentication",
       "security.networkPolicies|off|security.networkPolicies",
   })

@@ -83,6 +83,14 @@ public final class ProducerCli implements Callable<Integer> {
       description = "Every Nth record is malformed (not JSON, no user_id, bad event_time, unknown event_type in turn); 0 = none.")
   int malformedEvery;
 
+  @Option(names = "--duplicate-every", defaultValue = "0",
+      description = "Every Nth record resends one of the last 64 valid ones unchanged (same event_id); 0 = none.")
+  int duplicateEvery;
+
+  @Option(names = "--batch-size", defaultValue = "0",
+      description = "Flush after every N records (they leave in batches of N); 0 = the Kafka client's own batching.")
+  int batchSize;
+
   @Option(names = "--start-time", description = "Event time of the first generated event (ISO-8601); default: now.")
   String startTime;
 
@@ -172,9 +180,10 @@ public final class ProducerCli implements Callable<Integer> {
       source = new TrafficGenerator(profile);
       pacer = RecordPacer.byRate(rate);
     }
+    source = Resends.every(source, duplicateEvery, seed != null ? seed : System.nanoTime());
     installSignalHandlers();
-    try (EventSink sink = "-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
-        : KafkaSink.connect(bootstrapServers, security(), topic, connectTimeout)) {
+    try (EventSink sink = FlushingSink.of("-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
+        : KafkaSink.connect(bootstrapServers, security(), topic, connectTimeout), batchSize)) {
       return run(source, pacer, sink, err, System::nanoTime);
     }
   }
@@ -199,6 +208,12 @@ public final class ProducerCli implements Callable<Integer> {
     }
     if (speedup < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--speedup must be >= 0");
+    }
+    if (duplicateEvery < 0 || duplicateEvery == 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--duplicate-every must be 0 (none) or at least 2");
+    }
+    if (batchSize < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 0");
     }
     if (output != null && !"-".equals(output)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output only accepts '-' (stdout)");

@@ -58,6 +58,22 @@ class ProducerCliTest {
   }
 
   @Test
+  void duplicateEveryResendsEarlierEventsUnchanged() {
+    Result result = run("--output", "-", "--rate", "0", "--count", "200", "--seed", "5", "--late-every", "0",
+        "--duplicate-every", "20", "--batch-size", "50");
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    List<String> lines = result.out().lines().toList();
+    assertThat(lines).hasSize(200);
+    assertThat(lines.stream().distinct().count()).as("10 resends of earlier lines").isEqualTo(190);
+    for (int i = 19; i < 200; i += 20) {
+      assertThat(lines.subList(0, i)).as("line %d repeats an earlier one", i).contains(lines.get(i));
+    }
+    Result bad = run("--output", "-", "--duplicate-every", "1");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("--duplicate-every must be 0 (none) or at least 2");
+  }
+
+  @Test
   void kafkaSecuritySettingsAreCheckedBeforeConnecting() {
     Result unknown = run("--security-protocol", "TLS", "--count", "1");
     assertThat(unknown.exitCode()).isEqualTo(2);
@@ -178,9 +194,12 @@ class ProducerCliTest {
     Path logFile = dir.resolve("producer.log");
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), ProducerCli.class.getName(),
-        "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_sigterm", "--rate", "200")
+        "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_sigterm", "--rate", "200", "--progress-interval", "500ms")
         .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
-    Thread.sleep(4_000);
+    // SIGTERM once more than 100 records are out (a progress line says so), however slowly the JVM started
+    java.util.regex.Pattern progress = java.util.regex.Pattern.compile("sent (\\d{3,}),");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .until(() -> progress.matcher(Files.readString(logFile)).results().anyMatch(m -> Integer.parseInt(m.group(1)) > 100));
     child.destroy(); // SIGTERM
     assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     String log = Files.readString(logFile);
