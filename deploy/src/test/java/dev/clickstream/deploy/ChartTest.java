@@ -49,23 +49,27 @@ class ChartTest {
     return api;
   }
 
-  static Manifests render(Path valuesFile) throws Exception {
+  /**
+   * Renders the chart as release "clickstream" in namespace "clickstream", its lookup answered by the fake API.
+   *
+   * @param valuesFile a values file, or null for the chart's defaults
+   * @param keyValues {@code --set} pairs: key, value, key, value, ...
+   */
+  static Manifests render(Path valuesFile, String... keyValues) throws Exception {
     api();
     var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
     if (valuesFile != null) {
       template = template.withValuesFile(valuesFile);
     }
-    return Manifests.parse(template.call());
-  }
-
-  /** @param keyValues {@code --set} pairs: key, value, key, value, ... */
-  static Manifests renderWith(String... keyValues) throws Exception {
-    api();
-    var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
     for (int i = 0; i < keyValues.length; i += 2) {
       template = template.set(keyValues[i], keyValues[i + 1]);
     }
     return Manifests.parse(template.call());
+  }
+
+  /** @param keyValues {@code --set} pairs over the chart's defaults: key, value, key, value, ... */
+  static Manifests renderWith(String... keyValues) throws Exception {
+    return render(null, keyValues);
   }
 
   @Test

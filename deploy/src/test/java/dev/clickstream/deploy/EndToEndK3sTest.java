@@ -126,8 +126,7 @@ class EndToEndK3sTest {
 
   @Test
   void theK3sValuesGiveARestrictedInstallationOnLocalPathVolumes() throws Exception {
-    Manifests m = Manifests.parse(new Helm(ChartTest.CHART).template().withName("clickstream").withNamespace("clickstream")
-        .withValuesFile(EndToEnd.K3S_VALUES).call());
+    Manifests m = ChartTest.render(EndToEnd.K3S_VALUES);
     PersistentVolumeClaim claim = Manifests.strict(m.one("PersistentVolumeClaim"), PersistentVolumeClaim.class);
     assertThat(claim.getSpec().getStorageClassName()).isEqualTo("local-path");
     assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
