@@ -107,14 +107,8 @@ public final class ClusterChecks {
    * @param name SparkApplication name
    * @return status.applicationState.state, or null
    */
-  @SuppressWarnings("unchecked")
   public String sparkApplicationState(String name) {
-    GenericKubernetesResource app = client.genericKubernetesResources(SPARK_OPERATOR, "SparkApplication")
-        .inNamespace(namespace).withName(name).get();
-    if (app == null) {
-      throw new CheckFailed("SparkApplication " + name + " does not exist in namespace " + namespace);
-    }
-    Object status = app.getAdditionalProperties().get("status");
+    Object status = sparkApplication(client, namespace, name).getAdditionalProperties().get("status");
     if (status instanceof Map<?, ?> s && s.get("applicationState") instanceof Map<?, ?> a) {
       return Objects.toString(a.get("state"), null);
     }
@@ -178,12 +172,24 @@ public final class ClusterChecks {
    * @throws CheckFailed when the application does not exist
    */
   public String submissionId(String name) {
+    return sparkApplication(client, namespace, name).getAdditionalProperties().get("status") instanceof Map<?, ?> s
+        ? (String) s.get("submissionID") : null;
+  }
+
+  /**
+   * @param client a connected client
+   * @param namespace the release's namespace
+   * @param name SparkApplication name
+   * @return the SparkApplication, as the API server has it now
+   * @throws CheckFailed when it does not exist
+   */
+  static GenericKubernetesResource sparkApplication(KubernetesClient client, String namespace, String name) {
     GenericKubernetesResource app = client.genericKubernetesResources(SPARK_OPERATOR, "SparkApplication")
         .inNamespace(namespace).withName(name).get();
     if (app == null) {
       throw new CheckFailed("SparkApplication " + name + " does not exist in namespace " + namespace);
     }
-    return app.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? (String) s.get("submissionID") : null;
+    return app;
   }
 
   /**

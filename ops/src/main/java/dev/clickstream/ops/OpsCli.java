@@ -271,11 +271,13 @@ public final class OpsCli {
         System.out.printf("snapshot: %d final page-view windows, %d final active-user windows, %d final sessions; deleting %s%n",
             before.pageViews().size(), before.activeUsers().size(), before.finalSessions(), pod);
         double replaced = switch (target) {
-          case driver -> checks.deleteDriverAndAwaitResubmission(ops.application(), pod, timeout);
+          case driver -> checks.deleteDriverAndAwaitResubmission(ops.application(), pod, timeout); // ends RUNNING
           case executor -> checks.deleteExecutorAndAwaitReplacement(ops.application(), timeout);
           case postgres, kafka -> checks.deleteAndAwaitReplacement(pod, timeout);
         };
-        checks.awaitSparkApplicationRunning(ops.application(), timeout);
+        if (target != Target.driver) {
+          checks.awaitSparkApplicationRunning(ops.application(), timeout);
+        }
         long start = System.nanoTime();
         awaitNewBatch(client, timeout);
         double downtime = replaced + (System.nanoTime() - start) / 1e9;

@@ -29,11 +29,7 @@ public record ReleaseSettings(String database, String lakeLog, List<String> topi
    * @throws CheckFailed when the application does not exist or lacks one of the settings
    */
   public static ReleaseSettings read(KubernetesClient client, String namespace, String application) {
-    GenericKubernetesResource app = client.genericKubernetesResources(ClusterChecks.SPARK_OPERATOR, "SparkApplication")
-        .inNamespace(namespace).withName(application).get();
-    if (app == null) {
-      throw new CheckFailed("SparkApplication " + application + " does not exist in namespace " + namespace);
-    }
+    GenericKubernetesResource app = ClusterChecks.sparkApplication(client, namespace, application);
     Map<?, ?> driver = app.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec
         && spec.get("driver") instanceof Map<?, ?> d ? d : Map.of();
     return of(driver.get("envVars") instanceof Map<?, ?> env ? env : Map.of(),
