@@ -160,7 +160,9 @@ public final class ProducerCli implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    KafkaClientSecurity security = "-".equals(output) ? null : security();
     validate();
+    long runSeed = seed != null ? seed : System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     Iterator<ProducedRecord> source;
     RecordPacer pacer;
@@ -175,15 +177,15 @@ public final class ProducerCli implements Callable<Integer> {
     } else {
       double density = eventRate != null ? eventRate : (rate > 0 ? rate : 1000);
       Instant start = startTime != null ? EventCodec.parseTime(startTime) : Instant.now();
-      TrafficProfile profile = new TrafficProfile(users, pages, seed != null ? seed : System.nanoTime(), start, density,
+      TrafficProfile profile = new TrafficProfile(users, pages, runSeed, start, density,
           lateEvery, lateBy, malformedEvery, abandonShare, 8);
       source = new TrafficGenerator(profile);
       pacer = RecordPacer.byRate(rate);
     }
-    source = Resends.every(source, duplicateEvery, seed != null ? seed : System.nanoTime());
+    source = Resends.every(source, duplicateEvery, runSeed);
     installSignalHandlers();
     try (EventSink sink = FlushingSink.of("-".equals(output) ? new StdoutSink(spec.commandLine().getOut())
-        : KafkaSink.connect(bootstrapServers, security(), topic, connectTimeout), batchSize)) {
+        : KafkaSink.connect(bootstrapServers, security, topic, connectTimeout), batchSize)) {
       return run(source, pacer, sink, err, System::nanoTime);
     }
   }
@@ -197,9 +199,6 @@ public final class ProducerCli implements Callable<Integer> {
   }
 
   private void validate() {
-    if (!"-".equals(output)) {
-      security();
-    }
     if (rate < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0 events/s");
     }
