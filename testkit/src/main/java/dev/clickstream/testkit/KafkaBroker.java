@@ -269,6 +269,20 @@ public final class KafkaBroker implements KafkaFixture {
   }
 
   /**
+   * @param user user name
+   * @param password password
+   * @return Kafka client settings for the SASL_SSL listener as that user: bootstrap servers, SASL_SSL,
+   *     SCRAM-SHA-512, the JAAS line and the listener's certificate as a PEM trust store
+   * @throws IllegalStateException for a broker started without the listener
+   */
+  public Map<String, Object> scramClient(String user, String password) {
+    return new java.util.HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, securedBootstrapServers(),
+        "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+        "sasl.jaas.config", scramJaasConfig(user, password),
+        "ssl.truststore.type", "PEM", "ssl.truststore.certificates", caCertificatePem));
+  }
+
+  /**
    * Creates (or changes) a SCRAM-SHA-512 user and waits until the SASL_SSL listener accepts its credentials.
    *
    * @param user user name; its principal is {@code User:<user>}, like a Strimzi KafkaUser's
@@ -282,10 +296,7 @@ public final class KafkaBroker implements KafkaFixture {
           new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (true) { // credentials reach the broker through the metadata log
-        try (Admin client = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, securedBootstrapServers(),
-            "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
-            "sasl.jaas.config", scramJaasConfig(user, password),
-            "ssl.truststore.type", "PEM", "ssl.truststore.certificates", caCertificatePem))) {
+        try (Admin client = Admin.create(scramClient(user, password))) {
           client.describeCluster().nodes().get(10, TimeUnit.SECONDS);
           return;
         } catch (ExecutionException e) {

@@ -38,11 +38,9 @@ class ScramBrokerTest {
   }
 
   private static Admin client(String user, String password) {
-    return Admin.create(Map.of("bootstrap.servers", broker.securedBootstrapServers(),
-        "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
-        "sasl.jaas.config", KafkaBroker.scramJaasConfig(user, password),
-        "ssl.truststore.type", "PEM", "ssl.truststore.certificates", broker.caCertificatePem(),
-        "default.api.timeout.ms", 20_000, "request.timeout.ms", 10_000));
+    Map<String, Object> config = broker.scramClient(user, password);
+    config.putAll(Map.of("default.api.timeout.ms", 20_000, "request.timeout.ms", 10_000));
+    return Admin.create(config);
   }
 
   @Test
