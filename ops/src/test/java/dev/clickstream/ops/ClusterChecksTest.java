@@ -8,15 +8,10 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,15 +31,7 @@ class ClusterChecksTest {
 
   @BeforeEach
   void startServer() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
-    for (String[] crd : List.of(new String[] {"kafka.strimzi.io", "v1", "kafkas", "Kafka"},
-        new String[] {"kafka.strimzi.io", "v1", "kafkatopics", "KafkaTopic"},
-        new String[] {"kafka.strimzi.io", "v1", "kafkausers", "KafkaUser"},
-        new String[] {"sparkoperator.k8s.io", "v1beta2", "sparkapplications", "SparkApplication"})) {
-      server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(crd[0]).withVersion(crd[1])
-          .withPlural(crd[2]).withKind(crd[3]).withScope("Namespaced").build());
-    }
+    server = MockApi.start();
     client = server.createClient();
     checks = new ClusterChecks(client, "clickstream", Duration.ofMillis(100), new PrintStream(progress, true));
   }

@@ -7,14 +7,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -29,16 +24,7 @@ class DiagnosticsTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
-    for (String[] crd : List.of(new String[] {"kafka.strimzi.io", "v1", "kafkausers", "KafkaUser"},
-        new String[] {"kafka.strimzi.io", "v1", "kafkas", "Kafka"},
-        new String[] {"kafka.strimzi.io", "v1", "kafkanodepools", "KafkaNodePool"},
-        new String[] {"kafka.strimzi.io", "v1", "kafkatopics", "KafkaTopic"},
-        new String[] {"sparkoperator.k8s.io", "v1beta2", "sparkapplications", "SparkApplication"})) {
-      server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(crd[0]).withVersion(crd[1])
-          .withPlural(crd[2]).withKind(crd[3]).withScope("Namespaced").build());
-    }
+    server = MockApi.start();
     client = server.createClient();
   }
 
