@@ -18,7 +18,7 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Sends records to a Kafka topic, key = user id, with the settings of the producer issue: {@code acks=all},
+ * Sends records to a Kafka topic, key = user id, with {@code acks=all},
  * idempotence on (no duplicates from retries, Kafka producer docs), lz4, {@code linger.ms=5}, 256 KiB batches.
  */
 public final class KafkaSink implements EventSink {
