@@ -1,6 +1,7 @@
 package dev.clickstream.app;
 
 import dev.clickstream.app.analytics.ActiveUsers;
+import dev.clickstream.app.analytics.CommerceAnalytics;
 import dev.clickstream.app.analytics.PageViewCounts;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.config.Durations;
@@ -9,6 +10,7 @@ import dev.clickstream.app.config.SettingsException;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.metrics.QueryMetricsListener;
+import dev.clickstream.app.sink.CommerceSink;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.FaultHook;
 import dev.clickstream.app.sink.IngestSink;
@@ -76,13 +78,16 @@ public final class ClickstreamPipeline {
   public static final String PAGE_VIEW_COUNTS = "page-view-counts";
   public static final String ACTIVE_USERS = "active-users";
   public static final String USER_SESSIONS = "user-sessions";
+  /** The commerce query: product_activity, category_revenue, conversion_funnel, traffic_by_segment. */
+  public static final String COMMERCE = "commerce";
 
   /** Every query name, in start order. */
-  public static final List<String> QUERIES = List.of(INGEST, PAGE_VIEW_COUNTS, ACTIVE_USERS, USER_SESSIONS);
+  public static final List<String> QUERIES = List.of(INGEST, PAGE_VIEW_COUNTS, ACTIVE_USERS, USER_SESSIONS, COMMERCE);
 
   /** Every output: the {@code sink} label of {@code clickstream_sink_rows_total} and {@code _errors_total}. */
   public static final List<String> SINKS = List.of(IngestSink.LAKE, IngestSink.ENRICHED, IngestSink.DEAD_LETTER,
-      "page_view_counts", "active_users", "user_sessions");
+      "page_view_counts", "active_users", "user_sessions", "product_activity", "category_revenue", "conversion_funnel",
+      "traffic_by_segment");
 
   /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
   static final int METRICS_BUG_RESTARTS = 3;
@@ -313,6 +318,7 @@ public final class ClickstreamPipeline {
     fromLake(ACTIVE_USERS, ActiveUsers.COLUMNS, ActiveUsers::of, PostgresUpsertSink.activeUsers(db).reportingTo(metrics));
     fromLake(USER_SESSIONS, UserSessions.COLUMNS, events -> UserSessions.of(events, settings.sessionTimeout()),
         PostgresUpsertSink.userSessions(db).reportingTo(metrics));
+    fromLake(COMMERCE, CommerceAnalytics.COLUMNS, CommerceAnalytics::of, new CommerceSink(db).reportingTo(metrics));
   }
 
   private void ingest(String name, Dataset<Row> parsed, StreamSink sink) throws TimeoutException {

@@ -22,7 +22,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * resends of on-time events after the first chunk (an at-least-once producer's retries: the same record again):
  * every {@link #RESEND_NEXT_EVERY}th right after itself (the same micro-batch, mostly), every
  * {@link #RESEND_LATER_EVERY}th {@link #RESEND_LATER_BY} records later (~1 minute of event time: another
- * micro-batch, inside the watermark).
+ * micro-batch, inside the watermark), and every 3rd purchase {@link #PURCHASE_RESEND_BY} records later.
  *
  * <p>The lake queries read the Delta table written by {@code ingest}, whose micro-batches hold at most
  * {@link #MAX_OFFSETS_PER_TRIGGER} records in one file per Kafka partition; with LAKE_MAX_FILES_PER_TRIGGER = 4
@@ -48,6 +48,7 @@ final class ClickstreamData {
   static final int RESEND_NEXT_EVERY = 400;
   static final int RESEND_LATER_EVERY = 700;
   static final int RESEND_LATER_BY = 1_500;
+  static final int PURCHASE_RESEND_BY = 300;
 
   /** The records to send, in order (late ones of the first chunk left out). */
   final List<ProducedRecord> records;
@@ -73,7 +74,9 @@ final class ClickstreamData {
     // dead-letter topic; if either reached a watermark, every later window and session would be dropped as late
     for (int at : new int[] {FIRST_CHUNK + 8_000, FIRST_CHUNK + 23_000}) {
       UserActivityEvent base = all.get(at).event();
-      UserActivityEvent future = new UserActivityEvent("future-" + at, FUTURE, base.userId(), base.pageUrl(), base.eventType());
+      UserActivityEvent future = new UserActivityEvent("future-" + at, FUTURE, base.userId(), base.pageUrl(), base.eventType(),
+          base.productId(), base.category(), base.price(), base.quantity(), base.currency(),
+          base.orderId() == null ? null : "future-" + base.orderId(), base.device(), base.country());
       all.add(at, new ProducedRecord(future.userId(), EventCodec.toJson(future), ProducedRecord.Kind.ON_TIME, future, null));
     }
     // resends, from the end backwards so that the indices of earlier insertions stay valid
@@ -87,6 +90,21 @@ final class ClickstreamData {
       }
       if ((at - kept) % RESEND_NEXT_EVERY == 0) {
         all.add(at + 1, r);
+      }
+    }
+    // every 3rd on-time purchase after the first chunk is sent again ~300 records later (another micro-batch,
+    // inside the watermark): an order must count once however often it comes
+    List<Integer> purchases = new ArrayList<>();
+    for (int at = kept; at < all.size(); at++) {
+      ProducedRecord r = all.get(at);
+      if (r.kind() == ProducedRecord.Kind.ON_TIME && r.event().orderId() != null && !r.event().eventTime().equals(FUTURE)) {
+        purchases.add(at);
+      }
+    }
+    for (int i = purchases.size() - 1; i >= 0; i--) { // backwards: earlier indices stay valid
+      if (i % 3 == 0) {
+        int at = purchases.get(i);
+        all.add(Math.min(at + PURCHASE_RESEND_BY, all.size()), all.get(at));
       }
     }
     this.records = List.copyOf(all);

@@ -134,6 +134,8 @@ class CrashRecoveryTest {
         .containsExactlyInAnyOrderEntriesOf(oracle.pageViewCounts);
     assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password()))
         .containsExactlyInAnyOrderEntriesOf(oracle.sessions);
+    assertThat(Results.commerce(PG.jdbcUrl(), PG.user(), PG.password()))
+        .containsExactlyInAnyOrderEntriesOf(oracle.commerceRows);
     Map<Instant, Long> activeUsers = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
     assertThat(activeUsers.keySet()).containsExactlyInAnyOrderElementsOf(oracle.activeUsers.keySet());
     oracle.activeUsers.forEach((start, expected) -> assertThat((double) activeUsers.get(start)).as("window %s", start)

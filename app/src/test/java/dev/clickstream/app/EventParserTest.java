@@ -93,7 +93,24 @@ class EventParserTest {
     // a client clock ahead by more than MAX_EVENT_TIME_SKEW (10 minutes here); 5 minutes ahead is still valid
     cases.put(event("l", java.time.Instant.now().plusSeconds(300).toString(), "u1", "/", "click"), null);
     cases.put(event("m", "2099-01-01T00:00:00Z", "u1", "/", "click"), "event_time in future: 2099-01-01T00:00:00Z");
-    cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "purchase"), "unknown event_type: purchase");
+    cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "add_to_wishlist"), "unknown event_type: add_to_wishlist");
+    // commerce: price exactly as written, never through a double
+    String purchase = "{\"event_id\":\"p0\",\"event_time\":\"2026-11-23T12:00:00Z\",\"user_id\":\"u1\","
+        + "\"event_type\":\"purchase\",\"product_id\":\"p-1\",\"category\":\"books\",\"price\":19.90,"
+        + "\"quantity\":2,\"currency\":\"EUR\",\"order_id\":\"o-1\",\"device\":\"mobile\",\"country\":\"DE\"}";
+    cases.put(purchase, null);
+    cases.put(purchase.replace("\"product_id\":\"p-1\",", ""), "product_id is missing (required for purchase)");
+    cases.put(purchase.replace("\"category\":\"books\",", "").replace("purchase", "add_to_cart"),
+        "category is missing (required for add_to_cart)");
+    cases.put(purchase.replace("\"price\":19.90,", ""), "price is missing (required for purchase)");
+    cases.put(purchase.replace("\"currency\":\"EUR\",", ""), "currency is missing (required for purchase)");
+    cases.put(purchase.replace("\"order_id\":\"o-1\",", ""), "order_id is missing (required for purchase)");
+    cases.put(purchase.replace("19.90", "\"19.90\""), "wrong type: price must be a number");
+    cases.put(purchase.replace("19.90", "19.999"), "invalid price: 19.999");
+    cases.put(purchase.replace("\"quantity\":2", "\"quantity\":0"), "invalid quantity: 0");
+    cases.put(purchase.replace("EUR", "eur"), "invalid currency: eur");
+    cases.put(purchase.replace("mobile", "watch"), "unknown device: watch");
+    cases.put(purchase.replace("\"DE\"", "\"Germany\""), "invalid country: Germany");
     cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");
     Dataset<Row> parsed = parse(List.copyOf(cases.keySet()));
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
@@ -104,16 +121,19 @@ class EventParserTest {
     assertThat(reasons.stream().filter(java.util.Objects::nonNull).distinct().toList())
         .containsExactlyInAnyOrderElementsOf(EventParser.REASONS);
     assertThat(reasons.get(reasons.size() - 1)).isEqualTo("page_url_is_missing");
-    assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(3);
+    assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(4);
 
     List<Row> valid = EventParser.validEvents(parsed).orderBy("event_id").collectAsList();
-    assertThat(valid).hasSize(3);
+    assertThat(valid).hasSize(4);
+    assertThat(valid.get(3).<java.math.BigDecimal>getAs("price")).isEqualTo(new java.math.BigDecimal("19.90"));
+    assertThat(valid.get(3).<Integer>getAs("quantity")).isEqualTo(2);
+    assertThat(valid.get(3).<String>getAs("country")).isEqualTo("DE");
     assertThat(valid.get(0).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00.123Z");
     assertThat(valid.get(1).<Timestamp>getAs("event_time").toInstant()).hasToString("2026-11-23T12:00:00Z");
     assertThat(valid.get(1).<String>getAs("event_date")).isEqualTo("2026-11-23");
 
     List<Row> dead = EventParser.deadLetters(parsed).collectAsList();
-    assertThat(dead).hasSize(cases.size() - 3);
+    assertThat(dead).hasSize(cases.size() - 4);
     Row first = dead.get(0);
     assertThat(new String(first.<byte[]>getAs("value"), StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"c\",\"event_ti");
     List<Row> headers = first.getList(first.fieldIndex("headers"));

@@ -32,6 +32,8 @@ final class Oracle {
   final Map<String, String> deadLetterReasonByValue = new HashMap<>();
   /** "user_id session_start" -> "session_end event_count page_view_count duration_seconds status". */
   final Map<String, String> sessions = new TreeMap<>();
+  /** The four commerce tables' rows: {@link Commerce#rows()}. */
+  final Map<String, String> commerceRows;
   final long validCount;
   final long droppedLate;
 
@@ -45,6 +47,7 @@ final class Oracle {
     long valid = 0;
     List<String> lakeIds = new java.util.ArrayList<>();
     long dropped = 0;
+    Commerce commerce = new Commerce();
     for (int i = 0; i < sent.size(); i++) {
       ProducedRecord r = sent.get(i);
       if (r.kind() == ProducedRecord.Kind.MALFORMED) {
@@ -76,8 +79,10 @@ final class Oracle {
       for (long start = lastStart; start > t - 300_000; start -= 60_000) {
         users.computeIfAbsent(Instant.ofEpochMilli(start), k -> new HashSet<>()).add(e.userId());
       }
+      commerce.add(e);
     }
     users.forEach((start, set) -> activeUsers.put(start, (long) set.size()));
+    this.commerceRows = commerce.rows();
     long finalWatermark = maxEventTime - WATERMARK.toMillis();
     byUser.forEach((user, events) -> sessionize(user, events, finalWatermark));
     this.validCount = valid;
@@ -144,7 +149,9 @@ final class Oracle {
       case SESSION_START -> 0;
       case PAGE_VIEW -> 1;
       case CLICK -> 2;
-      case SESSION_END -> 3;
+      case ADD_TO_CART -> 3;
+      case PURCHASE -> 4;
+      case SESSION_END -> 5;
     };
   }
 
@@ -175,11 +182,88 @@ final class Oracle {
       case MISSING_USER_ID -> "user_id is missing";
       case BAD_EVENT_TIME -> "unparsable event_time: ";
       case UNKNOWN_EVENT_TYPE -> "unknown event_type: add_to_wishlist";
+      case MISSING_ORDER_ID -> "order_id is missing (required for purchase)";
+      case NEGATIVE_PRICE -> "invalid price: -1.00";
     };
   }
 
   /** The window end of an active-users window. */
   static Instant activeUsersEnd(Instant start) {
     return start.plus(Duration.ofMinutes(5));
+  }
+
+  /**
+   * DESIGN §4's commerce definitions, written out again in plain Java, over events already deduplicated by event_id
+   * (a purchase by order_id) and without the late ones: product_activity per 1-minute window and product;
+   * category_revenue, conversion_funnel and traffic_by_segment per 10-minute window and key. Money in BigDecimal.
+   */
+  static final class Commerce {
+    private final Map<String, long[]> products = new TreeMap<>(); // views, carts, purchases
+    private final Map<String, String> productCategory = new HashMap<>();
+    private final Map<String, Set<String>> orders = new TreeMap<>();
+    private final Map<String, long[]> units = new HashMap<>();
+    private final Map<String, java.math.BigDecimal> revenue = new HashMap<>();
+    private final Map<String, List<Set<String>>> funnel = new TreeMap<>(); // viewers, cart users, buyers
+    private final Map<String, long[]> segmentEvents = new TreeMap<>();
+    private final Map<String, Set<String>> segmentUsers = new HashMap<>();
+    private final Set<String> seenOrders = new HashSet<>();
+
+    void add(UserActivityEvent e) {
+      if (e.eventType() == EventType.PURCHASE && !seenOrders.add(e.orderId())) {
+        return; // the same order again
+      }
+      long t = e.eventTime().toEpochMilli();
+      Instant minute = Instant.ofEpochMilli(floor(t, 60_000));
+      Instant tenMinutes = Instant.ofEpochMilli(floor(t, 600_000));
+      boolean view = e.eventType() == EventType.PAGE_VIEW && e.productId() != null;
+      if (e.productId() != null) {
+        String key = "product_activity " + minute + " " + e.productId() + " | " + minute.plusSeconds(60);
+        long[] c = products.computeIfAbsent(key, k -> new long[3]);
+        c[0] += view ? 1 : 0;
+        c[1] += e.eventType() == EventType.ADD_TO_CART ? 1 : 0;
+        c[2] += e.eventType() == EventType.PURCHASE ? 1 : 0;
+        if (e.category() != null) {
+          productCategory.merge(key, e.category(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        }
+      }
+      if (e.eventType() == EventType.PURCHASE) {
+        String key = "category_revenue " + tenMinutes + " " + e.category() + " " + e.currency() + " | " + tenMinutes.plusSeconds(600);
+        orders.computeIfAbsent(key, k -> new HashSet<>()).add(e.orderId());
+        units.computeIfAbsent(key, k -> new long[1])[0] += e.units();
+        revenue.merge(key, e.amount(), java.math.BigDecimal::add);
+      }
+      if (view || e.eventType() == EventType.ADD_TO_CART || e.eventType() == EventType.PURCHASE) {
+        String key = "conversion_funnel " + tenMinutes + " | " + tenMinutes.plusSeconds(600);
+        List<Set<String>> sets = funnel.computeIfAbsent(key, k -> List.of(new HashSet<>(), new HashSet<>(), new HashSet<>()));
+        sets.get(view ? 0 : e.eventType() == EventType.ADD_TO_CART ? 1 : 2).add(e.userId());
+      }
+      String segment = "traffic_by_segment " + tenMinutes + " " + (e.device() == null ? "unknown" : e.device()) + " "
+          + (e.country() == null ? "unknown" : e.country()) + " | " + tenMinutes.plusSeconds(600);
+      segmentEvents.computeIfAbsent(segment, k -> new long[1])[0]++;
+      segmentUsers.computeIfAbsent(segment, k -> new HashSet<>()).add(e.userId());
+    }
+
+    /**
+     * @return "table window_start key... | window_end" -> the other columns in {@code CommerceAnalytics.columnsOf}
+     *     order, space-separated (decimals as plain text with their scale, a null rate as {@code null})
+     */
+    Map<String, String> rows() {
+      Map<String, String> rows = new TreeMap<>();
+      products.forEach((k, c) -> rows.put(k, productCategory.get(k) + " " + c[0] + " " + c[1] + " " + c[2]));
+      orders.forEach((k, o) -> rows.put(k, o.size() + " " + units.get(k)[0] + " " + revenue.get(k).toPlainString()));
+      funnel.forEach((k, sets) -> {
+        long viewers = sets.get(0).size();
+        long carts = sets.get(1).size();
+        long buyers = sets.get(2).size();
+        rows.put(k, viewers + " " + carts + " " + buyers + " " + rate(carts, viewers) + " " + rate(buyers, carts));
+      });
+      segmentEvents.forEach((k, c) -> rows.put(k, c[0] + " " + segmentUsers.get(k).size()));
+      return rows;
+    }
+
+    private static String rate(long numerator, long denominator) {
+      return denominator == 0 ? "null" : java.math.BigDecimal.valueOf(numerator)
+          .divide(java.math.BigDecimal.valueOf(denominator), 4, java.math.RoundingMode.HALF_UP).toPlainString();
+    }
   }
 }

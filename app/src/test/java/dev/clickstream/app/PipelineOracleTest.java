@@ -92,6 +92,20 @@ class PipelineOracleTest {
   }
 
   @Test
+  void commerceTablesEqualTheOracleRowByRow() throws Exception {
+    Map<String, String> actual = Results.commerce(PG.jdbcUrl(), PG.user(), PG.password());
+    for (var table : dev.clickstream.app.analytics.CommerceAnalytics.Table.values()) {
+      assertThat(oracle.commerceRows.keySet()).as("the data set has %s rows", table)
+          .anyMatch(k -> k.startsWith(table.tableName() + " "));
+    }
+    // resent purchases are in the data set (and the oracle counts each order once)
+    List<String> sentOrders = data.records.stream().filter(r -> r.kind() == dev.clickstream.producer.ProducedRecord.Kind.ON_TIME
+        && r.event().orderId() != null).map(r -> r.event().orderId()).toList();
+    assertThat(sentOrders.size() - new java.util.HashSet<>(sentOrders).size()).as("resent purchases").isGreaterThan(10);
+    assertThat(actual).containsExactlyInAnyOrderEntriesOf(oracle.commerceRows);
+  }
+
+  @Test
   void activeUsersAreWithinTheSketchErrorOfTheOracle() throws Exception {
     Map<Instant, Long> actual = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
     assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(oracle.activeUsers.keySet());
@@ -238,11 +252,13 @@ class PipelineOracleTest {
           case MISSING_USER_ID -> "user_id_is_missing";
           case BAD_EVENT_TIME -> "unparsable_event_time";
           case UNKNOWN_EVENT_TYPE -> "unknown_event_type";
+          case MISSING_ORDER_ID -> "order_id_is_missing";
+          case NEGATIVE_PRICE -> "invalid_price";
         };
         byReason.merge(code, 1L, Long::sum);
       }
     }
-    assertThat(byReason).hasSize(5).containsEntry("event_time_in_future", 2L);
+    assertThat(byReason).hasSize(7).containsEntry("event_time_in_future", 2L);
     for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
       assertThat(t.value("clickstream_dead_letters_total", "reason", reason)).as(reason)
           .hasValue(byReason.getOrDefault(reason, 0L));

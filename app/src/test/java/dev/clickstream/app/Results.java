@@ -82,6 +82,36 @@ final class Results {
     return rows;
   }
 
+  /**
+   * @return the rows of the four commerce tables in {@link Oracle.Commerce#rows()}'s form
+   */
+  static Map<String, String> commerce(String jdbcUrl, String user, String password) throws SQLException {
+    Map<String, String> rows = new TreeMap<>();
+    for (var table : dev.clickstream.app.analytics.CommerceAnalytics.Table.values()) {
+      List<String> columns = dev.clickstream.app.analytics.CommerceAnalytics.columnsOf(table);
+      List<String> key = dev.clickstream.app.analytics.CommerceAnalytics.keyOf(table);
+      query(jdbcUrl, user, password, "SELECT " + String.join(", ", columns) + " FROM " + table.tableName(), rs -> {
+        StringBuilder k = new StringBuilder(table.tableName());
+        StringBuilder v = new StringBuilder();
+        for (int i = 0; i < columns.size(); i++) {
+          Object o = columns.get(i).startsWith("window_") ? rs.getObject(i + 1, OffsetDateTime.class) : rs.getObject(i + 1);
+          String text = o instanceof OffsetDateTime odt ? odt.toInstant().toString()
+              : o instanceof java.math.BigDecimal d ? d.toPlainString() : String.valueOf(o);
+          if (key.contains(columns.get(i))) {
+            k.append(' ').append(text);
+          } else if (columns.get(i).equals("window_end")) {
+            continue;
+          } else {
+            v.append(v.isEmpty() ? "" : " ").append(text);
+          }
+        }
+        k.append(" | ").append(rs.getObject("window_end", OffsetDateTime.class).toInstant());
+        rows.put(k.toString(), v.toString());
+      });
+    }
+    return rows;
+  }
+
   static void execute(String jdbcUrl, String user, String password, String... statements) throws SQLException {
     try (Connection c = DriverManager.getConnection(jdbcUrl, user, password); Statement s = c.createStatement()) {
       for (String sql : statements) {

@@ -34,7 +34,7 @@ import picocli.CommandLine.ParentCommand;
     description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
 public final class OpsCli {
   /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
-  static final List<String> QUERIES = List.of("ingest", "page-view-counts", "active-users", "user-sessions");
+  static final List<String> QUERIES = List.of("ingest", "page-view-counts", "active-users", "user-sessions", "commerce");
   private static final Pattern BATCH = Pattern.compile("query=(\\S+) batch=(\\d+)");
 
   @Option(names = "--namespace", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String namespace;

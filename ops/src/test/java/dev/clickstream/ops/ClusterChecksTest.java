@@ -217,7 +217,7 @@ class ClusterChecksTest {
         12:00:03 INFO microbatch - query=user-sessions batch=0 inputRows=10
         """);
     assertThat(batches).containsEntry("ingest", 2L).containsEntry("user-sessions", 1L).containsEntry("active-users", 0L)
-        .hasSize(4);
+        .containsEntry("commerce", 0L).hasSize(5);
   }
 
   @Test

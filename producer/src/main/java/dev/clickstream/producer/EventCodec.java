@@ -12,6 +12,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * JSON codec of the {@code user_activity} contract (DESIGN §3), with Jackson.
@@ -24,7 +26,14 @@ import java.util.List;
  * event_time, user_id, event_type) missing, null or empty; a field of the contract that is not a string
  * ({@code wrong type: <field> must be a string}); an unparsable event_time; an event_time more than
  * MAX_EVENT_TIME_SKEW ahead of the processing time; an unknown event_type; page_url missing for page_view or
- * click. {@link MalformedEventException#reason()} gives the reason's stable code.
+ * click; for add_to_cart and purchase, product_id, category, price or currency missing, and order_id for purchase
+ * ({@code <field> is missing (required for <type>)}); price or quantity not a JSON number ({@code wrong type: price
+ * must be a number}); a price that is negative, has more than 2 decimals or is written with an exponent
+ * ({@code invalid price: <text>}, rule {@link #PRICE}, applied to the number as written); a quantity that is not an
+ * integer from 1 to 999,999,999 ({@code invalid quantity}); a currency that is not three capital letters (ISO 4217's
+ * format; {@code invalid currency}); a device other than desktop, mobile, tablet ({@code unknown device}); a country
+ * that is not two capital letters (ISO 3166-1 alpha-2's format; {@code invalid country}).
+ * {@link MalformedEventException#reason()} gives the reason's stable code.
  */
 public final class EventCodec {
   /** ISO-8601 instant, UTC, millisecond precision, e.g. {@code 2026-11-23T12:00:00.123Z}. */
@@ -50,7 +59,25 @@ public final class EventCodec {
       node.put("page_url", event.pageUrl());
     }
     node.put("event_type", event.eventType().wireName());
+    putIfPresent(node, "product_id", event.productId());
+    putIfPresent(node, "category", event.category());
+    if (event.price() != null) {
+      node.put("price", event.price()); // a BigDecimal: written as its digits, exactly
+    }
+    if (event.quantity() != null) {
+      node.put("quantity", event.quantity().intValue());
+    }
+    putIfPresent(node, "currency", event.currency());
+    putIfPresent(node, "order_id", event.orderId());
+    putIfPresent(node, "device", event.device());
+    putIfPresent(node, "country", event.country());
     return node.toString();
+  }
+
+  private static void putIfPresent(ObjectNode node, String field, String value) {
+    if (value != null) {
+      node.put(field, value);
+    }
   }
 
   /**
@@ -73,7 +100,29 @@ public final class EventCodec {
   /** MAX_EVENT_TIME_SKEW's default (DESIGN §5): an event_time further ahead of the processing time is malformed. */
   public static final Duration DEFAULT_MAX_EVENT_TIME_SKEW = Duration.ofMinutes(10);
   private static final List<String> REQUIRED = List.of("event_id", "event_time", "user_id", "event_type");
-  private static final List<String> STRINGS = List.of("event_id", "event_time", "user_id", "event_type", "page_url");
+  private static final List<String> STRINGS = List.of("event_id", "event_time", "user_id", "event_type", "page_url",
+      "product_id", "category", "currency", "order_id", "device", "country");
+  private static final List<String> NUMBERS = List.of("price", "quantity");
+
+  /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
+  public static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
+  /** A quantity as written: an integer from 1 to 999,999,999. */
+  public static final String QUANTITY = "^[1-9][0-9]{0,8}$";
+  /** ISO 4217's format: three capital letters. */
+  public static final String CURRENCY = "^[A-Z]{3}$";
+  /** ISO 3166-1 alpha-2's format: two capital letters. */
+  public static final String COUNTRY = "^[A-Z]{2}$";
+
+  /**
+   * @param field price or quantity
+   * @return a regex whose group 1 is that field's number as written in a JSON object (not a key inside a string)
+   */
+  public static String numberAsWritten(String field) {
+    return "(?<!\\\\)\"" + field + "\"\\s*:\\s*(-?[0-9][^,}\\s]*)";
+  }
+
+  private static final Pattern PRICE_AS_WRITTEN = Pattern.compile(numberAsWritten("price"));
+  private static final Pattern QUANTITY_AS_WRITTEN = Pattern.compile(numberAsWritten("quantity"));
 
   /**
    * Parses and validates one record value now, with the default MAX_EVENT_TIME_SKEW.
@@ -121,6 +170,12 @@ public final class EventCodec {
         throw new MalformedEventException("wrong type: " + field + " must be a string");
       }
     }
+    for (String field : NUMBERS) {
+      JsonNode value = node.get(field);
+      if (value != null && !value.isNull() && !value.isNumber()) {
+        throw new MalformedEventException("wrong type: " + field + " must be a number");
+      }
+    }
     String eventTimeText = node.get("event_time").asText();
     Instant eventTime;
     try {
@@ -139,6 +194,61 @@ public final class EventCodec {
     if (type.requiresPageUrl() && (pageUrl == null || pageUrl.isEmpty())) {
       throw new MalformedEventException("page_url is missing (required for " + typeText + ")");
     }
-    return new UserActivityEvent(node.get("event_id").asText(), eventTime, node.get("user_id").asText(), pageUrl, type);
+    String productId = text(node, "product_id");
+    String category = text(node, "category");
+    String currency = text(node, "currency");
+    String orderId = text(node, "order_id");
+    String priceText = present(node, "price") ? asWritten(PRICE_AS_WRITTEN, json) : null;
+    String quantityText = present(node, "quantity") ? asWritten(QUANTITY_AS_WRITTEN, json) : null;
+    if (type.requiresProduct()) {
+      requireFor(type, "product_id", productId);
+      requireFor(type, "category", category);
+      requireFor(type, "price", priceText);
+      requireFor(type, "currency", currency);
+    }
+    if (type == EventType.PURCHASE) {
+      requireFor(type, "order_id", orderId);
+    }
+    if (priceText != null && !priceText.matches(PRICE)) {
+      throw new MalformedEventException("invalid price: " + priceText);
+    }
+    if (quantityText != null && !quantityText.matches(QUANTITY)) {
+      throw new MalformedEventException("invalid quantity: " + quantityText);
+    }
+    if (currency != null && !currency.matches(CURRENCY)) {
+      throw new MalformedEventException("invalid currency: " + currency);
+    }
+    String device = text(node, "device");
+    if (device != null && !UserActivityEvent.DEVICES.contains(device)) {
+      throw new MalformedEventException("unknown device: " + device);
+    }
+    String country = text(node, "country");
+    if (country != null && !country.matches(COUNTRY)) {
+      throw new MalformedEventException("invalid country: " + country);
+    }
+    return new UserActivityEvent(node.get("event_id").asText(), eventTime, node.get("user_id").asText(), pageUrl, type,
+        productId, category, priceText == null ? null : new java.math.BigDecimal(priceText),
+        quantityText == null ? null : Integer.valueOf(quantityText), currency, orderId, device, country);
+  }
+
+  private static boolean present(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value != null && !value.isNull();
+  }
+
+  /** A string field; an empty string counts as absent, as null does. */
+  private static String text(JsonNode node, String field) {
+    return present(node, field) && !node.get(field).asText().isEmpty() ? node.get(field).asText() : null;
+  }
+
+  private static String asWritten(Pattern number, String json) {
+    Matcher m = number.matcher(json);
+    return m.find() ? m.group(1) : "";
+  }
+
+  private static void requireFor(EventType type, String field, String value) throws MalformedEventException {
+    if (value == null) {
+      throw new MalformedEventException(field + " is missing (required for " + type.wireName() + ")");
+    }
   }
 }

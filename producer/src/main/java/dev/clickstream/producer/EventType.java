@@ -8,7 +8,9 @@ public enum EventType {
   PAGE_VIEW("page_view", true),
   CLICK("click", true),
   SESSION_START("session_start", false),
-  SESSION_END("session_end", false);
+  SESSION_END("session_end", false),
+  ADD_TO_CART("add_to_cart", false),
+  PURCHASE("purchase", false);
 
   private final String wireName;
   private final boolean requiresPageUrl;
@@ -21,6 +23,11 @@ public enum EventType {
   /** @return the value as it appears in JSON, e.g. {@code page_view} */
   public String wireName() {
     return wireName;
+  }
+
+  /** @return whether product_id, category, price and currency must be present (add_to_cart and purchase) */
+  public boolean requiresProduct() {
+    return this == ADD_TO_CART || this == PURCHASE;
   }
 
   /** @return whether {@code page_url} must be present (page_view and click) */

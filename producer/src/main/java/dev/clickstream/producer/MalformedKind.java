@@ -14,8 +14,12 @@ public enum MalformedKind {
   MISSING_USER_ID,
   /** {@code event_time} that is not an ISO-8601 instant. */
   BAD_EVENT_TIME,
-  /** {@code event_type} outside the contract's four values. */
-  UNKNOWN_EVENT_TYPE;
+  /** {@code event_type} outside the contract's values. */
+  UNKNOWN_EVENT_TYPE,
+  /** A purchase without {@code order_id}. */
+  MISSING_ORDER_ID,
+  /** A negative {@code price}. */
+  NEGATIVE_PRICE;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -30,6 +34,15 @@ public enum MalformedKind {
       case MISSING_USER_ID -> edit(json, node -> node.remove("user_id"));
       case BAD_EVENT_TIME -> edit(json, node -> node.put("event_time", "yesterday at " + base.eventTime().getEpochSecond() % 24 + "h"));
       case UNKNOWN_EVENT_TYPE -> edit(json, node -> node.put("event_type", "add_to_wishlist"));
+      case MISSING_ORDER_ID -> edit(json, node -> {
+        node.put("event_type", "purchase");
+        node.put("product_id", "p-0001");
+        node.put("category", "books");
+        node.put("price", new java.math.BigDecimal("9.99"));
+        node.put("currency", "EUR");
+        node.remove("order_id");
+      });
+      case NEGATIVE_PRICE -> edit(json, node -> node.put("price", new java.math.BigDecimal("-1.00")));
     };
   }
 

@@ -66,6 +66,12 @@ public final class ProducerCli implements Callable<Integer> {
   @Option(names = "--pages", defaultValue = "50", description = "Number of pages (Zipf-like popularity).")
   int pages;
 
+  @Option(names = "--products", defaultValue = "300", description = "Size of the product catalogue (12 categories, log-normal prices).")
+  int products;
+
+  @Option(names = "--currency", description = "Currency of the prices (ISO 4217, e.g. EUR); default: EUR, USD or GBP by the seed.")
+  String currency;
+
   @Option(names = "--seed", description = "Random seed for a reproducible sequence; default: the current time.")
   Long seed;
 
@@ -98,7 +104,7 @@ public final class ProducerCli implements Callable<Integer> {
       description = "Events per second of event time; default: --rate, or 1000 when --rate is 0.")
   Double eventRate;
 
-  @Option(names = "--replay", description = "Send this file instead (JSONL in the contract, or .csv with header event_time,user_id,page_url,event_type[,event_id]).")
+  @Option(names = "--replay", description = "Send this file instead (JSONL in the contract, or .csv with a header row of contract field names).")
   Path replay;
 
   @Option(names = "--speedup", defaultValue = "1", description = "Replay pace: X times the recorded pace; 0 = as fast as possible.")
@@ -178,7 +184,8 @@ public final class ProducerCli implements Callable<Integer> {
       double density = eventRate != null ? eventRate : (rate > 0 ? rate : 1000);
       Instant start = startTime != null ? EventCodec.parseTime(startTime) : Instant.now();
       TrafficProfile profile = new TrafficProfile(users, pages, runSeed, start, density,
-          lateEvery, lateBy, malformedEvery, abandonShare, 8);
+          lateEvery, lateBy, malformedEvery, abandonShare, 8, products,
+          currency != null ? currency : TrafficProfile.currencyFor(runSeed));
       source = new TrafficGenerator(profile);
       pacer = RecordPacer.byRate(rate);
     }
@@ -222,7 +229,7 @@ public final class ProducerCli implements Callable<Integer> {
         EventCodec.parseTime(startTime);
       }
       new TrafficProfile(users, pages, 0, Instant.EPOCH, eventRate != null ? eventRate : 1, lateEvery, lateBy,
-          malformedEvery, abandonShare, 8);
+          malformedEvery, abandonShare, 8, products, currency != null ? currency : "EUR");
     } catch (IllegalArgumentException | java.time.DateTimeException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

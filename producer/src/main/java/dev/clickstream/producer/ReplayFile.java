@@ -17,9 +17,12 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * A recorded traffic file for {@code --replay}: JSONL in the event contract, or CSV with the header
- * {@code event_time,user_id,page_url,event_type[,event_id]} (CSV read with Jackson's CSV module; a missing
- * event_id gets a random UUID). Records that do not parse are kept as {@link BadLine}s with their line number
+ * A recorded traffic file for {@code --replay}: JSONL in the event contract, or CSV with a header row of contract
+ * field names: at least {@code event_time,user_id,event_type}, any of page_url, event_id, product_id, category,
+ * price, quantity, currency, order_id, device, country (CSV read with Jackson's CSV module; other columns are
+ * ignored; an empty cell is an absent field; a missing event_id gets a random UUID). Each CSV row is checked by the
+ * contract's rules ({@link EventCodec#fromJson}) as the JSON object it stands for, price and quantity as JSON
+ * numbers written as in the cell. Records that do not parse are kept as {@link BadLine}s with their line number
  * and reason; the rest are returned in file order.
  *
  * @param events the parsed events, in file order
@@ -89,7 +92,7 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
   }
 
   /**
-   * @param reader CSV text with a header row naming at least event_time, user_id, page_url, event_type
+   * @param reader CSV text with a header row naming at least event_time, user_id, event_type
    * @return events and skipped lines
    * @throws IOException when reading fails or a required column is missing from the header
    */
@@ -101,9 +104,10 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
     try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
         .with(CsvSchema.emptySchema().withHeader()).readValues(reader)) {
       CsvSchema header = (CsvSchema) rows.getParser().getSchema();
-      for (String column : List.of("event_time", "user_id", "page_url", "event_type")) {
+      for (String column : List.of("event_time", "user_id", "event_type")) {
         if (header.column(column) == null) {
-          throw new IOException("CSV header lacks column " + column + " (expected event_time,user_id,page_url,event_type[,event_id])");
+          throw new IOException("CSV header lacks column " + column + " (a header row of contract field names, at least "
+              + "event_time,user_id,event_type)");
         }
       }
       long lineNumber = 1; // the header; assumes no quoted field spans lines
@@ -126,28 +130,32 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
     return new ReplayFile(events, bad);
   }
 
+  /** The CSV columns that are JSON numbers in the contract. */
+  private static final List<String> NUMBER_COLUMNS = List.of("price", "quantity");
+  /** A JSON number as written (RFC 8259). */
+  private static final String JSON_NUMBER = "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static UserActivityEvent fromCsvRow(Map<String, String> row) throws MalformedEventException {
-    String userId = row.get("user_id");
-    if (userId == null || userId.isEmpty()) {
-      throw new MalformedEventException("user_id is missing");
+    com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
+    for (String field : CONTRACT_COLUMNS) {
+      String cell = row.get(field);
+      if (cell == null || cell.isEmpty()) {
+        continue;
+      }
+      if (NUMBER_COLUMNS.contains(field) && cell.matches(JSON_NUMBER)) {
+        node.putRawValue(field, new com.fasterxml.jackson.databind.util.RawValue(cell));
+      } else {
+        node.put(field, cell); // a price that is not a number stays text: "wrong type: price must be a number"
+      }
     }
-    String typeText = row.get("event_type");
-    EventType type = EventType.fromWire(typeText == null ? "" : typeText)
-        .orElseThrow(() -> new MalformedEventException("unknown event_type: " + typeText));
-    String timeText = row.get("event_time");
-    java.time.Instant time;
-    try {
-      time = EventCodec.parseTime(timeText == null ? "" : timeText);
-    } catch (DateTimeParseException e) {
-      throw new MalformedEventException("unparsable event_time: " + timeText);
+    if (!node.has("event_id")) {
+      node.put("event_id", UUID.randomUUID().toString());
     }
-    String page = row.get("page_url");
-    page = page == null || page.isEmpty() ? null : page;
-    if (type.requiresPageUrl() && page == null) {
-      throw new MalformedEventException("page_url is missing (required for " + typeText + ")");
-    }
-    String eventId = row.get("event_id");
-    eventId = eventId == null || eventId.isEmpty() ? UUID.randomUUID().toString() : eventId;
-    return new UserActivityEvent(eventId, time, userId, page, type);
+    return EventCodec.fromJson(node.toString());
   }
+
+  /** The contract's fields, the columns a CSV file may have. */
+  private static final List<String> CONTRACT_COLUMNS = List.of("event_id", "event_time", "user_id", "page_url", "event_type",
+      "product_id", "category", "price", "quantity", "currency", "order_id", "device", "country");
 }

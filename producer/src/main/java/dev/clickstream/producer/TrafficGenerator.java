@@ -21,6 +21,16 @@ import java.util.UUID;
  * Each record picks a random open session, so the gap between a user's events (the think time) is about
  * {@code openSessions / eventsPerSecond} seconds. Pages have Zipf-like popularity (weight 1/rank^1.1).
  *
+ * <p>The shop: {@link #PRODUCT_PAGE_SHARE} of page views are product pages of the {@link Catalogue} (page_url
+ * {@code /product/<id>}, with product_id and category; clicks on such a page carry them too). While a product page
+ * is open, each further event of the session is an add_to_cart of that product (1-3 units) with probability
+ * {@link #CART_SHARE}; while the cart holds something, a purchase of its oldest item (one order_id per purchase)
+ * with probability {@link #PURCHASE_SHARE}. That makes a funnel like a shop's: about 80% of sessions view a
+ * product, 12% put something in the cart, 5% buy (seed 3, 100k records). Every event of a session carries the
+ * session's device (desktop 55%, mobile 38%, tablet 6%, none 1%) and country (11 countries, US 30% down to 3%,
+ * none 2%); prices
+ * are in the run's currency ({@link TrafficProfile#currency()}).
+ *
  * <p>Event time: a clock starting at {@link TrafficProfile#start()} advances by {@code 1/eventsPerSecond}
  * per record. Every {@code lateEvery}th record carries the clock minus {@code lateBy} (late data); every
  * {@code malformedEvery}th record is malformed instead, rotating through {@link MalformedKind}. The same
@@ -29,10 +39,23 @@ import java.util.UUID;
 public final class TrafficGenerator implements Iterator<ProducedRecord> {
   /** How long an abandoning user stays away: longer than the 15-minute session timeout. */
   static final Duration ABANDON_COOLDOWN = Duration.ofMinutes(20);
+  /** Share of page views that show a product. */
+  static final double PRODUCT_PAGE_SHARE = 0.45;
+  /** Probability that an event on a product page is an add_to_cart. */
+  static final double CART_SHARE = 0.05;
+  /** Probability that an event of a session with a filled cart is a purchase. */
+  static final double PURCHASE_SHARE = 0.12;
+  /** Devices and their cumulative shares; the rest (1%) has none. */
+  static final String[] DEVICES = {"desktop", "mobile", "tablet"};
+  private static final double[] DEVICE_SHARES = {0.55, 0.93, 0.99};
+  /** Countries and their cumulative shares; the rest (2%) has none. */
+  static final String[] COUNTRIES = {"US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT"};
+  private static final double[] COUNTRY_SHARES = {0.30, 0.45, 0.57, 0.66, 0.74, 0.80, 0.85, 0.90, 0.93, 0.955, 0.98};
 
   private final TrafficProfile profile;
   private final Random random;
   private final String[] pageUrls;
+  private final Catalogue catalogue;
   private final double[] pageCumulativeWeights;
   private final List<Integer> idleUsers = new ArrayList<>();
   private final PriorityQueue<long[]> coolingDown = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
@@ -45,13 +68,21 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
 
   private static final class OpenSession {
     final int user;
+    final String device;
+    final String country;
     int remaining;
     String currentPage;
+    /** The product whose page is open, or null. */
+    Catalogue.Product product;
+    final java.util.ArrayDeque<Catalogue.Product> cart = new java.util.ArrayDeque<>();
+    final java.util.ArrayDeque<Integer> cartUnits = new java.util.ArrayDeque<>();
 
-    OpenSession(int user, int remaining, String currentPage) {
+    OpenSession(int user, int remaining, String currentPage, String device, String country) {
       this.user = user;
       this.remaining = remaining;
       this.currentPage = currentPage;
+      this.device = device;
+      this.country = country;
     }
   }
 
@@ -60,7 +91,8 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
     this.profile = profile;
     this.random = new Random(profile.seed());
     this.pageUrls = pageUrls(profile.pages());
-    this.pageCumulativeWeights = zipfCumulative(profile.pages(), 1.1);
+    this.pageCumulativeWeights = Catalogue.zipfCumulative(profile.pages());
+    this.catalogue = new Catalogue(profile.products(), profile.seed());
     for (int u = 0; u < profile.users(); u++) {
       idleUsers.add(u);
     }
@@ -110,18 +142,36 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
       if (openSessions.isEmpty() || (wantsNewSession && !idleUsers.isEmpty())) {
         int user = takeIdleUser();
         String landing = pickPage();
-        openSessions.add(new OpenSession(user, 1 + geometric(profile.meanSessionEvents()), landing));
-        return event(now, user, null, EventType.SESSION_START);
+        OpenSession opened = new OpenSession(user, 1 + geometric(profile.meanSessionEvents()), landing,
+            pickShare(DEVICES, DEVICE_SHARES), pickShare(COUNTRIES, COUNTRY_SHARES));
+        openSessions.add(opened);
+        return event(now, opened, null, EventType.SESSION_START, null, null, null);
       }
       int index = random.nextInt(openSessions.size());
       OpenSession session = openSessions.get(index);
       if (session.remaining > 0) {
         session.remaining--;
-        if (random.nextDouble() < 0.7) {
-          session.currentPage = pickPage();
-          return event(now, session.user, session.currentPage, EventType.PAGE_VIEW);
+        double r = random.nextDouble();
+        if (!session.cart.isEmpty() && r < PURCHASE_SHARE) {
+          Catalogue.Product bought = session.cart.poll();
+          return event(now, session, "/checkout", EventType.PURCHASE, bought, session.cartUnits.poll(), orderId());
         }
-        return event(now, session.user, session.currentPage, EventType.CLICK);
+        if (session.product != null && r > 1 - CART_SHARE) {
+          session.cart.add(session.product);
+          session.cartUnits.add(1 + random.nextInt(3));
+          return event(now, session, session.currentPage, EventType.ADD_TO_CART, session.product, session.cartUnits.peekLast(), null);
+        }
+        if (random.nextDouble() < 0.7) {
+          if (random.nextDouble() < PRODUCT_PAGE_SHARE) {
+            session.product = catalogue.pick(random);
+            session.currentPage = session.product.pageUrl();
+          } else {
+            session.product = null;
+            session.currentPage = pickPage();
+          }
+          return event(now, session, session.currentPage, EventType.PAGE_VIEW, session.product, null, null);
+        }
+        return event(now, session, session.currentPage, EventType.CLICK, session.product, null, null);
       }
       openSessions.set(index, openSessions.get(openSessions.size() - 1));
       openSessions.remove(openSessions.size() - 1);
@@ -132,7 +182,7 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
         continue; // no session_end: this session must time out downstream
       }
       idleUsers.add(session.user);
-      return event(now, session.user, null, EventType.SESSION_END);
+      return event(now, session, null, EventType.SESSION_END, null, null, null);
     }
   }
 
@@ -154,9 +204,27 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
     }
   }
 
-  private UserActivityEvent event(long now, int user, String page, EventType type) {
+  private UserActivityEvent event(long now, OpenSession session, String page, EventType type, Catalogue.Product product,
+      Integer quantity, String orderId) {
     UUID id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L, (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L);
-    return new UserActivityEvent(id.toString(), Instant.ofEpochMilli(now), userId(user), page, type);
+    boolean priced = type.requiresProduct();
+    return new UserActivityEvent(id.toString(), Instant.ofEpochMilli(now), userId(session.user), page, type,
+        product == null ? null : product.id(), product == null ? null : product.category(),
+        priced ? product.price() : null, quantity, priced ? profile.currency() : null, orderId, session.device, session.country);
+  }
+
+  private String orderId() {
+    return String.format("o-%012x", random.nextLong() & 0xFFFFFFFFFFFFL);
+  }
+
+  private String pickShare(String[] values, double[] cumulativeShares) {
+    double x = random.nextDouble();
+    for (int i = 0; i < values.length; i++) {
+      if (x < cumulativeShares[i]) {
+        return values[i];
+      }
+    }
+    return null;
   }
 
   private int geometric(int mean) {
@@ -165,18 +233,7 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
   }
 
   private String pickPage() {
-    double x = random.nextDouble() * pageCumulativeWeights[pageCumulativeWeights.length - 1];
-    int lo = 0;
-    int hi = pageCumulativeWeights.length - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (pageCumulativeWeights[mid] < x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return pageUrls[lo];
+    return pageUrls[Catalogue.pickIndex(pageCumulativeWeights, random)];
   }
 
   private static String[] pageUrls(int pages) {
@@ -186,15 +243,5 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
       urls[i] = i < fixed.length ? fixed[i] : (i % 3 == 0 ? "/category/" + (i / 3) : "/product/" + (1000 + i));
     }
     return urls;
-  }
-
-  private static double[] zipfCumulative(int n, double exponent) {
-    double[] cumulative = new double[n];
-    double sum = 0;
-    for (int rank = 1; rank <= n; rank++) {
-      sum += 1.0 / Math.pow(rank, exponent);
-      cumulative[rank - 1] = sum;
-    }
-    return cumulative;
   }
 }

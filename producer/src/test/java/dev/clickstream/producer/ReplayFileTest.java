@@ -53,6 +53,31 @@ class ReplayFileTest {
   }
 
   @Test
+  void csvWithCommerceColumnsKeepsPricesExactAndAppliesTheContractsRules() throws IOException {
+    String text = """
+        event_time,user_id,event_type,page_url,product_id,category,price,quantity,currency,order_id,device,country
+        2026-11-23T12:00:00Z,u1,add_to_cart,/product/p-1,p-1,books,19.90,2,EUR,,mobile,DE
+        2026-11-23T12:00:05Z,u1,purchase,/checkout,p-1,books,0.10,,EUR,o-1,mobile,DE
+        2026-11-23T12:00:06Z,u1,purchase,/checkout,p-1,books,19.90,2,EUR,,mobile,DE
+        2026-11-23T12:00:07Z,u1,purchase,/checkout,p-1,books,19.999,2,EUR,o-2,mobile,DE
+        2026-11-23T12:00:08Z,u1,purchase,/checkout,p-1,books,cheap,2,EUR,o-3,mobile,DE
+        2026-11-23T12:00:09Z,u1,page_view,/,,,,,,,watch,DE
+        """;
+    ReplayFile file = ReplayFile.readCsv(new StringReader(text));
+    assertThat(file.events()).hasSize(2);
+    assertThat(file.events().get(0).price()).isEqualTo(new java.math.BigDecimal("19.90"));
+    assertThat(file.events().get(0).amount()).isEqualTo(new java.math.BigDecimal("39.80"));
+    assertThat(file.events().get(0).device()).isEqualTo("mobile");
+    assertThat(file.events().get(1).orderId()).isEqualTo("o-1");
+    assertThat(file.events().get(1).units()).isEqualTo(1);
+    assertThat(file.badLines()).extracting(ReplayFile.BadLine::reason).containsExactly(
+        "order_id is missing (required for purchase)", "invalid price: 19.999", "wrong type: price must be a number",
+        "unknown device: watch");
+    // what is sent is the contract's JSON, the price as written
+    assertThat(file.toRecords(java.time.Duration.ZERO).get(0).value()).contains("\"price\":19.90,\"quantity\":2");
+  }
+
+  @Test
   void csvWithoutTheRequiredHeaderIsRejected() {
     assertThatThrownBy(() -> ReplayFile.readCsv(new StringReader("time,user\n1,2\n")))
         .isInstanceOf(IOException.class).hasMessageContaining("event_time");

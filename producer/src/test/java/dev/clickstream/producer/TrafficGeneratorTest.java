@@ -122,6 +122,85 @@ class TrafficGeneratorTest {
   }
 
   @Test
+  void sessionsBehaveLikeAShopFunnelWithExactPricesFromTheCatalogue() {
+    TrafficProfile profile = TrafficProfile.defaults(3, START, 100);
+    Catalogue catalogue = new Catalogue(profile.products(), profile.seed());
+    Map<String, Catalogue.Product> byId = new HashMap<>();
+    for (int i = 0; i < catalogue.size(); i++) {
+      byId.put(catalogue.get(i).id(), catalogue.get(i));
+    }
+    Map<String, Integer> sessionsOf = new HashMap<>();
+    java.util.Set<String> viewed = new java.util.HashSet<>();
+    java.util.Set<String> carted = new java.util.HashSet<>();
+    java.util.Set<String> bought = new java.util.HashSet<>();
+    java.util.Set<String> orders = new java.util.HashSet<>();
+    Map<String, Integer> devices = new HashMap<>();
+    Map<String, Integer> countries = new HashMap<>();
+    java.util.Set<String> categories = new java.util.HashSet<>();
+    long sessions = 0;
+    for (ProducedRecord r : take(profile, 100_000)) {
+      UserActivityEvent e = r.event();
+      if (e.eventType() == EventType.SESSION_START) {
+        sessions++;
+        sessionsOf.merge(e.userId(), 1, Integer::sum);
+      }
+      String session = e.userId() + "#" + sessionsOf.getOrDefault(e.userId(), 0);
+      devices.merge(String.valueOf(e.device()), 1, Integer::sum);
+      countries.merge(String.valueOf(e.country()), 1, Integer::sum);
+      if (e.productId() != null) {
+        Catalogue.Product p = byId.get(e.productId());
+        assertThat(p).as("product %s is in the catalogue", e.productId()).isNotNull();
+        assertThat(e.category()).isEqualTo(p.category());
+        categories.add(e.category());
+      }
+      switch (e.eventType()) {
+        case PAGE_VIEW -> {
+          if (e.productId() != null) {
+            viewed.add(session);
+            assertThat(e.pageUrl()).isEqualTo("/product/" + e.productId());
+          }
+        }
+        case ADD_TO_CART -> {
+          carted.add(session);
+          assertThat(e.price()).isEqualTo(byId.get(e.productId()).price());
+          assertThat(e.quantity()).isBetween(1, 3);
+          assertThat(e.currency()).isEqualTo(profile.currency());
+        }
+        case PURCHASE -> {
+          bought.add(session);
+          assertThat(carted).as("a purchase follows an add_to_cart of its session").contains(session);
+          assertThat(orders.add(e.orderId())).as("one order id per purchase").isTrue();
+          assertThat(e.price().scale()).isEqualTo(2);
+        }
+        default -> { }
+      }
+    }
+    assertThat(viewed.size() / (double) sessions).isBetween(0.5, 0.9);
+    assertThat(carted.size() / (double) sessions).isBetween(0.05, 0.2);
+    assertThat(bought.size() / (double) sessions).as("a few percent of sessions buy").isBetween(0.02, 0.08);
+    assertThat(categories).hasSize(Catalogue.CATEGORIES.length);
+    assertThat(devices.get("desktop")).isGreaterThan(devices.get("mobile")).isGreaterThan(5 * devices.get("tablet"));
+    assertThat(devices).containsKey("null");
+    assertThat(countries.get("US")).isGreaterThan(5 * countries.get("IT"));
+    assertThat(countries).containsKey("null").hasSize(TrafficGenerator.COUNTRIES.length + 1);
+  }
+
+  @Test
+  void catalogueIsSeededWithLogNormalPricesInCents() {
+    Catalogue a = new Catalogue(300, 11);
+    assertThat(a.get(7)).isEqualTo(new Catalogue(300, 11).get(7));
+    List<java.math.BigDecimal> prices = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      prices.add(a.get(i).price());
+      assertThat(a.get(i).price().scale()).isEqualTo(2);
+    }
+    prices.sort(null);
+    // median near the log-normal's median, a long right tail
+    assertThat(prices.get(150).doubleValue()).isBetween(20.0, 45.0);
+    assertThat(prices.get(299).doubleValue()).isGreaterThan(4 * prices.get(150).doubleValue());
+  }
+
+  @Test
   void rejectsAnImpossibleProfile() {
     assertThatThrownBy(() -> TrafficProfile.defaults(1, START, 10).withPopulation(0, 5))
         .hasMessage("users must be >= 1");

@@ -12,7 +12,9 @@ import org.apache.spark.sql.Row;
  * Valid events with processing time, for {@code enriched_activity} (DESIGN §4).
  *
  * <p>In: valid events (event_id, event_time timestamp, user_id, page_url, event_type, event_date, ...).
- * Out: event_id, event_time, user_id, page_url, event_type, processing_time, event_date, all strings; times are
+ * Out: event_id, event_time, user_id, page_url, event_type, processing_time, event_date, all strings, then the
+ * commerce fields as in the lake (product_id, category, price decimal(12,2), quantity int, currency, order_id,
+ * device, country; in JSON a price is a number with its two decimals, an absent field is left out); times are
  * ISO-8601 UTC with milliseconds ({@code 2026-11-23T12:00:00.123Z}), event_date is {@code yyyy-MM-dd} (UTC).
  * processing_time is the micro-batch's start (Spark's current_timestamp() is fixed per micro-batch).
  */
@@ -27,7 +29,9 @@ public final class EnrichedEvents {
    */
   public static Dataset<Row> of(Dataset<Row> validEvents) {
     return validEvents.select(col("event_id"), iso(col("event_time")).as("event_time"), col("user_id"),
-        col("page_url"), col("event_type"), iso(current_timestamp()).as("processing_time"), col("event_date"));
+        col("page_url"), col("event_type"), iso(current_timestamp()).as("processing_time"), col("event_date"),
+        col("product_id"), col("category"), col("price"), col("quantity"), col("currency"), col("order_id"),
+        col("device"), col("country"));
   }
 
   private static Column iso(Column timestamp) {

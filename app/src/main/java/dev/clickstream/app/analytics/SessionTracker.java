@@ -13,8 +13,8 @@ import java.util.Set;
  * Sessionization rules of DESIGN §4, as plain Java: one user's state and new events in, session rows out.
  * No Spark here; the streaming wiring keeps {@link State} per user.
  *
- * <p>Rules, applied to the user's events sorted by event time (ties: session_start, then page views and
- * clicks, then session_end, then event id):
+ * <p>Rules, applied to the user's events sorted by event time (ties: session_start, then page views, clicks,
+ * add_to_cart and purchase, then session_end, then event id):
  * <ul>
  *   <li>A session opens at {@code session_start}, or at the user's first event when no start was seen.</li>
  *   <li>It ends at {@code session_end} ({@link Status#ENDED}, end = that event's time), or when the next event
@@ -63,7 +63,7 @@ public final class SessionTracker implements Serializable {
 
   /** Event kinds as far as sessions care. */
   public enum Kind {
-    SESSION_START, PAGE_VIEW, CLICK, SESSION_END;
+    SESSION_START, PAGE_VIEW, CLICK, ADD_TO_CART, PURCHASE, SESSION_END;
 
     /**
      * @param eventType a contract event_type

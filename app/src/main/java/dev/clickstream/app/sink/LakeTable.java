@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -68,11 +69,14 @@ public final class LakeTable {
    * Makes sure a Delta table is at the path before any query starts: creates it empty when nothing is there,
    * converts the Parquet lake of an older version ({@code CONVERT TO DELTA}, which takes the file list from the
    * streaming file sink's {@code _spark_metadata} log, so files of killed attempts stay out), and sets the table
-   * properties when they differ.
+   * properties when they differ. A table of an earlier version without the commerce columns gets them with
+   * {@code ALTER TABLE ... ADD COLUMNS} (a metadata-only commit: no file is rewritten; the rows written before read
+   * null there, and Delta's streaming readers go on reading the table across the change).
    *
    * @param spark a session with Delta's extension and catalog ({@code ClickstreamPipeline.sessionConfig})
    * @param retention LAKE_VACUUM_RETENTION
-   * @return what was done: {@code created}, {@code converted}, or {@code existing}
+   * @return what was done: {@code created}, {@code converted}, or {@code existing}, followed by
+   *     {@code , added columns [...]} when columns were added
    * @throws LakeException when the directory holds Parquet files without a Delta log or a {@code _spark_metadata}
    *     log (nothing tells which files are committed: refused rather than guessed)
    */
@@ -92,6 +96,18 @@ public final class LakeTable {
       DeltaTable.createIfNotExists(spark).location(path).addColumns(EventSchema.LAKE)
           .partitionedBy(EventSchema.LAKE_PARTITION).execute();
       outcome = "created";
+    }
+    java.util.Set<String> present = java.util.Set.of(DeltaTable.forPath(spark, path).toDF().columns());
+    List<String> added = new java.util.ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : EventSchema.LAKE.fields()) {
+      if (!present.contains(f.name())) {
+        added.add(f.name() + " " + f.dataType().sql());
+      }
+    }
+    if (!added.isEmpty()) {
+      LOG.info("lake {}: adding columns {} (the commerce fields of the contract)", path, added);
+      spark.sql("ALTER TABLE delta.`" + path + "` ADD COLUMNS (" + String.join(", ", added) + ")");
+      outcome += ", added columns " + added;
     }
     Map<String, String> wanted = properties(retention);
     Row detail = DeltaTable.forPath(spark, path).detail().first();

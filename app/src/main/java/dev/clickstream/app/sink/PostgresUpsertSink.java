@@ -145,13 +145,23 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    */
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
+    write(batch);
+    FaultHook.afterWrite(batch.sparkSession(), batchId);
+  }
+
+  /**
+   * Upserts rows (an action), counting them in the metrics.
+   *
+   * @param rows rows with at least this sink's columns
+   * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back)
+   */
+  public void write(Dataset<Row> rows) throws Exception {
     // rows are written by the tasks; an accumulator brings their count back to the driver (successful tasks only)
-    LongAccumulator written = batch.sparkSession().sparkContext().longAccumulator();
+    LongAccumulator written = rows.sparkSession().sparkContext().longAccumulator();
     metrics.countWrite(table, () -> {
-      batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> written.add(writePartition(rows)));
+      rows.foreachPartition((ForeachPartitionFunction<Row>) part -> written.add(writePartition(part)));
       return written.value();
     });
-    FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
 
   /** @return rows upserted or deleted */

@@ -27,18 +27,28 @@ import org.apache.spark.sql.types.DataTypes;
  * <p>In: Spark's Kafka rows (key, value binary, topic, partition, offset, timestamp). Out of {@link #parse}:
  * key binary, value binary (the raw record), source_topic string, source_partition int, source_offset long,
  * kafka_timestamp timestamp, event_id string, event_time timestamp, user_id string, page_url string,
- * event_type string, error string (null when valid).
+ * event_type string, product_id string, category string, price decimal(12,2), quantity int, currency string,
+ * order_id string, device string, country string, error string (null when valid).
  *
  * <p>A record is malformed, with the first matching reason, when: it is not a JSON object ({@code not JSON};
  * single quotes, which Spark's JSON reader accepts by default, are not JSON); event_id, event_time, user_id or
- * event_type is missing, null or empty ({@code <field> is missing}); one of those or page_url is not a string
- * ({@code wrong type: <field> must be a string}: Spark's reader would turn a number into its text); event_time is
- * not an ISO-8601 instant with an offset ({@code unparsable event_time: <text>}), or is more than
- * MAX_EVENT_TIME_SKEW ahead of the processing time ({@code event_time in future: <text>}); event_type is not
- * one of the four ({@code unknown event_type: <text>}); page_url is missing for page_view or click. The producer's
- * {@code EventCodec} applies the same rules in the same order; both are tested against one table of cases (the
- * test kit's {@code ContractCases}). Each reason has a stable code ({@link #REASONS}, {@link #reason}) for
- * dead-letter headers and metric labels.
+ * event_type is missing, null or empty ({@code <field> is missing}); a string field of the contract is not a string
+ * ({@code wrong type: <field> must be a string}: Spark's reader would turn a number into its text); price or
+ * quantity is not a number ({@code wrong type: price must be a number}); event_time is not an ISO-8601 instant with
+ * an offset ({@code unparsable event_time: <text>}), or is more than MAX_EVENT_TIME_SKEW ahead of the processing
+ * time ({@code event_time in future: <text>}); event_type is not one of the six ({@code unknown event_type:
+ * <text>}); page_url is missing for page_view or click; product_id, category, price or currency is missing for
+ * add_to_cart or purchase, order_id for purchase ({@code <field> is missing (required for <type>)}); the price as
+ * written is negative, has more than 2 decimals or an exponent ({@code invalid price: <text>}); the quantity is not
+ * an integer from 1 to 999,999,999 ({@code invalid quantity}); currency is not three capital letters ({@code invalid
+ * currency}); device is not desktop, mobile or tablet ({@code unknown device}); country is not two capital letters
+ * ({@code invalid country}). An empty string counts as an absent field. The producer's {@code EventCodec} applies
+ * the same rules in the same order; both are tested against one table of cases (the test kit's
+ * {@code ContractCases}). Each reason has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter
+ * headers and metric labels.
+ *
+ * <p>Money is exact: price is taken from the record's text as written (Spark's JSON reader would give a number read
+ * as a string as the text of a double) and cast to decimal(12,2), never through a double.
  */
 public final class EventParser {
   /** ISO-8601 date-time with a mandatory offset (Z or +hh:mm); Spark's cast also accepts forms without one. */
@@ -55,13 +65,31 @@ public final class EventParser {
    */
   public static final List<String> REASONS = List.of("not_json", "event_id_is_missing", "event_time_is_missing",
       "user_id_is_missing", "event_type_is_missing", "wrong_type", "unparsable_event_time", "event_time_in_future",
-      "unknown_event_type", "page_url_is_missing");
+      "unknown_event_type", "page_url_is_missing", "product_id_is_missing", "category_is_missing", "price_is_missing",
+      "currency_is_missing", "order_id_is_missing", "invalid_price", "invalid_quantity", "invalid_currency",
+      "unknown_device", "invalid_country");
 
   /**
    * A contract field whose value is a number, boolean, object or array rather than a string (group 1: the field).
    * A key inside a string value is escaped ({@code \"user_id\":1}) and does not match.
    */
-  static final String NOT_A_STRING = "\"(event_id|event_time|user_id|event_type|page_url)\"\\s*:\\s*[-0-9tf{\\[]";
+  static final String NOT_A_STRING = "\"(" + String.join("|", EventSchema.STRING_FIELDS) + ")\"\\s*:\\s*[-0-9tf{\\[]";
+
+  /** price or quantity given as something other than a number or null (group 1: the field). */
+  static final String NOT_A_NUMBER = "\"(price|quantity)\"\\s*:\\s*(?!null)[^-0-9\\s]";
+
+  /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
+  static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
+  /** A quantity as written: an integer from 1 to 999,999,999. */
+  static final String QUANTITY = "^[1-9][0-9]{0,8}$";
+
+  /**
+   * @param field price or quantity
+   * @return a regex whose group 1 is that field's number as written in a JSON object (not a key inside a string)
+   */
+  static String numberAsWritten(String field) {
+    return "(?<!\\\\)\"" + field + "\"\\s*:\\s*(-?[0-9][^,}\\s]*)";
+  }
 
   private EventParser() {}
 
@@ -90,6 +118,11 @@ public final class EventParser {
             col("offset").as("source_offset"), col("timestamp").as("kafka_timestamp"), json.as("e"))
         .select(col("key"), col("value"), col("source_topic"), col("source_partition"), col("source_offset"),
             col("kafka_timestamp"), col("e.*"));
+    // price and quantity as written in the record (read once here), not Spark's text of a double
+    Column value = col("value").cast(DataTypes.StringType);
+    parsed = parsed
+        .withColumn("price", when(col("price").isNotNull(), regexp_extract(value, numberAsWritten("price"), 1)))
+        .withColumn("quantity", when(col("quantity").isNotNull(), regexp_extract(value, numberAsWritten("quantity"), 1)));
     Column timeText = col("event_time");
     Column eventTime = when(timeText.rlike(ISO_INSTANT), timeText.try_cast(DataTypes.TimestampType));
     Column emptyValue = col("value").isNull().or(trim(col("value").cast(DataTypes.StringType)).equalTo(""));
@@ -97,13 +130,15 @@ public final class EventParser {
     // writes them (compact JSON) show each present field as "name":" and skip the regex, which on every record
     // made parsing ~25% slower (an A/B of make bench's profile run); others (spaces, wrong types) take the regex.
     // contains() compares a first byte before a match, instr() a whole match at every position: ~3x faster here
-    Column value = col("value").cast(DataTypes.StringType);
     Column compactStrings = lit(true);
-    for (String field : List.of("event_id", "event_time", "user_id", "event_type")) {
-      compactStrings = compactStrings.and(value.contains("\"" + field + "\":\""));
+    for (String field : EventSchema.STRING_FIELDS) {
+      Column compact = value.contains("\"" + field + "\":\"");
+      compactStrings = compactStrings.and(List.of("event_id", "event_time", "user_id", "event_type").contains(field)
+          ? compact : col(field).isNull().or(compact));
     }
-    compactStrings = compactStrings.and(col("page_url").isNull().or(value.contains("\"page_url\":\"")));
     Column notAString = regexp_extract(value, NOT_A_STRING, 1);
+    Column notANumber = regexp_extract(value, NOT_A_NUMBER, 1);
+    Column commerce = col("event_type").isin(EventSchema.TYPES_WITH_PRODUCT.toArray());
     Column skew = expr("make_dt_interval(0, 0, 0, " + maxEventTimeSkew.toMillis() / 1000.0 + ")");
     Column error = when(emptyValue, lit("not JSON: empty value"))
         .when(col(EventSchema.CORRUPT_RECORD).isNotNull(), lit("not JSON"))
@@ -112,26 +147,48 @@ public final class EventParser {
         .when(missing("user_id"), lit("user_id is missing"))
         .when(missing("event_type"), lit("event_type is missing"))
         .when(not(compactStrings).and(notAString.notEqual("")), concat(lit("wrong type: "), notAString, lit(" must be a string")))
+        .when(col("price").isNotNull().or(col("quantity").isNotNull()).and(notANumber.notEqual("")),
+            concat(lit("wrong type: "), notANumber, lit(" must be a number")))
         .when(eventTime.isNull(), concat(lit("unparsable event_time: "), timeText))
         .when(eventTime.gt(current_timestamp().plus(skew)), concat(lit("event_time in future: "), timeText))
         .when(not(col("event_type").isin(EventSchema.EVENT_TYPES.toArray())), concat(lit("unknown event_type: "), col("event_type")))
         .when(col("event_type").isin(EventSchema.TYPES_WITH_PAGE.toArray()).and(missing("page_url")),
-            concat(lit("page_url is missing (required for "), col("event_type"), lit(")")));
+            concat(lit("page_url is missing (required for "), col("event_type"), lit(")")))
+        .when(commerce.and(missing("product_id")), requiredFor("product_id"))
+        .when(commerce.and(missing("category")), requiredFor("category"))
+        .when(commerce.and(missing("price")), requiredFor("price"))
+        .when(commerce.and(missing("currency")), requiredFor("currency"))
+        .when(col("event_type").equalTo("purchase").and(missing("order_id")), requiredFor("order_id"))
+        .when(col("price").isNotNull().and(not(col("price").rlike(PRICE))), concat(lit("invalid price: "), col("price")))
+        .when(col("quantity").isNotNull().and(not(col("quantity").rlike(QUANTITY))),
+            concat(lit("invalid quantity: "), col("quantity")))
+        .when(not(missing("currency")).and(not(col("currency").rlike("^[A-Z]{3}$"))),
+            concat(lit("invalid currency: "), col("currency")))
+        .when(not(missing("device")).and(not(col("device").isin(EventSchema.DEVICES.toArray()))),
+            concat(lit("unknown device: "), col("device")))
+        .when(not(missing("country")).and(not(col("country").rlike("^[A-Z]{2}$"))),
+            concat(lit("invalid country: "), col("country")));
     // error first: it reads event_time as the text it was, before the column becomes a timestamp. The error
     // column goes through a nondeterministic identity, a barrier for the optimizer: otherwise the filters on
     // `error` downstream are pushed below this projection with from_json inlined once per field the CASE reads,
     // which parsed every record ~10 times and cut throughput ~3x (measured with a noop sink, 2 cores).
-    return parsed
+    Dataset<Row> classified = parsed
         .withColumn("error", MATERIALIZE.apply(error))
         .withColumn("event_time", eventTime)
-        .drop(EventSchema.CORRUPT_RECORD);
+        .withColumn("price", col("price").try_cast(EventSchema.PRICE))
+        .withColumn("quantity", col("quantity").try_cast(DataTypes.IntegerType));
+    for (String field : List.of("product_id", "category", "currency", "order_id", "device", "country")) {
+      classified = classified.withColumn(field, when(col(field).notEqual(""), col(field))); // empty = absent
+    }
+    return classified.drop(EventSchema.CORRUPT_RECORD);
   }
 
   /**
    * @param parsed output of {@link #parse}
    * @return valid events: event_id, event_time timestamp, user_id, page_url, event_type, event_date string
    *     (yyyy-MM-dd, UTC; the session time zone must be UTC), kafka_partition int, kafka_offset long,
-   *     kafka_timestamp timestamp
+   *     kafka_timestamp timestamp, product_id, category, price decimal(12,2), quantity int, currency, order_id,
+   *     device, country ({@link EventSchema#LAKE})
    */
   public static Dataset<Row> validEvents(Dataset<Row> parsed) {
     return parsed.where(col("error").isNull())
@@ -139,7 +196,8 @@ public final class EventParser {
             // the UTC date: a cast in the session time zone (UTC by sessionConfig)
             col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
             col("source_partition").as("kafka_partition"), col("source_offset").as("kafka_offset"),
-            col("kafka_timestamp"));
+            col("kafka_timestamp"), col("product_id"), col("category"), col("price"), col("quantity"), col("currency"),
+            col("order_id"), col("device"), col("country"));
   }
 
   /**
@@ -164,6 +222,10 @@ public final class EventParser {
 
   private static Column header(String name, Column text) {
     return org.apache.spark.sql.functions.struct(lit(name).as("key"), text.cast(DataTypes.BinaryType).as("value"));
+  }
+
+  private static Column requiredFor(String field) {
+    return concat(lit(field + " is missing (required for "), col("event_type"), lit(")"));
   }
 
   private static Column missing(String field) {

@@ -9,15 +9,32 @@ public final class EventSchema {
   /** Column that receives the raw text of a value that is not JSON (Spark's columnNameOfCorruptRecord). */
   public static final String CORRUPT_RECORD = "_corrupt_record";
 
-  /** The four event types of the contract. */
-  public static final List<String> EVENT_TYPES = List.of("page_view", "click", "session_start", "session_end");
+  /** The six event types of the contract. */
+  public static final List<String> EVENT_TYPES = List.of("page_view", "click", "session_start", "session_end",
+      "add_to_cart", "purchase");
 
   /** Event types that must carry a page_url. */
   public static final List<String> TYPES_WITH_PAGE = List.of("page_view", "click");
 
+  /** Event types that must carry product_id, category, price and currency. */
+  public static final List<String> TYPES_WITH_PRODUCT = List.of("add_to_cart", "purchase");
+
+  /** The devices of the contract. */
+  public static final List<String> DEVICES = List.of("desktop", "mobile", "tablet");
+
+  /** The contract's string fields, in the order the parser checks their type. */
+  public static final List<String> STRING_FIELDS = List.of("event_id", "event_time", "user_id", "event_type", "page_url",
+      "product_id", "category", "currency", "order_id", "device", "country");
+
+  /** The unit price's type: numeric(12,2) in Postgres, exact (DESIGN §3: money is never a float). */
+  public static final org.apache.spark.sql.types.DecimalType PRICE = DataTypes.createDecimalType(12, 2);
+
   /**
-   * The JSON fields read from a value, all as strings so that parsing and validation are ours:
-   * event_id, event_time, user_id, page_url, event_type, plus {@link #CORRUPT_RECORD}. Unknown fields are ignored.
+   * The JSON fields read from a value, all as strings so that parsing and validation are ours: event_id,
+   * event_time, user_id, page_url, event_type, product_id, category, price, quantity, currency, order_id, device,
+   * country, plus {@link #CORRUPT_RECORD}. Unknown fields are ignored. (Spark gives a number read as a string as
+   * the text of a double, {@code 12.50} as {@code 12.5}: the parser takes price and quantity from the record's
+   * text instead, exactly as written.)
    */
   public static final StructType JSON = new StructType()
       .add("event_id", DataTypes.StringType)
@@ -25,15 +42,38 @@ public final class EventSchema {
       .add("user_id", DataTypes.StringType)
       .add("page_url", DataTypes.StringType)
       .add("event_type", DataTypes.StringType)
+      .add("product_id", DataTypes.StringType)
+      .add("category", DataTypes.StringType)
+      .add("price", DataTypes.StringType)
+      .add("quantity", DataTypes.StringType)
+      .add("currency", DataTypes.StringType)
+      .add("order_id", DataTypes.StringType)
+      .add("device", DataTypes.StringType)
+      .add("country", DataTypes.StringType)
       .add(CORRUPT_RECORD, DataTypes.StringType);
+
+  /**
+   * The commerce columns of the lake, added to the first version's table by {@code ALTER TABLE ADD COLUMNS}
+   * (DESIGN §3): product_id string, category string, price decimal(12,2), quantity int, currency string, order_id
+   * string, device string, country string; null when the event has no such field.
+   */
+  public static final StructType COMMERCE = new StructType()
+      .add("product_id", DataTypes.StringType)
+      .add("category", DataTypes.StringType)
+      .add("price", PRICE)
+      .add("quantity", DataTypes.IntegerType)
+      .add("currency", DataTypes.StringType)
+      .add("order_id", DataTypes.StringType)
+      .add("device", DataTypes.StringType)
+      .add("country", DataTypes.StringType);
 
   /**
    * Columns of the lake table {@code ${LAKE_PATH}/events} (DESIGN §4), i.e. of {@link EventParser#validEvents}:
    * event_id string, event_time timestamp, user_id string, page_url string, event_type string, event_date string
    * ({@code yyyy-MM-dd}, UTC; the partition column), kafka_partition int, kafka_offset long, kafka_timestamp
-   * timestamp.
+   * timestamp, then the {@link #COMMERCE} columns (last, as {@code ADD COLUMNS} appends them to an older table).
    */
-  public static final StructType LAKE = new StructType()
+  public static final StructType LAKE = new StructType(java.util.stream.Stream.concat(java.util.Arrays.stream(new StructType()
       .add("event_id", DataTypes.StringType)
       .add("event_time", DataTypes.TimestampType)
       .add("user_id", DataTypes.StringType)
@@ -42,7 +82,8 @@ public final class EventSchema {
       .add("event_date", DataTypes.StringType)
       .add("kafka_partition", DataTypes.IntegerType)
       .add("kafka_offset", DataTypes.LongType)
-      .add("kafka_timestamp", DataTypes.TimestampType);
+      .add("kafka_timestamp", DataTypes.TimestampType).fields()), java.util.Arrays.stream(COMMERCE.fields()))
+      .toArray(org.apache.spark.sql.types.StructField[]::new));
 
   /** The lake's partition column. */
   public static final String LAKE_PARTITION = "event_date";

@@ -49,15 +49,28 @@ class LakeTableTest {
     spark.stop();
   }
 
-  /** n events of one minute, ids prefix-0 .. prefix-(n-1). */
-  private static Dataset<Row> events(String prefix, int n) {
+  /** The lake's columns before the commerce fields (the first version's table). */
+  private static final org.apache.spark.sql.types.StructType FIRST_VERSION =
+      new org.apache.spark.sql.types.StructType(java.util.Arrays.copyOf(EventSchema.LAKE.fields(), 9));
+
+  /** n page views of one minute, ids prefix-0 .. prefix-(n-1), with the first version's columns. */
+  private static Dataset<Row> firstVersionEvents(String prefix, int n) {
     List<Row> rows = new ArrayList<>();
     Instant t = Instant.parse("2026-11-23T12:00:00Z");
     for (int i = 0; i < n; i++) {
       rows.add(RowFactory.create(prefix + "-" + i, Timestamp.from(t.plusMillis(i)), "u" + (i % 7), "/p", "page_view",
           "2026-11-23", i % 4, (long) i, Timestamp.from(t)));
     }
-    return spark.createDataFrame(rows, EventSchema.LAKE);
+    return spark.createDataFrame(rows, FIRST_VERSION);
+  }
+
+  /** n page views of one minute, ids prefix-0 .. prefix-(n-1), every column of {@link EventSchema#LAKE}. */
+  private static Dataset<Row> events(String prefix, int n) {
+    Dataset<Row> first = firstVersionEvents(prefix, n);
+    for (org.apache.spark.sql.types.StructField f : EventSchema.COMMERCE.fields()) {
+      first = first.withColumn(f.name(), org.apache.spark.sql.functions.lit(null).cast(f.dataType()));
+    }
+    return first;
   }
 
   private static long count(LakeTable lake) {
@@ -88,12 +101,47 @@ class LakeTableTest {
   }
 
   @Test
+  void aFirstVersionTableGetsTheCommerceColumnsAndAStreamingReaderGoesOnAcrossTheChange(@TempDir Path dir) throws Exception {
+    String path = dir.resolve("events").toString();
+    io.delta.tables.DeltaTable.create(spark).location(path).addColumns(FIRST_VERSION)
+        .partitionedBy(EventSchema.LAKE_PARTITION).execute();
+    firstVersionEvents("old", 20).write().format("delta").mode("append").save(path);
+    String checkpoint = dir.resolve("checkpoint").toString();
+    List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.function.Consumer<String[]> readAll = columns -> {
+      try {
+        dev.clickstream.app.source.LakeSource.read(spark, path, 1000, columns).writeStream()
+            .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
+                seen.add(columns.length == 1 ? batch.count() : batch.where("price is not null").count() * 1000 + batch.count()))
+            .option("checkpointLocation", checkpoint).trigger(Trigger.AvailableNow()).start().awaitTermination();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    readAll.accept(new String[] {"event_id"}); // the first version's query
+    assertThat(seen).containsExactly(20L);
+
+    LakeTable lake = new LakeTable(path);
+    assertThat(lake.ensure(spark, Duration.ofDays(7))).isEqualTo("existing, added columns [product_id STRING, "
+        + "category STRING, price DECIMAL(12,2), quantity INT, currency STRING, order_id STRING, device STRING, country STRING]");
+    assertThat(spark.read().format("delta").load(path).schema()).isEqualTo(EventSchema.LAKE);
+    lake.append(events("new", 5).withColumn("price", org.apache.spark.sql.functions.lit(new java.math.BigDecimal("19.90")).cast(EventSchema.PRICE)),
+        "ingest", 0);
+    assertThat(lake.ensure(spark, Duration.ofDays(7))).isEqualTo("existing");
+
+    // the reader of the first version's table, on its checkpoint, reads on: the new rows with their prices
+    readAll.accept(new String[] {"event_id", "price"}); // this version's query
+    assertThat(seen).containsExactly(20L, 5005L);
+    assertThat(spark.read().format("delta").load(path).where("price = 19.90").count()).isEqualTo(5);
+  }
+
+  @Test
   void aParquetLakeOfTheStreamingFileSinkIsConvertedWithOnlyItsCommittedFiles(@TempDir Path dir) throws Exception {
     Path old = dir.resolve("events");
     Path input = dir.resolve("input");
-    events("old", 50).write().json(input.toString());
+    firstVersionEvents("old", 50).write().json(input.toString());
     // what an earlier version wrote: Spark's Parquet file sink with its _spark_metadata log
-    spark.readStream().schema(EventSchema.LAKE).json(input.toString()).writeStream().format("parquet")
+    spark.readStream().schema(FIRST_VERSION).json(input.toString()).writeStream().format("parquet")
         .partitionBy(EventSchema.LAKE_PARTITION).option("path", old.toString())
         .option("checkpointLocation", dir.resolve("checkpoint").toString()).trigger(Trigger.AvailableNow()).start()
         .awaitTermination();
@@ -105,7 +153,7 @@ class LakeTableTest {
     }
 
     LakeTable lake = new LakeTable(old.toString());
-    assertThat(lake.ensure(spark, Duration.ofDays(7))).isEqualTo("converted");
+    assertThat(lake.ensure(spark, Duration.ofDays(7))).startsWith("converted, added columns [product_id STRING");
 
     Dataset<Row> table = spark.read().format("delta").load(old.toString());
     assertThat(table.count()).isEqualTo(50);
