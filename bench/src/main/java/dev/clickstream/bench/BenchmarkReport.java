@@ -76,9 +76,11 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     md.append(overrides.isEmpty() ? "" : "Spark settings given with -D: " + overrides + "\n\n");
     if (!throughput.isEmpty()) {
       Double ceiling = throughput.get(CEILING);
-      md.append("| run | events/s | ratio to ceiling |\n|---|---:|---:|\n");
-      throughput.forEach((name, rate) -> md.append(String.format("| %s | %,.0f | %s |%n", name, rate,
-          ceiling == null ? "" : String.format("%.2f", rate / ceiling))));
+      // cost per event: the wall time of a run on all cores, per event (cores x 1e6 / events per second)
+      int cores = Runtime.getRuntime().availableProcessors();
+      md.append("| run | events/s | ratio to ceiling | core-µs per event |\n|---|---:|---:|---:|\n");
+      throughput.forEach((name, rate) -> md.append(String.format("| %s | %,.0f | %s | %.1f |%n", name, rate,
+          ceiling == null ? "" : String.format("%.2f", rate / ceiling), cores * 1e6 / rate)));
     }
     if (!latencies.isEmpty()) {
       md.append(String.format("%nLatency: all queries, trigger %d s, each rate %d s warm-up then %d s measured; latency from "

@@ -227,7 +227,8 @@ class ChartTest {
     assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(cluster + "-kafka-bootstrap:9093"));
     assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
     // every producer value reaches a flag of the CLI
-    assertThat(container.getArgs()).contains("--duplicate-every=0", "--batch-size=0", "--malformed-every=200", "--late-every=50");
+    assertThat(container.getArgs()).contains("--duplicate-every=0", "--batch-size=0", "--malformed-every=200", "--late-every=50",
+        "--products=300", "--currency=EUR");
   }
 
   @Test
@@ -392,6 +393,8 @@ class ChartTest {
       "monitoring.interval|soon|monitoring.interval",
       "producer.duplicateEvery|1|producer.duplicateEvery",
       "producer.batchSize|-1|producer.batchSize",
+      "producer.products|0|producer.products",
+      "producer.currency|euro|producer.currency",
       "security.kafkaAuthentication|maybe|security.kafkaAuthentication",
       "security.networkPolicies|off|security.networkPolicies",
   })

@@ -22,8 +22,9 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
  * The compact status the local run prints every 10 s: per query the last micro-batch (input rows, duration),
- * the top 5 pages of the latest closed minute, active users of the latest window, sessions by status, the
- * dead-letter count and the lake table's version, rows, files and bytes as its Delta log states them. Reads what a user could read with psql and a
+ * the top 5 pages of the latest closed minute, active users of the latest window, sessions by status, the top 5
+ * products (views, add_to_carts, purchases) of the latest closed minute, the revenue per currency of the latest
+ * closed 10 minutes, the funnel rates of the latest 10-minute window, the dead-letter count and the lake table's version, rows, files and bytes as its Delta log states them. Reads what a user could read with psql and a
  * Kafka consumer; a part that cannot be read yet shows {@code -}.
  */
 final class LiveSummary {
@@ -57,6 +58,9 @@ final class LiveSummary {
       out.append("  active users (latest 5-min window): ")
           .append(single(s, "SELECT active_user_count FROM active_users ORDER BY window_start DESC LIMIT 1")).append('\n');
       out.append("  sessions: ").append(sessions(s)).append('\n');
+      out.append("  top products (latest closed minute, views/carts/purchases): ").append(topProducts(s)).append('\n');
+      out.append("  revenue (latest closed 10 minutes): ").append(revenue(s)).append('\n');
+      out.append("  funnel (latest 10 minutes): ").append(funnel(s)).append('\n');
     } catch (SQLException e) {
       out.append("  postgres: ").append(e.getMessage().lines().findFirst().orElse("")).append('\n');
     }
@@ -77,6 +81,52 @@ final class LiveSummary {
       }
     }
     return pages.isEmpty() ? "-" : String.join(" ", pages);
+  }
+
+  /**
+   * The latest window of a table whose watermark has passed: "closed" is approximated, as for the top pages, by
+   * the newest window end minus the 2-minute watermark delay.
+   */
+  private static String closedWindow(String table) {
+    return "WITH closed AS (SELECT max(window_start) AS w FROM " + table + " WHERE window_end <= (SELECT max(window_end) FROM "
+        + table + ") - interval '2 minutes') ";
+  }
+
+  private static String topProducts(Statement s) throws SQLException {
+    List<String> products = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(closedWindow("product_activity") + "SELECT product_id, views, add_to_carts, purchases "
+        + "FROM product_activity, closed WHERE window_start = closed.w ORDER BY views DESC, purchases DESC, product_id LIMIT 5")) {
+      while (rs.next()) {
+        products.add(rs.getString(1) + "=" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4));
+      }
+    }
+    return products.isEmpty() ? "-" : String.join(" ", products);
+  }
+
+  private static String revenue(Statement s) throws SQLException {
+    List<String> totals = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(closedWindow("category_revenue") + "SELECT currency, sum(orders), sum(revenue) "
+        + "FROM category_revenue, closed WHERE window_start = closed.w GROUP BY currency ORDER BY currency")) {
+      while (rs.next()) {
+        totals.add(rs.getBigDecimal(3).toPlainString() + " " + rs.getString(1) + " (" + rs.getLong(2) + " orders)");
+      }
+    }
+    return totals.isEmpty() ? "-" : String.join(", ", totals);
+  }
+
+  private static String funnel(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT viewers, cart_users, buyers, view_to_cart, cart_to_purchase "
+        + "FROM conversion_funnel ORDER BY window_start DESC LIMIT 1")) {
+      if (!rs.next()) {
+        return "-";
+      }
+      return String.format("viewers %d, cart %d, buyers %d; view->cart %s, cart->purchase %s", rs.getLong(1), rs.getLong(2),
+          rs.getLong(3), percent(rs.getBigDecimal(4)), percent(rs.getBigDecimal(5)));
+    }
+  }
+
+  private static String percent(java.math.BigDecimal rate) {
+    return rate == null ? "-" : rate.movePointRight(2).stripTrailingZeros().toPlainString() + "%";
   }
 
   private static String single(Statement s, String sql) throws SQLException {

@@ -80,7 +80,10 @@ class LocalClickstreamTest {
     assertThat(Files.readString(log)).contains("metrics:         " + metricsUrl);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
       assertThat(first.isAlive()).isTrue();
-      assertThat(Files.readString(log)).contains("top pages (latest closed minute): /");
+      assertThat(Files.readString(log)).contains("top pages (latest closed minute): /")
+          .contains("top products (latest closed minute, views/carts/purchases): p-").contains("funnel (latest 10 minutes): viewers ");
+      assertThat(count(jdbc, "SELECT count(*) FROM product_activity")).isPositive();
+      assertThat(count(jdbc, "SELECT count(*) FROM traffic_by_segment")).isPositive();
       assertThat(count(jdbc, "SELECT count(*) FROM page_view_counts")).isPositive();
       assertThat(count(jdbc, "SELECT count(*) FROM active_users")).isPositive();
       assertThat(count(jdbc, "SELECT count(*) FROM user_sessions")).isPositive();
@@ -89,7 +92,7 @@ class LocalClickstreamTest {
     });
     // /metrics while data flows: every query up, the JVM's metrics beside the pipeline's
     PrometheusText flowing = PrometheusText.scrape(metricsUrl);
-    for (String query : List.of("ingest", "page-view-counts", "active-users", "user-sessions")) {
+    for (String query : List.of("ingest", "page-view-counts", "active-users", "user-sessions", "commerce")) {
       assertThat(flowing.value("clickstream_query_up", "query", query)).as(query).hasValue(1);
     }
     assertThat(flowing.value("clickstream_input_rows_total", "query", "ingest").getAsDouble()).isPositive();

@@ -1,0 +1,129 @@
+package dev.clickstream.app.analytics;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.when;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.streaming.runtime.MemoryStream;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The commerce query on a hand-made shop visit, micro-batch by micro-batch (MemoryStream): absolute values per
+ * window, a resent purchase counted once, a late purchase dropped by the watermark, exact decimal revenue, rates
+ * rounded half-up and null without a denominator, the {@code unknown} segment.
+ */
+class CommerceAnalyticsTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  /**
+   * Lines {@code event_id,event_time,user_id,event_type,product_id,category,price,quantity,currency,order_id,device,
+   * country} (empty = null) as lake rows, watermarked by 2 minutes.
+   */
+  private static Dataset<Row> events(MemoryStream<String> input) {
+    Column f = split(col("value"), ",", -1);
+    String[] names = CommerceAnalytics.COLUMNS;
+    Column[] columns = new Column[names.length];
+    for (int i = 0; i < names.length; i++) {
+      Column text = when(f.getItem(i).notEqual(""), f.getItem(i));
+      columns[i] = switch (names[i]) {
+        case "event_time" -> text.cast(DataTypes.TimestampType).as(names[i]);
+        case "price" -> text.cast(DataTypes.createDecimalType(12, 2)).as(names[i]);
+        case "quantity" -> text.cast(DataTypes.IntegerType).as(names[i]);
+        default -> text.as(names[i]);
+      };
+    }
+    return input.toDF().select(columns).withWatermark("event_time", "2 minutes");
+  }
+
+  @Test
+  void aShopVisitGivesAbsoluteExactRowsInEveryTable() throws Exception {
+    assertThat(CommerceAnalytics.COLUMNS).containsExactly("event_id", "event_time", "user_id", "event_type", "product_id",
+        "category", "price", "quantity", "currency", "order_id", "device", "country");
+    MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
+    Map<String, String> latest = new TreeMap<>(); // table + key -> the latest row written for it
+    StreamingQuery query = CommerceAnalytics.of(events(input)).writeStream().outputMode("update")
+        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
+          for (Row r : batch.collectAsList()) {
+            String table = r.getAs("table");
+            List<String> columns = CommerceAnalytics.columnsOf(CommerceAnalytics.Table.valueOf(table.toUpperCase()));
+            StringBuilder key = new StringBuilder(table);
+            StringBuilder value = new StringBuilder();
+            for (String c : columns) {
+              Object v = r.getAs(c);
+              String text = v instanceof java.sql.Timestamp ts ? ts.toInstant().toString().substring(11, 16) : String.valueOf(v);
+              (CommerceAnalytics.keyOf(CommerceAnalytics.Table.valueOf(table.toUpperCase())).contains(c) ? key : value)
+                  .append(' ').append(text);
+            }
+            latest.put(key.toString(), value.toString().trim());
+          }
+        }).start();
+    try {
+      add(input, query,
+          "v1,2026-11-23T12:00:05Z,u1,page_view,p-1,books,,,,,mobile,DE",
+          "v2,2026-11-23T12:00:10Z,u2,page_view,p-1,books,,,,,,",
+          "v3,2026-11-23T12:00:15Z,u2,page_view,,,,,,,desktop,US",
+          "c1,2026-11-23T12:00:20Z,u1,add_to_cart,p-1,books,19.90,2,EUR,,mobile,DE");
+      add(input, query,
+          "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
+          "o2,2026-11-23T12:03:30Z,u2,purchase,p-2,books,0.05,3,EUR,o-2,,");
+      // the first purchase resent in a later micro-batch; the clock moves to 12:09 (watermark 12:07 next batch)
+      add(input, query,
+          "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
+          "v4,2026-11-23T12:09:00Z,u3,page_view,p-3,toys,,,,,tablet,FR");
+      // behind the watermark (12:07): dropped, not counted anywhere
+      add(input, query, "o3,2026-11-23T12:05:00Z,u3,purchase,p-3,toys,5.00,1,EUR,o-3,tablet,FR");
+
+      assertThat(latest).containsEntry("product_activity 12:00 p-1", "12:01 books 2 1 0")
+          .containsEntry("product_activity 12:03 p-1", "12:04 books 0 0 1")
+          .containsEntry("product_activity 12:03 p-2", "12:04 books 0 0 1")
+          .containsEntry("product_activity 12:09 p-3", "12:10 toys 1 0 0")
+          .containsEntry("category_revenue 12:00 books EUR", "12:10 2 5 39.95")
+          .containsEntry("conversion_funnel 12:00", "12:10 3 1 2 0.3333 2.0000")
+          .containsEntry("traffic_by_segment 12:00 mobile DE", "12:10 3 1")
+          .containsEntry("traffic_by_segment 12:00 unknown unknown", "12:10 2 1")
+          .containsEntry("traffic_by_segment 12:00 desktop US", "12:10 1 1")
+          .containsEntry("traffic_by_segment 12:00 tablet FR", "12:10 1 1")
+          .hasSize(10);
+      long dropped = 0;
+      for (var p : query.recentProgress()) {
+        for (var op : p.stateOperators()) {
+          dropped += op.numRowsDroppedByWatermark();
+        }
+      }
+      assertThat(dropped).as("the late purchase, in the progress lines").isEqualTo(1);
+    } finally {
+      query.stop();
+    }
+  }
+
+  private static void add(MemoryStream<String> input, StreamingQuery query, String... lines) {
+    input.addData(CollectionConverters.asScala(List.of(lines)).toSeq());
+    query.processAllAvailable();
+  }
+}
