@@ -85,11 +85,13 @@ final class LiveSummary {
 
   /**
    * The latest window of a table whose watermark has passed: "closed" is approximated, as for the top pages, by
-   * the newest window end minus the 2-minute watermark delay.
+   * the newest 1-minute window end of product_activity (about the newest event time) minus the 2-minute watermark
+   * delay; the newest end of the table itself would not do for 10-minute windows, which end up to 10 minutes
+   * after their newest event.
    */
   private static String closedWindow(String table) {
-    return "WITH closed AS (SELECT max(window_start) AS w FROM " + table + " WHERE window_end <= (SELECT max(window_end) FROM "
-        + table + ") - interval '2 minutes') ";
+    return "WITH closed AS (SELECT max(window_start) AS w FROM " + table + " WHERE window_end <= "
+        + "(SELECT max(window_end) FROM product_activity) - interval '2 minutes') ";
   }
 
   private static String topProducts(Statement s) throws SQLException {
