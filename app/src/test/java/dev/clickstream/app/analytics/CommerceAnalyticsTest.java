@@ -20,7 +20,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The commerce query on a hand-made shop visit, micro-batch by micro-batch (MemoryStream): absolute values per
@@ -32,8 +31,7 @@ class CommerceAnalyticsTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    spark = MicroBatches.localSession();
   }
 
   @AfterAll
@@ -84,20 +82,20 @@ class CommerceAnalyticsTest {
           }
         }).start();
     try {
-      add(input, query,
+      MicroBatches.add(input, query,
           "v1,2026-11-23T12:00:05Z,u1,page_view,p-1,books,,,,,mobile,DE",
           "v2,2026-11-23T12:00:10Z,u2,page_view,p-1,books,,,,,,",
           "v3,2026-11-23T12:00:15Z,u2,page_view,,,,,,,desktop,US",
           "c1,2026-11-23T12:00:20Z,u1,add_to_cart,p-1,books,19.90,2,EUR,,mobile,DE");
-      add(input, query,
+      MicroBatches.add(input, query,
           "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
           "o2,2026-11-23T12:03:30Z,u2,purchase,p-2,books,0.05,3,EUR,o-2,,");
       // the first purchase resent in a later micro-batch; the clock moves to 12:09 (watermark 12:07 next batch)
-      add(input, query,
+      MicroBatches.add(input, query,
           "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
           "v4,2026-11-23T12:09:00Z,u3,page_view,p-3,toys,,,,,tablet,FR");
       // behind the watermark (12:07): dropped, not counted anywhere
-      add(input, query, "o3,2026-11-23T12:05:00Z,u3,purchase,p-3,toys,5.00,1,EUR,o-3,tablet,FR");
+      MicroBatches.add(input, query, "o3,2026-11-23T12:05:00Z,u3,purchase,p-3,toys,5.00,1,EUR,o-3,tablet,FR");
 
       assertThat(latest).containsEntry("product_activity 12:00 p-1", "12:01 books 2 1 0")
           .containsEntry("product_activity 12:03 p-1", "12:04 books 0 0 1")
@@ -122,8 +120,4 @@ class CommerceAnalyticsTest {
     }
   }
 
-  private static void add(MemoryStream<String> input, StreamingQuery query, String... lines) {
-    input.addData(CollectionConverters.asScala(List.of(lines)).toSeq());
-    query.processAllAvailable();
-  }
 }

@@ -18,7 +18,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The 2-minute watermark at its boundary, micro-batch by micro-batch, with Spark's {@code MemoryStream} and the
@@ -33,8 +32,7 @@ class WatermarkBoundaryTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    spark = MicroBatches.localSession();
   }
 
   @AfterAll
@@ -51,10 +49,6 @@ class WatermarkBoundaryTest {
         .withWatermark("event_time", "2 minutes");
   }
 
-  private static void add(MemoryStream<String> input, StreamingQuery query, String... lines) {
-    input.addData(CollectionConverters.asScala(List.of(lines)).toSeq());
-    query.processAllAvailable();
-  }
 
   private static List<String> rows(String table, String columns) {
     List<String> out = new ArrayList<>();
@@ -68,9 +62,9 @@ class WatermarkBoundaryTest {
     StreamingQuery query = PageViewCounts.of(events(input)).writeStream().format("memory").queryName("boundary_page_views")
         .outputMode("update").start();
     try {
-      add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view");
-      add(input, query, "b,2026-11-23T12:10:30Z,u1,/,page_view"); // the watermark is now 12:08 or later
-      add(input, query, "c,2026-11-23T12:09:00Z,u2,/late-1m,page_view", "d,2026-11-23T12:07:00Z,u3,/late-3m,page_view");
+      MicroBatches.add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view");
+      MicroBatches.add(input, query, "b,2026-11-23T12:10:30Z,u1,/,page_view"); // the watermark is now 12:08 or later
+      MicroBatches.add(input, query, "c,2026-11-23T12:09:00Z,u2,/late-1m,page_view", "d,2026-11-23T12:07:00Z,u3,/late-3m,page_view");
       List<String> counted = rows("boundary_page_views", "date_format(window_start, 'HH:mm'), page_url, view_count");
       assertThat(counted).contains("12:09 /late-1m 1", "12:10 / 2").noneMatch(r -> r.contains("/late-3m"));
       long dropped = 0;
@@ -91,11 +85,11 @@ class WatermarkBoundaryTest {
     StreamingQuery query = UserSessions.of(events(input), Duration.ofMinutes(15)).writeStream().format("memory")
         .queryName("boundary_sessions").outputMode("update").start();
     try {
-      add(input, query, "s1,2026-11-23T12:00:00Z,u1,,session_start", "v1,2026-11-23T12:01:00Z,u1,/,page_view");
+      MicroBatches.add(input, query, "s1,2026-11-23T12:00:00Z,u1,,session_start", "v1,2026-11-23T12:01:00Z,u1,/,page_view");
       assertThat(rows("boundary_sessions", "user_id, status")).containsExactly("u1 active");
       // another user's event moves the watermark to 12:28, past u1's timeout (12:01 + 15 min): the micro-batch
       // that reads it still has the old watermark; the next one, which Spark runs without data, times u1 out
-      add(input, query, "x1,2026-11-23T12:30:00Z,u2,/,page_view");
+      MicroBatches.add(input, query, "x1,2026-11-23T12:30:00Z,u2,/,page_view");
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
           assertThat(rows("boundary_sessions", "user_id, status, event_count, date_format(session_end, 'HH:mm')"))
               .contains("u1 timed_out 2 12:01"));
@@ -113,12 +107,12 @@ class WatermarkBoundaryTest {
         .outputMode("update").start();
     try {
       // a and b, a sent twice in the micro-batch                        // watermark unset
-      add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "a,2026-11-23T12:10:00Z,u1,/,page_view",
+      MicroBatches.add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "a,2026-11-23T12:10:00Z,u1,/,page_view",
           "b,2026-11-23T12:10:20Z,u2,/,page_view");
       // a once more, one micro-batch later, and a new page view c          // watermark -> 12:08:20
-      add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "c,2026-11-23T12:10:40Z,u3,/,page_view");
+      MicroBatches.add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view", "c,2026-11-23T12:10:40Z,u3,/,page_view");
       // b resent two micro-batches later, still inside the watermark        // watermark -> 12:08:40
-      add(input, query, "b,2026-11-23T12:10:20Z,u2,/,page_view");
+      MicroBatches.add(input, query, "b,2026-11-23T12:10:20Z,u2,/,page_view");
       List<String> counted = rows("resent_page_views", "date_format(window_start, 'HH:mm'), page_url, view_count");
       assertThat(counted).as("update mode: each version of the 12:10 window").containsOnly("12:10 / 2", "12:10 / 3");
     } finally {
@@ -132,9 +126,9 @@ class WatermarkBoundaryTest {
     StreamingQuery query = UserSessions.of(events(input), Duration.ofMinutes(15)).writeStream().format("memory")
         .queryName("resent_sessions").outputMode("update").start();
     try {
-      add(input, query, "s1,2026-11-23T12:00:00Z,u1,,session_start", "v1,2026-11-23T12:01:00Z,u1,/,page_view",
+      MicroBatches.add(input, query, "s1,2026-11-23T12:00:00Z,u1,,session_start", "v1,2026-11-23T12:01:00Z,u1,/,page_view",
           "v1,2026-11-23T12:01:00Z,u1,/,page_view");
-      add(input, query, "v1,2026-11-23T12:01:00Z,u1,/,page_view", "v2,2026-11-23T12:02:00Z,u1,/,page_view");
+      MicroBatches.add(input, query, "v1,2026-11-23T12:01:00Z,u1,/,page_view", "v2,2026-11-23T12:02:00Z,u1,/,page_view");
       List<String> versions = rows("resent_sessions", "user_id, status, event_count, page_view_count");
       assertThat(versions).containsExactly("u1 active 2 1", "u1 active 3 2");
     } finally {
