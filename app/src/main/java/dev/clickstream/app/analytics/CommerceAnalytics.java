@@ -18,12 +18,15 @@ import static org.apache.spark.sql.functions.window;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The web shop's money questions in one streaming query (DESIGN §4): {@code product_activity} (1-minute tumbling
@@ -108,25 +111,23 @@ public final class CommerceAnalytics {
     Column units = coalesce(col("quantity"), lit(1));
     List<Column> facts = new ArrayList<>();
     if (tables.contains(Table.PRODUCT_ACTIVITY)) {
-      facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY,
-          window(col("event_time"), PRODUCT_WINDOW).getField("start"), col("product_id"), null, col("category"), null,
-          null, null, null, flag(isView), flag(isCart), flag(isPurchase), null, null, null)));
+      facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY, Map.of(
+          "minute", window(col("event_time"), PRODUCT_WINDOW).getField("start"), "k1", col("product_id"),
+          "category", col("category"), "is_view", flag(isView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
     }
     if (tables.contains(Table.CATEGORY_REVENUE)) {
-      facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, null, col("category"), col("currency"), null, null, null,
-          null, null, null, null, null, col("order_id"), units.cast(DataTypes.LongType),
-          col("price").multiply(units))));
+      facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, Map.of("k1", col("category"), "k2", col("currency"),
+          "order_id", col("order_id"), "units", units, "revenue", col("price").multiply(units)))));
     }
     if (tables.contains(Table.CONVERSION_FUNNEL)) {
-      facts.add(when(isView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, null, null, null, null, null,
-          when(isView, col("user_id")), when(isCart, col("user_id")), when(isPurchase, col("user_id")), null, null, null,
-          null, null, null)));
+      facts.add(when(isView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, Map.of(
+          "viewer", when(isView, col("user_id")), "cart_user", when(isCart, col("user_id")),
+          "buyer", when(isPurchase, col("user_id"))))));
     }
     if (tables.contains(Table.TRAFFIC_BY_SEGMENT)) {
-      facts.add(fact(Table.TRAFFIC_BY_SEGMENT, null, coalesce(col("device"), lit(UNKNOWN)),
-          coalesce(col("country"), lit(UNKNOWN)), null, col("user_id"), null, null, null, null, null, null, null, null, null));
+      facts.add(fact(Table.TRAFFIC_BY_SEGMENT, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
+          "k2", coalesce(col("country"), lit(UNKNOWN)), "user", col("user_id"))));
     }
-    Column one = lit(1);
     return watermarkedEvents
         .withColumn("dedupe_key", when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id")))
         .dropDuplicates("dedupe_key", "event_time")
@@ -137,7 +138,7 @@ public final class CommerceAnalytics {
             sum(col("f.is_view")).as("views"), sum(col("f.is_cart")).as("add_to_carts"),
             sum(col("f.is_purchase")).as("purchases"), size(collect_set(col("f.order_id"))).cast(DataTypes.LongType).as("orders"),
             sum(col("f.units")).as("units"), sum(col("f.revenue")).as("revenue"),
-            count(one).as("events"), distinct("f.user").as("users"), distinct("f.viewer").as("viewers"),
+            count(lit(1)).as("events"), distinct("f.user").as("users"), distinct("f.viewer").as("viewers"),
             distinct("f.cart_user").as("cart_users"), distinct("f.buyer").as("buyers"))
         .select(col("table"),
             coalesce(col("minute"), col("window.start")).as("window_start"),
@@ -155,25 +156,38 @@ public final class CommerceAnalytics {
             rate(col("buyers"), col("cart_users")).as("cart_to_purchase"));
   }
 
-  /** The fact row of one event for one table; every table's facts have this one struct type. */
-  private static Column fact(Table table, Column minute, Column k1, Column k2, Column category, Column user,
-      Column viewer, Column cartUser, Column buyer, Column isView, Column isCart, Column isPurchase, Column orderId,
-      Column units, Column revenue) {
-    return struct(lit(table.tableName()).as("table"), typed(minute, DataTypes.TimestampType).as("minute"),
-        typed(k1, DataTypes.StringType).as("k1"), typed(k2, DataTypes.StringType).as("k2"),
-        typed(category, DataTypes.StringType).as("category"), typed(user, DataTypes.StringType).as("user"),
-        typed(viewer, DataTypes.StringType).as("viewer"), typed(cartUser, DataTypes.StringType).as("cart_user"),
-        typed(buyer, DataTypes.StringType).as("buyer"), typed(isView, DataTypes.LongType).as("is_view"),
-        typed(isCart, DataTypes.LongType).as("is_cart"), typed(isPurchase, DataTypes.LongType).as("is_purchase"),
-        typed(orderId, DataTypes.StringType).as("order_id"), typed(units, DataTypes.LongType).as("units"),
-        typed(revenue, REVENUE).as("revenue"));
-  }
-
   /** price decimal(12,2) x quantity int fits decimal(23,2); sums of it are decimal(33,2) in Spark. */
   private static final DataType REVENUE = DataTypes.createDecimalType(23, 2);
 
-  private static Column typed(Column c, DataType type) {
-    return (c == null ? lit(null) : c).cast(type);
+  /**
+   * The fields of a fact row after its {@code table}: every table's facts have this one struct type, with the
+   * fields the table does not use null. minute: a product row's 1-minute window; k1, k2: the table's key;
+   * user / viewer / cart_user / buyer: users counted distinct; is_*: 1 or 0; units, revenue: of a purchase.
+   */
+  private static final StructType FACT = new StructType()
+      .add("minute", DataTypes.TimestampType).add("k1", DataTypes.StringType).add("k2", DataTypes.StringType)
+      .add("category", DataTypes.StringType).add("user", DataTypes.StringType).add("viewer", DataTypes.StringType)
+      .add("cart_user", DataTypes.StringType).add("buyer", DataTypes.StringType).add("is_view", DataTypes.LongType)
+      .add("is_cart", DataTypes.LongType).add("is_purchase", DataTypes.LongType).add("order_id", DataTypes.StringType)
+      .add("units", DataTypes.LongType).add("revenue", REVENUE);
+
+  /**
+   * @param table the table the fact counts in
+   * @param fields values of some {@link #FACT} fields; the others are null
+   * @return the fact row, a struct of table and every {@link #FACT} field cast to its type
+   * @throws IllegalArgumentException naming a field that {@link #FACT} does not have
+   */
+  private static Column fact(Table table, Map<String, Column> fields) {
+    for (String name : fields.keySet()) {
+      if (!java.util.Arrays.asList(FACT.fieldNames()).contains(name)) {
+        throw new IllegalArgumentException("no fact field " + name);
+      }
+    }
+    List<Column> struct = new ArrayList<>(List.of(lit(table.tableName()).as("table")));
+    for (StructField f : FACT.fields()) {
+      struct.add(fields.getOrDefault(f.name(), lit(null)).cast(f.dataType()).as(f.name()));
+    }
+    return struct(struct.toArray(new Column[0]));
   }
 
   private static Column flag(Column condition) {
