@@ -28,8 +28,7 @@ import java.util.UUID;
  * with probability {@link #PURCHASE_SHARE}. That makes a funnel like a shop's: about 80% of sessions view a
  * product, 12% put something in the cart, 5% buy (seed 3, 100k records). Every event of a session carries the
  * session's device (desktop 55%, mobile 38%, tablet 6%, none 1%) and country (11 countries, US 30% down to 3%,
- * none 2%); prices
- * are in the run's currency ({@link TrafficProfile#currency()}).
+ * none 2%); prices are in the run's currency ({@link TrafficProfile#currency()}).
  *
  * <p>Event time: a clock starting at {@link TrafficProfile#start()} advances by {@code 1/eventsPerSecond}
  * per record. Every {@code lateEvery}th record carries the clock minus {@code lateBy} (late data); every
@@ -45,11 +44,10 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
   static final double CART_SHARE = 0.05;
   /** Probability that an event of a session with a filled cart is a purchase. */
   static final double PURCHASE_SHARE = 0.12;
-  /** Devices and their cumulative shares; the rest (1%) has none. */
-  static final String[] DEVICES = {"desktop", "mobile", "tablet"};
+  /** Cumulative shares of the contract's devices ({@link UserActivityEvent#DEVICES}); the rest (1%) has none. */
   private static final double[] DEVICE_SHARES = {0.55, 0.93, 0.99};
   /** Countries and their cumulative shares; the rest (2%) has none. */
-  static final String[] COUNTRIES = {"US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT"};
+  static final List<String> COUNTRIES = List.of("US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT");
   private static final double[] COUNTRY_SHARES = {0.30, 0.45, 0.57, 0.66, 0.74, 0.80, 0.85, 0.90, 0.93, 0.955, 0.98};
 
   private final TrafficProfile profile;
@@ -66,6 +64,9 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
   private long sequence;
   private int malformedRotation;
 
+  /** A product in a session's cart, with its units. */
+  private record CartItem(Catalogue.Product product, int units) {}
+
   private static final class OpenSession {
     final int user;
     final String device;
@@ -74,8 +75,8 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
     String currentPage;
     /** The product whose page is open, or null. */
     Catalogue.Product product;
-    final java.util.ArrayDeque<Catalogue.Product> cart = new java.util.ArrayDeque<>();
-    final java.util.ArrayDeque<Integer> cartUnits = new java.util.ArrayDeque<>();
+    /** What was added to the cart and not bought yet, oldest first. */
+    final java.util.ArrayDeque<CartItem> cart = new java.util.ArrayDeque<>();
 
     OpenSession(int user, int remaining, String currentPage, String device, String country) {
       this.user = user;
@@ -143,7 +144,7 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
         int user = takeIdleUser();
         String landing = pickPage();
         OpenSession opened = new OpenSession(user, 1 + geometric(profile.meanSessionEvents()), landing,
-            pickShare(DEVICES, DEVICE_SHARES), pickShare(COUNTRIES, COUNTRY_SHARES));
+            pickShare(UserActivityEvent.DEVICES, DEVICE_SHARES), pickShare(COUNTRIES, COUNTRY_SHARES));
         openSessions.add(opened);
         return event(now, opened, null, EventType.SESSION_START, null, null, null);
       }
@@ -153,13 +154,13 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
         session.remaining--;
         double r = random.nextDouble();
         if (!session.cart.isEmpty() && r < PURCHASE_SHARE) {
-          Catalogue.Product bought = session.cart.poll();
-          return event(now, session, "/checkout", EventType.PURCHASE, bought, session.cartUnits.poll(), orderId());
+          CartItem bought = session.cart.poll();
+          return event(now, session, "/checkout", EventType.PURCHASE, bought.product(), bought.units(), orderId());
         }
         if (session.product != null && r > 1 - CART_SHARE) {
-          session.cart.add(session.product);
-          session.cartUnits.add(1 + random.nextInt(3));
-          return event(now, session, session.currentPage, EventType.ADD_TO_CART, session.product, session.cartUnits.peekLast(), null);
+          CartItem added = new CartItem(session.product, 1 + random.nextInt(3));
+          session.cart.add(added);
+          return event(now, session, session.currentPage, EventType.ADD_TO_CART, added.product(), added.units(), null);
         }
         if (random.nextDouble() < 0.7) {
           if (random.nextDouble() < PRODUCT_PAGE_SHARE) {
@@ -217,11 +218,11 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
     return String.format("o-%012x", random.nextLong() & 0xFFFFFFFFFFFFL);
   }
 
-  private String pickShare(String[] values, double[] cumulativeShares) {
+  private String pickShare(List<String> values, double[] cumulativeShares) {
     double x = random.nextDouble();
-    for (int i = 0; i < values.length; i++) {
+    for (int i = 0; i < values.size(); i++) {
       if (x < cumulativeShares[i]) {
-        return values[i];
+        return values.get(i);
       }
     }
     return null;

@@ -182,7 +182,7 @@ class TrafficGeneratorTest {
     assertThat(devices.get("desktop")).isGreaterThan(devices.get("mobile")).isGreaterThan(5 * devices.get("tablet"));
     assertThat(devices).containsKey("null");
     assertThat(countries.get("US")).isGreaterThan(5 * countries.get("IT"));
-    assertThat(countries).containsKey("null").hasSize(TrafficGenerator.COUNTRIES.length + 1);
+    assertThat(countries).containsKey("null").hasSize(TrafficGenerator.COUNTRIES.size() + 1);
   }
 
   @Test
