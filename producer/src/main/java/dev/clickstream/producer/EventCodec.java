@@ -102,7 +102,11 @@ public final class EventCodec {
   private static final List<String> REQUIRED = List.of("event_id", "event_time", "user_id", "event_type");
   private static final List<String> STRINGS = List.of("event_id", "event_time", "user_id", "event_type", "page_url",
       "product_id", "category", "currency", "order_id", "device", "country");
-  private static final List<String> NUMBERS = List.of("price", "quantity");
+  /** The contract's fields whose values are JSON numbers. */
+  public static final List<String> NUMBERS = List.of("price", "quantity");
+  /** Every field of the contract (DESIGN §3), in its order. */
+  public static final List<String> FIELDS = List.of("event_id", "event_time", "user_id", "page_url", "event_type",
+      "product_id", "category", "price", "quantity", "currency", "order_id", "device", "country");
 
   /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
   public static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
@@ -171,8 +175,7 @@ public final class EventCodec {
       }
     }
     for (String field : NUMBERS) {
-      JsonNode value = node.get(field);
-      if (value != null && !value.isNull() && !value.isNumber()) {
+      if (present(node, field) && !node.get(field).isNumber()) {
         throw new MalformedEventException("wrong type: " + field + " must be a number");
       }
     }

@@ -10,7 +10,6 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -130,20 +129,18 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
     return new ReplayFile(events, bad);
   }
 
-  /** The CSV columns that are JSON numbers in the contract. */
-  private static final List<String> NUMBER_COLUMNS = List.of("price", "quantity");
   /** A JSON number as written (RFC 8259). */
   private static final String JSON_NUMBER = "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private static UserActivityEvent fromCsvRow(Map<String, String> row) throws MalformedEventException {
     com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
-    for (String field : CONTRACT_COLUMNS) {
+    for (String field : EventCodec.FIELDS) {
       String cell = row.get(field);
       if (cell == null || cell.isEmpty()) {
         continue;
       }
-      if (NUMBER_COLUMNS.contains(field) && cell.matches(JSON_NUMBER)) {
+      if (EventCodec.NUMBERS.contains(field) && cell.matches(JSON_NUMBER)) {
         node.putRawValue(field, new com.fasterxml.jackson.databind.util.RawValue(cell));
       } else {
         node.put(field, cell); // a price that is not a number stays text: "wrong type: price must be a number"
@@ -154,8 +151,4 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
     }
     return EventCodec.fromJson(node.toString());
   }
-
-  /** The contract's fields, the columns a CSV file may have. */
-  private static final List<String> CONTRACT_COLUMNS = List.of("event_id", "event_time", "user_id", "page_url", "event_type",
-      "product_id", "category", "price", "quantity", "currency", "order_id", "device", "country");
 }
