@@ -24,7 +24,8 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  * The compact status the local run prints every 10 s: per query the last micro-batch (input rows, duration),
  * the top 5 pages of the latest closed minute, active users of the latest window, sessions by status, the top 5
  * products (views, add_to_carts, purchases) of the latest closed minute, the revenue per currency of the latest
- * closed 10 minutes, the funnel rates of the latest 10-minute window, the dead-letter count and the lake table's version, rows, files and bytes as its Delta log states them. Reads what a user could read with psql and a
+ * closed 10 minutes, the funnel rates of the latest 10-minute window, the dead-letter count and the lake table's
+ * version, rows, files and bytes as its Delta log states them. Reads what a user could read with psql and a
  * Kafka consumer; a part that cannot be read yet shows {@code -}.
  */
 final class LiveSummary {
@@ -70,10 +71,8 @@ final class LiveSummary {
   }
 
   private static String topPages(Statement s) throws SQLException {
-    // "closed": the watermark (2 min) has passed its end; approximated by the newest window end minus 2 min
     List<String> pages = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("WITH closed AS (SELECT max(window_start) AS w FROM page_view_counts "
-        + "WHERE window_end <= (SELECT max(window_end) FROM page_view_counts) - interval '2 minutes') "
+    try (ResultSet rs = s.executeQuery(closedWindow("page_view_counts", "page_view_counts")
         + "SELECT page_url, view_count FROM page_view_counts, closed WHERE window_start = closed.w "
         + "ORDER BY view_count DESC, page_url LIMIT 5")) {
       while (rs.next()) {
@@ -84,19 +83,19 @@ final class LiveSummary {
   }
 
   /**
-   * The latest window of a table whose watermark has passed: "closed" is approximated, as for the top pages, by
-   * the newest 1-minute window end of product_activity (about the newest event time) minus the 2-minute watermark
-   * delay; the newest end of the table itself would not do for 10-minute windows, which end up to 10 minutes
-   * after their newest event.
+   * A {@code WITH closed AS (...)} clause: {@code closed.w} is the start of the latest window of {@code table} that
+   * the watermark (2 min) has passed. The watermark is approximated by the newest window end of {@code clock}, a
+   * table of 1-minute windows (about the newest event time), minus 2 minutes; the newest end of a table of
+   * 10-minute windows would not do, as it lies up to 10 minutes after the newest event.
    */
-  private static String closedWindow(String table) {
+  private static String closedWindow(String table, String clock) {
     return "WITH closed AS (SELECT max(window_start) AS w FROM " + table + " WHERE window_end <= "
-        + "(SELECT max(window_end) FROM product_activity) - interval '2 minutes') ";
+        + "(SELECT max(window_end) FROM " + clock + ") - interval '2 minutes') ";
   }
 
   private static String topProducts(Statement s) throws SQLException {
     List<String> products = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(closedWindow("product_activity") + "SELECT product_id, views, add_to_carts, purchases "
+    try (ResultSet rs = s.executeQuery(closedWindow("product_activity", "product_activity") + "SELECT product_id, views, add_to_carts, purchases "
         + "FROM product_activity, closed WHERE window_start = closed.w ORDER BY views DESC, purchases DESC, product_id LIMIT 5")) {
       while (rs.next()) {
         products.add(rs.getString(1) + "=" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4));
@@ -107,7 +106,7 @@ final class LiveSummary {
 
   private static String revenue(Statement s) throws SQLException {
     List<String> totals = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(closedWindow("category_revenue") + "SELECT currency, sum(orders), sum(revenue) "
+    try (ResultSet rs = s.executeQuery(closedWindow("category_revenue", "product_activity") + "SELECT currency, sum(orders), sum(revenue) "
         + "FROM category_revenue, closed WHERE window_start = closed.w GROUP BY currency ORDER BY currency")) {
       while (rs.next()) {
         totals.add(rs.getBigDecimal(3).toPlainString() + " " + rs.getString(1) + " (" + rs.getLong(2) + " orders)");
