@@ -93,6 +93,7 @@ final class Results {
       query(jdbcUrl, user, password, "SELECT " + String.join(", ", columns) + " FROM " + table.tableName(), rs -> {
         StringBuilder k = new StringBuilder(table.tableName());
         StringBuilder v = new StringBuilder();
+        String end = null;
         for (int i = 0; i < columns.size(); i++) {
           Object o = columns.get(i).startsWith("window_") ? rs.getObject(i + 1, OffsetDateTime.class) : rs.getObject(i + 1);
           String text = o instanceof OffsetDateTime odt ? odt.toInstant().toString()
@@ -100,12 +101,12 @@ final class Results {
           if (key.contains(columns.get(i))) {
             k.append(' ').append(text);
           } else if (columns.get(i).equals("window_end")) {
-            continue;
+            end = text;
           } else {
             v.append(v.isEmpty() ? "" : " ").append(text);
           }
         }
-        k.append(" | ").append(rs.getObject("window_end", OffsetDateTime.class).toInstant());
+        k.append(" | ").append(end);
         rows.put(k.toString(), v.toString());
       });
     }

@@ -97,7 +97,8 @@ public final class LakeTable {
           .partitionedBy(EventSchema.LAKE_PARTITION).execute();
       outcome = "created";
     }
-    java.util.Set<String> present = java.util.Set.of(DeltaTable.forPath(spark, path).toDF().columns());
+    DeltaTable table = DeltaTable.forPath(spark, path);
+    java.util.Set<String> present = java.util.Set.of(table.toDF().columns());
     List<String> added = new java.util.ArrayList<>();
     for (org.apache.spark.sql.types.StructField f : EventSchema.LAKE.fields()) {
       if (!present.contains(f.name())) {
@@ -110,7 +111,7 @@ public final class LakeTable {
       outcome += ", added columns " + added;
     }
     Map<String, String> wanted = properties(retention);
-    Row detail = DeltaTable.forPath(spark, path).detail().first();
+    Row detail = table.detail().first();
     Map<String, String> current = detail.getJavaMap(detail.fieldIndex("properties"));
     if (!wanted.entrySet().stream().allMatch(e -> e.getValue().equals(current.get(e.getKey())))) {
       StringBuilder set = new StringBuilder();

@@ -73,7 +73,7 @@ public final class EventSchema {
    * ({@code yyyy-MM-dd}, UTC; the partition column), kafka_partition int, kafka_offset long, kafka_timestamp
    * timestamp, then the {@link #COMMERCE} columns (last, as {@code ADD COLUMNS} appends them to an older table).
    */
-  public static final StructType LAKE = new StructType(java.util.stream.Stream.concat(java.util.Arrays.stream(new StructType()
+  public static final StructType LAKE = withColumns(new StructType()
       .add("event_id", DataTypes.StringType)
       .add("event_time", DataTypes.TimestampType)
       .add("user_id", DataTypes.StringType)
@@ -82,8 +82,14 @@ public final class EventSchema {
       .add("event_date", DataTypes.StringType)
       .add("kafka_partition", DataTypes.IntegerType)
       .add("kafka_offset", DataTypes.LongType)
-      .add("kafka_timestamp", DataTypes.TimestampType).fields()), java.util.Arrays.stream(COMMERCE.fields()))
-      .toArray(org.apache.spark.sql.types.StructField[]::new));
+      .add("kafka_timestamp", DataTypes.TimestampType), COMMERCE);
+
+  private static StructType withColumns(StructType schema, StructType more) {
+    for (org.apache.spark.sql.types.StructField f : more.fields()) {
+      schema = schema.add(f);
+    }
+    return schema;
+  }
 
   /** The lake's partition column. */
   public static final String LAKE_PARTITION = "event_date";
