@@ -79,7 +79,7 @@ class EventParserTest {
     Map<String, String> cases = new LinkedHashMap<>();
     cases.put(event("a", "2026-11-23T12:00:00.123Z", "u1", "/", "page_view"), null);
     cases.put(event("b", "2026-11-23T13:00:00+01:00", "u1", null, "session_start"), null);
-    cases.put("{\"event_id\":\"c\",\"event_ti", "not JSON");
+    cases.put("{\"event_id\":\"c\",\"event_ti", "not JSON: Unexpected end-of-input in field name");
     cases.put("", "not JSON: empty value");
     cases.put(event(null, "2026-11-23T12:00:00Z", "u1", "/", "click"), "event_id is missing");
     cases.put(event("d", null, "u1", "/", "click"), "event_time is missing");

@@ -4,11 +4,8 @@ import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The explicit schema of {@code user_activity} values (DESIGN §3) and the contract's constants. */
+/** The {@code user_activity} contract's constants (DESIGN §3) and the lake table's columns (§4). */
 public final class EventSchema {
-  /** Column that receives the raw text of a value that is not JSON (Spark's columnNameOfCorruptRecord). */
-  public static final String CORRUPT_RECORD = "_corrupt_record";
-
   /** The six event types of the contract. */
   public static final List<String> EVENT_TYPES = List.of("page_view", "click", "session_start", "session_end",
       "add_to_cart", "purchase");
@@ -22,35 +19,8 @@ public final class EventSchema {
   /** The devices of the contract. */
   public static final List<String> DEVICES = List.of("desktop", "mobile", "tablet");
 
-  /** The contract's string fields, in the order the parser checks their type. */
-  public static final List<String> STRING_FIELDS = List.of("event_id", "event_time", "user_id", "event_type", "page_url",
-      "product_id", "category", "currency", "order_id", "device", "country");
-
   /** The unit price's type: numeric(12,2) in Postgres, exact (DESIGN §3: money is never a float). */
   public static final org.apache.spark.sql.types.DecimalType PRICE = DataTypes.createDecimalType(12, 2);
-
-  /**
-   * The JSON fields read from a value, all as strings so that parsing and validation are ours: event_id,
-   * event_time, user_id, page_url, event_type, product_id, category, price, quantity, currency, order_id, device,
-   * country, plus {@link #CORRUPT_RECORD}. Unknown fields are ignored. (Spark gives a number read as a string as
-   * the text of a double, {@code 12.50} as {@code 12.5}: the parser takes price and quantity from the record's
-   * text instead, exactly as written.)
-   */
-  public static final StructType JSON = new StructType()
-      .add("event_id", DataTypes.StringType)
-      .add("event_time", DataTypes.StringType)
-      .add("user_id", DataTypes.StringType)
-      .add("page_url", DataTypes.StringType)
-      .add("event_type", DataTypes.StringType)
-      .add("product_id", DataTypes.StringType)
-      .add("category", DataTypes.StringType)
-      .add("price", DataTypes.StringType)
-      .add("quantity", DataTypes.StringType)
-      .add("currency", DataTypes.StringType)
-      .add("order_id", DataTypes.StringType)
-      .add("device", DataTypes.StringType)
-      .add("country", DataTypes.StringType)
-      .add(CORRUPT_RECORD, DataTypes.StringType);
 
   /**
    * The commerce columns of the lake, added to the first version's table by {@code ALTER TABLE ADD COLUMNS}

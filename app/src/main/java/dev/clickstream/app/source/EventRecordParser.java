@@ -1,0 +1,311 @@
+package dev.clickstream.app.source;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and validates one {@code user_activity} record value (DESIGN §3) in one pass over its bytes, with
+ * Jackson's streaming parser: plain Java, no Spark, so that {@link EventParser} calls it once per Kafka record.
+ *
+ * <p>In: the record value (UTF-8 bytes, maybe null or not JSON at all), the processing time and MAX_EVENT_TIME_SKEW
+ * (µs). Out: an {@link Event} with the contract's fields typed (event_time an instant truncated to µs, as Spark's
+ * timestamps are; price a {@code BigDecimal} exactly as written; quantity an int) and {@code error} null, or a
+ * malformed record's {@code error} with the first failing rule, in this order (the order and messages of the
+ * producer's {@code EventCodec}; both are tested against the test kit's {@code ContractCases}):
+ * <ol>
+ *   <li>{@code not JSON: empty value} (null, empty or only whitespace); {@code not JSON: <Jackson's message>};
+ *       {@code not JSON: not an object}. Strict JSON: no single quotes, comments, unquoted names, NaN or leading
+ *       zeros (Spark's JSON reader would accept single quotes by default). Unknown fields are ignored, and of a
+ *       field given twice the last one counts;</li>
+ *   <li>{@code <field> is missing}: event_id, event_time, user_id, event_type absent, null or empty;</li>
+ *   <li>{@code wrong type: <field> must be a string} (a number, boolean, object or array in a string field, in the
+ *       contract's field order), {@code wrong type: price must be a number} (likewise quantity);</li>
+ *   <li>{@code unparsable event_time: <text>}: not ISO-8601 with an offset ({@link #ISO_INSTANT}) or not a real
+ *       date-time; {@code event_time in future: <text>}: later than processing time + MAX_EVENT_TIME_SKEW;</li>
+ *   <li>{@code unknown event_type: <text>}; {@code page_url is missing (required for <type>)} for page_view and
+ *       click; product_id, category, price, currency for add_to_cart and purchase, order_id for purchase
+ *       ({@code <field> is missing (required for <type>)});</li>
+ *   <li>{@code invalid price: <text>} ({@link #PRICE}, on the number as written: {@code 12.500} and {@code 1e2} are
+ *       invalid), {@code invalid quantity: <text>} ({@link #QUANTITY}), {@code invalid currency: <text>} (not three
+ *       capital letters, ISO 4217's format), {@code unknown device: <text>}, {@code invalid country: <text>} (not two
+ *       capital letters, ISO 3166-1 alpha-2's format).</li>
+ * </ol>
+ * An empty string in product_id, category, currency, order_id, device or country counts as absent (null).
+ */
+public final class EventRecordParser {
+  /** ISO-8601 date-time with a mandatory offset (Z, +hh:mm or +hhmm); seconds and a fraction of 1-9 digits optional. */
+  public static final String ISO_INSTANT =
+      "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(?:Z|([+-])(\\d{2}):?(\\d{2}))$";
+  /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
+  public static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
+  /** A quantity as written: an integer from 1 to 999,999,999. */
+  public static final String QUANTITY = "^[1-9][0-9]{0,8}$";
+
+  private static final Pattern ISO = Pattern.compile(ISO_INSTANT);
+  private static final Pattern PRICE_RULE = Pattern.compile(PRICE);
+  private static final Pattern QUANTITY_RULE = Pattern.compile(QUANTITY);
+  /** Jackson's defaults are strict JSON (no single quotes, comments, NaN, leading zeros). Thread-safe. */
+  private static final JsonFactory JSON = new JsonFactory();
+
+  // the contract's fields, by position in a record's slots
+  private static final int EVENT_ID = 0;
+  private static final int EVENT_TIME = 1;
+  private static final int USER_ID = 2;
+  private static final int PAGE_URL = 3;
+  private static final int EVENT_TYPE = 4;
+  private static final int PRODUCT_ID = 5;
+  private static final int CATEGORY = 6;
+  private static final int PRICE_FIELD = 7;
+  private static final int QUANTITY_FIELD = 8;
+  private static final int CURRENCY = 9;
+  private static final int ORDER_ID = 10;
+  private static final int DEVICE = 11;
+  private static final int COUNTRY = 12;
+  private static final String[] NAMES = {"event_id", "event_time", "user_id", "page_url", "event_type", "product_id",
+      "category", "price", "quantity", "currency", "order_id", "device", "country"};
+  /** The string fields, in the order their type is checked. */
+  private static final int[] STRINGS = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE, PAGE_URL, PRODUCT_ID, CATEGORY,
+      CURRENCY, ORDER_ID, DEVICE, COUNTRY};
+
+  // what a slot held
+  private static final byte ABSENT = 0; // not there, or null
+  private static final byte STRING = 1;
+  private static final byte NUMBER = 2;
+  private static final byte OTHER = 3; // boolean, object, array
+
+  private EventRecordParser() {}
+
+  /**
+   * One record value, parsed: the contract's fields (null when absent) and {@code error} (null when valid). Of a
+   * malformed record only {@code error} is set.
+   *
+   * @param eventTime event_time as an instant, truncated to microseconds
+   * @param price the unit price exactly as written (scale 0 to 2)
+   * @param quantity units, 1 to 999,999,999
+   */
+  public record Event(String eventId, Instant eventTime, String userId, String pageUrl, String eventType,
+      String productId, String category, BigDecimal price, Integer quantity, String currency, String orderId,
+      String device, String country, String error) {
+    static Event malformed(String error) {
+      return new Event(null, null, null, null, null, null, null, null, null, null, null, null, null, error);
+    }
+  }
+
+  /**
+   * @param value a record value as sent to Kafka (UTF-8), or null (a tombstone)
+   * @param processingTimeMicros the processing time, µs since the epoch (a micro-batch's timestamp)
+   * @param maxEventTimeSkewMicros MAX_EVENT_TIME_SKEW in µs
+   * @return the parsed event, or a malformed one with its {@code error} (see the class comment); never throws for
+   *     bad input
+   */
+  public static Event parse(byte[] value, long processingTimeMicros, long maxEventTimeSkewMicros) {
+    if (value == null || isBlank(value)) {
+      return Event.malformed("not JSON: empty value");
+    }
+    String[] text = new String[NAMES.length];
+    byte[] kind = new byte[NAMES.length];
+    try (JsonParser json = JSON.createParser(value)) {
+      if (json.nextToken() != JsonToken.START_OBJECT) {
+        return Event.malformed("not JSON: not an object");
+      }
+      JsonToken token;
+      while ((token = json.nextToken()) == JsonToken.FIELD_NAME) {
+        int field = slot(json.currentName());
+        JsonToken v = json.nextToken();
+        if (field < 0) {
+          json.skipChildren();
+          continue;
+        }
+        text[field] = null;
+        switch (v) {
+          case VALUE_STRING -> {
+            kind[field] = STRING;
+            text[field] = json.getText();
+          }
+          // a number's text exactly as written (12.50 stays 12.50), never through a double
+          case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+            kind[field] = NUMBER;
+            text[field] = json.getText();
+          }
+          case VALUE_NULL -> kind[field] = ABSENT;
+          default -> {
+            kind[field] = OTHER;
+            json.skipChildren();
+          }
+        }
+      }
+      if (token != JsonToken.END_OBJECT) {
+        return Event.malformed("not JSON: not an object");
+      }
+    } catch (JsonProcessingException e) {
+      return Event.malformed("not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a byte array cannot fail", e);
+    }
+    return validate(text, kind, processingTimeMicros, maxEventTimeSkewMicros);
+  }
+
+  private static Event validate(String[] text, byte[] kind, long nowMicros, long skewMicros) {
+    for (int field : new int[] {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE}) {
+      if (kind[field] == ABSENT || (kind[field] == STRING && text[field].isEmpty())) {
+        return Event.malformed(NAMES[field] + " is missing");
+      }
+    }
+    for (int field : STRINGS) {
+      if (kind[field] == NUMBER || kind[field] == OTHER) {
+        return Event.malformed("wrong type: " + NAMES[field] + " must be a string");
+      }
+    }
+    for (int field : new int[] {PRICE_FIELD, QUANTITY_FIELD}) {
+      if (kind[field] == STRING || kind[field] == OTHER) {
+        return Event.malformed("wrong type: " + NAMES[field] + " must be a number");
+      }
+    }
+    String timeText = text[EVENT_TIME];
+    Instant eventTime = instant(timeText);
+    if (eventTime == null) {
+      return Event.malformed("unparsable event_time: " + timeText);
+    }
+    if (micros(eventTime) > nowMicros + skewMicros) {
+      return Event.malformed("event_time in future: " + timeText);
+    }
+    String type = text[EVENT_TYPE];
+    if (!EventSchema.EVENT_TYPES.contains(type)) {
+      return Event.malformed("unknown event_type: " + type);
+    }
+    String pageUrl = text[PAGE_URL];
+    if (EventSchema.TYPES_WITH_PAGE.contains(type) && (pageUrl == null || pageUrl.isEmpty())) {
+      return Event.malformed(requiredFor("page_url", type));
+    }
+    String productId = optional(text[PRODUCT_ID]);
+    String category = optional(text[CATEGORY]);
+    String price = text[PRICE_FIELD];
+    String quantity = text[QUANTITY_FIELD];
+    String currency = optional(text[CURRENCY]);
+    String orderId = optional(text[ORDER_ID]);
+    String device = optional(text[DEVICE]);
+    String country = optional(text[COUNTRY]);
+    if (EventSchema.TYPES_WITH_PRODUCT.contains(type)) {
+      if (productId == null) {
+        return Event.malformed(requiredFor("product_id", type));
+      }
+      if (category == null) {
+        return Event.malformed(requiredFor("category", type));
+      }
+      if (price == null) {
+        return Event.malformed(requiredFor("price", type));
+      }
+      if (currency == null) {
+        return Event.malformed(requiredFor("currency", type));
+      }
+    }
+    if (type.equals("purchase") && orderId == null) {
+      return Event.malformed(requiredFor("order_id", type));
+    }
+    if (price != null && !PRICE_RULE.matcher(price).matches()) {
+      return Event.malformed("invalid price: " + price);
+    }
+    if (quantity != null && !QUANTITY_RULE.matcher(quantity).matches()) {
+      return Event.malformed("invalid quantity: " + quantity);
+    }
+    if (currency != null && !capitals(currency, 3)) {
+      return Event.malformed("invalid currency: " + currency);
+    }
+    if (device != null && !EventSchema.DEVICES.contains(device)) {
+      return Event.malformed("unknown device: " + device);
+    }
+    if (country != null && !capitals(country, 2)) {
+      return Event.malformed("invalid country: " + country);
+    }
+    return new Event(text[EVENT_ID], eventTime, text[USER_ID], pageUrl, type, productId, category,
+        price == null ? null : new BigDecimal(price), quantity == null ? null : Integer.valueOf(quantity), currency,
+        orderId, device, country, null);
+  }
+
+  /**
+   * @param text an event_time as written
+   * @return the instant it names, truncated to microseconds; null when it does not match {@link #ISO_INSTANT} or
+   *     names no real date-time or offset (2026-02-30, 24:00, +19:00)
+   */
+  static Instant instant(String text) {
+    Matcher m = ISO.matcher(text);
+    if (!m.matches()) {
+      return null;
+    }
+    try {
+      String fraction = m.group(7) == null ? "" : m.group(7);
+      int micros = fraction.isEmpty() ? 0 : Integer.parseInt((fraction + "00000").substring(0, 6));
+      LocalDateTime local = LocalDateTime.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)),
+          m.group(6) == null ? 0 : Integer.parseInt(m.group(6)), micros * 1000);
+      ZoneOffset offset = m.group(8) == null ? ZoneOffset.UTC
+          : ZoneOffset.ofHoursMinutes(Integer.parseInt(m.group(8) + m.group(9)), Integer.parseInt(m.group(8) + m.group(10)));
+      return local.toInstant(offset);
+    } catch (DateTimeException e) {
+      return null;
+    }
+  }
+
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  private static int slot(String name) {
+    return switch (name) {
+      case "event_id" -> EVENT_ID;
+      case "event_time" -> EVENT_TIME;
+      case "user_id" -> USER_ID;
+      case "page_url" -> PAGE_URL;
+      case "event_type" -> EVENT_TYPE;
+      case "product_id" -> PRODUCT_ID;
+      case "category" -> CATEGORY;
+      case "price" -> PRICE_FIELD;
+      case "quantity" -> QUANTITY_FIELD;
+      case "currency" -> CURRENCY;
+      case "order_id" -> ORDER_ID;
+      case "device" -> DEVICE;
+      case "country" -> COUNTRY;
+      default -> -1;
+    };
+  }
+
+  private static String optional(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static String requiredFor(String field, String type) {
+    return field + " is missing (required for " + type + ")";
+  }
+
+  private static boolean capitals(String s, int length) {
+    if (s.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (s.charAt(i) < 'A' || s.charAt(i) > 'Z') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isBlank(byte[] value) {
+    for (byte b : value) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+}
