@@ -86,7 +86,7 @@ public final class ProducerCli implements Callable<Integer> {
   Duration lateBy;
 
   @Option(names = "--malformed-every", defaultValue = "0",
-      description = "Every Nth record is malformed (not JSON, no user_id, bad event_time, unknown event_type in turn); 0 = none.")
+      description = "Every Nth record is malformed (not JSON, no user_id, bad event_time, unknown event_type, purchase without order_id, negative price in turn); 0 = none.")
   int malformedEvery;
 
   @Option(names = "--duplicate-every", defaultValue = "0",
