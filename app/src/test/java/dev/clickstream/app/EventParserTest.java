@@ -1,5 +1,8 @@
 package dev.clickstream.app;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.source.EventParser;
@@ -63,8 +66,7 @@ class EventParserTest {
   void classifiesEveryContractCaseAsTheProducersCodecDoes() {
     List<ContractCases.Case> cases = ContractCases.all();
     List<String> got = parse(cases.stream().map(ContractCases.Case::record).toList())
-        .select(org.apache.spark.sql.functions.coalesce(EventParser.reason(org.apache.spark.sql.functions.col("error")),
-            org.apache.spark.sql.functions.lit(ContractCases.VALID)))
+        .select(org.apache.spark.sql.functions.coalesce(EventParser.reason(col("error")), lit(ContractCases.VALID)))
         .collectAsList().stream().map(r -> r.getString(0)).toList();
     org.assertj.core.api.SoftAssertions softly = new org.assertj.core.api.SoftAssertions();
     for (int i = 0; i < cases.size(); i++) {
@@ -72,6 +74,25 @@ class EventParserTest {
     }
     softly.assertAll();
     assertThat(cases).extracting(ContractCases.Case::expect).as("every reason has a case").containsAll(EventParser.REASONS);
+  }
+
+  /**
+   * The parser is a barrier: the filters of validEvents and deadLetters must not be pushed below it with a second
+   * call per record (nor a select call it once per field). A range, not a local relation: the optimizer would
+   * evaluate a filter over literal rows itself.
+   */
+  @Test
+  void parsesEachRecordOnceWhateverReadsItsFields() {
+    Dataset<Row> kafka = spark.range(3).select(lit(null).cast(DataTypes.BinaryType).as("key"),
+        concat(lit("{\"event_id\":\"e"), col("id").cast(DataTypes.StringType), lit("\",\"event_time\":"
+            + "\"2026-11-23T12:00:00Z\",\"user_id\":\"u1\",\"event_type\":\"session_start\"}")).cast(DataTypes.BinaryType).as("value"),
+        lit("user_activity").as("topic"), lit(0).as("partition"), col("id").as("offset"), lit(new Timestamp(0)).as("timestamp"));
+    Dataset<Row> parsed = EventParser.parse(kafka, java.time.Duration.ofMinutes(10));
+    for (Dataset<Row> read : List.of(EventParser.validEvents(parsed), EventParser.deadLetters(parsed))) {
+      String plan = read.queryExecution().optimizedPlan().toString();
+      assertThat(plan.split("UDF\\(", -1).length - 1).as(plan).isEqualTo(1);
+    }
+    assertThat(EventParser.validEvents(parsed).count()).isEqualTo(3);
   }
 
   @Test
