@@ -74,6 +74,10 @@ public final class EventRecordParser {
   private static final int COUNTRY = 12;
   private static final String[] NAMES = {"event_id", "event_time", "user_id", "page_url", "event_type", "product_id",
       "category", "price", "quantity", "currency", "order_id", "device", "country"};
+  /** The fields every event must carry, in the order they are checked. */
+  private static final int[] REQUIRED = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE};
+  /** The number fields, in the order their type is checked. */
+  private static final int[] NUMBERS = {PRICE_FIELD, QUANTITY_FIELD};
   /** The string fields, in the order their type is checked. */
   private static final int[] STRINGS = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE, PAGE_URL, PRODUCT_ID, CATEGORY,
       CURRENCY, ORDER_ID, DEVICE, COUNTRY};
@@ -119,8 +123,8 @@ public final class EventRecordParser {
       if (json.nextToken() != JsonToken.START_OBJECT) {
         return Event.malformed("not JSON: not an object");
       }
-      JsonToken token;
-      while ((token = json.nextToken()) == JsonToken.FIELD_NAME) {
+      // inside an object Jackson returns a field name or the object's end, or throws
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
         int field = slot(json.currentName());
         JsonToken v = json.nextToken();
         if (field < 0) {
@@ -145,9 +149,6 @@ public final class EventRecordParser {
           }
         }
       }
-      if (token != JsonToken.END_OBJECT) {
-        return Event.malformed("not JSON: not an object");
-      }
     } catch (JsonProcessingException e) {
       return Event.malformed("not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
@@ -157,7 +158,7 @@ public final class EventRecordParser {
   }
 
   private static Event validate(String[] text, byte[] kind, long nowMicros, long skewMicros) {
-    for (int field : new int[] {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE}) {
+    for (int field : REQUIRED) {
       if (kind[field] == ABSENT || (kind[field] == STRING && text[field].isEmpty())) {
         return Event.malformed(NAMES[field] + " is missing");
       }
@@ -167,7 +168,7 @@ public final class EventRecordParser {
         return Event.malformed("wrong type: " + NAMES[field] + " must be a string");
       }
     }
-    for (int field : new int[] {PRICE_FIELD, QUANTITY_FIELD}) {
+    for (int field : NUMBERS) {
       if (kind[field] == STRING || kind[field] == OTHER) {
         return Event.malformed("wrong type: " + NAMES[field] + " must be a number");
       }

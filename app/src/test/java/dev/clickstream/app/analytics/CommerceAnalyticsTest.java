@@ -119,5 +119,4 @@ class CommerceAnalyticsTest {
       query.stop();
     }
   }
-
 }

@@ -49,7 +49,6 @@ class WatermarkBoundaryTest {
         .withWatermark("event_time", "2 minutes");
   }
 
-
   private static List<String> rows(String table, String columns) {
     List<String> out = new ArrayList<>();
     spark.sql("SELECT " + columns + " FROM " + table).collectAsList().forEach(r -> out.add(r.mkString(" ")));
