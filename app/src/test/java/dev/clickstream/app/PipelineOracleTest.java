@@ -105,6 +105,42 @@ class PipelineOracleTest {
     assertThat(actual).containsExactlyInAnyOrderEntriesOf(oracle.commerceRows);
   }
 
+  /**
+   * The update-mode aggregations run no micro-batch without data (their rows above equal the oracle all the same);
+   * user-sessions does, to time out the sessions still open when input ends (the oracle's {@code timed_out} rows).
+   * A micro-batch without data is one whose source offsets are those of the micro-batch before it.
+   */
+  @Test
+  void onlyUserSessionsRunsMicroBatchesWithoutData() throws Exception {
+    for (String query : List.of(ClickstreamPipeline.PAGE_VIEW_COUNTS, ClickstreamPipeline.ACTIVE_USERS,
+        ClickstreamPipeline.COMMERCE)) {
+      assertThat(microBatches(query)).as(query + " micro-batches").isGreaterThan(1);
+      assertThat(microBatchesWithoutData(query)).as(query + " micro-batches without data").isZero();
+    }
+    assertThat(microBatchesWithoutData(ClickstreamPipeline.USER_SESSIONS)).as("user-sessions micro-batches without data")
+        .isPositive();
+  }
+
+  private static long microBatches(String query) throws java.io.IOException {
+    try (var files = Files.list(Path.of(settings.checkpointFor(query), "offsets"))) {
+      return files.filter(f -> f.getFileName().toString().matches("\\d+")).count();
+    }
+  }
+
+  /** Micro-batches whose offsets file lists the same source offsets (lines 3 on) as the one before. */
+  private static long microBatchesWithoutData(String query) throws java.io.IOException {
+    Path offsets = Path.of(settings.checkpointFor(query), "offsets");
+    long same = 0;
+    for (long batch = 1; batch < microBatches(query); batch++) {
+      List<String> before = Files.readAllLines(offsets.resolve(String.valueOf(batch - 1)));
+      List<String> now = Files.readAllLines(offsets.resolve(String.valueOf(batch)));
+      if (before.subList(2, before.size()).equals(now.subList(2, now.size()))) {
+        same++;
+      }
+    }
+    return same;
+  }
+
   @Test
   void activeUsersAreWithinTheSketchErrorOfTheOracle() throws Exception {
     Map<Instant, Long> actual = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
