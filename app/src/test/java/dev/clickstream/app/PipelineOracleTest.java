@@ -131,7 +131,8 @@ class PipelineOracleTest {
   private static long microBatchesWithoutData(String query) throws java.io.IOException {
     Path offsets = Path.of(settings.checkpointFor(query), "offsets");
     long same = 0;
-    for (long batch = 1; batch < microBatches(query); batch++) {
+    long batches = microBatches(query);
+    for (long batch = 1; batch < batches; batch++) {
       List<String> before = Files.readAllLines(offsets.resolve(String.valueOf(batch - 1)));
       List<String> now = Files.readAllLines(offsets.resolve(String.valueOf(batch)));
       if (before.subList(2, before.size()).equals(now.subList(2, now.size()))) {
