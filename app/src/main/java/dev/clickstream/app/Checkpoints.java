@@ -12,24 +12,11 @@ import java.util.stream.Stream;
 /**
  * Reads a Structured Streaming checkpoint directory as plain files, without Spark: {@code offsets/<batchId>}
  * (written when a micro-batch is planned: a version line, a metadata line, then one offset line per source) and
- * {@code commits/<batchId>} (written when its sink has finished). Used at start-up to decide how a query starts
- * and to refuse checkpoints this version cannot use.
+ * {@code commits/<batchId>} (written when its sink has finished). Used at start-up to refuse checkpoints this
+ * version cannot use.
  */
 public final class Checkpoints {
-  /** The earlier version's query that wrote the (Parquet) lake from Kafka. */
-  public static final String RAW_LAKE = "raw-lake";
-  /** Query names of earlier versions (one query per sink, each reading Kafka); no longer run. */
-  public static final List<String> RETIRED_QUERIES = List.of(RAW_LAKE, "enriched", "dead-letter");
-
   private Checkpoints() {}
-
-  /**
-   * @param checkpoint a query's checkpoint directory
-   * @return whether no micro-batch was ever planned there (the query starts from its source's beginning)
-   */
-  public static boolean isFresh(Path checkpoint) {
-    return lastBatch(checkpoint.resolve("offsets")).isEmpty();
-  }
 
   /**
    * @param checkpoint a query's checkpoint directory
@@ -46,16 +33,16 @@ public final class Checkpoints {
 
   /**
    * @param checkpoint a query's checkpoint directory
-   * @return whether its newest planned micro-batch read a Kafka topic (offsets per topic and partition) rather
-   *     than a Delta table (offsets with a {@code reservoirId}); false for a fresh checkpoint
+   * @return whether its newest planned micro-batch read a Delta table (offsets with a {@code reservoirId}) rather
+   *     than a Kafka topic (offsets per topic and partition); false for a fresh checkpoint
    */
-  public static boolean readsKafka(Path checkpoint) {
+  public static boolean readsDelta(Path checkpoint) {
     OptionalLong planned = lastBatch(checkpoint.resolve("offsets"));
     if (planned.isEmpty()) {
       return false;
     }
     return sourceOffset(checkpoint.resolve("offsets").resolve(String.valueOf(planned.getAsLong())))
-        .map(line -> !line.contains("\"reservoirId\""))
+        .map(line -> line.contains("\"reservoirId\""))
         .orElse(false);
   }
 

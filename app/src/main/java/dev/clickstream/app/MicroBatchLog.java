@@ -9,23 +9,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One log line per micro-batch per query, from Spark's {@link StreamingQueryProgress}:
- * {@code query=page-view-counts batch=12 inputRows=5000 inputRowsPerSec=2500.0 processedRowsPerSec=4100.0
- * durationMs=1220 watermark=2026-11-23T12:28:00.000Z stateRows=310 droppedByWatermark=17}, plus what a sink
- * adds for its query (the ingest query: {@code lakeRows=4990 enrichedRows=4990 deadLetterRows=10}).
+ * {@code query=analytics batch=12 inputRows=5000 inputRowsPerSec=2500.0 processedRowsPerSec=4100.0
+ * durationMs=1220 watermark=2026-11-23T12:28:00.000Z stateRows=310 droppedByWatermark=17}.
  * Failed queries are logged with their cause when they terminate.
  */
 public final class MicroBatchLog extends StreamingQueryListener {
   private static final Logger LOG = LoggerFactory.getLogger("dev.clickstream.microbatch");
-
-  private final java.util.Map<String, java.util.function.LongFunction<String>> details = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /**
-   * @param queryName a query name
-   * @param detail batch id -> more {@code name=value} fields for that micro-batch's line (empty for none)
-   */
-  public void addDetail(String queryName, java.util.function.LongFunction<String> detail) {
-    details.put(queryName, detail);
-  }
 
   @Override
   public void onQueryStarted(QueryStartedEvent event) {
@@ -34,10 +23,7 @@ public final class MicroBatchLog extends StreamingQueryListener {
 
   @Override
   public void onQueryProgress(QueryProgressEvent event) {
-    StreamingQueryProgress p = event.progress();
-    var detail = p.name() == null ? null : details.get(p.name());
-    String more = detail == null ? "" : detail.apply(p.batchId());
-    LOG.info(more.isEmpty() ? format(p) : format(p) + " " + more);
+    LOG.info(format(event.progress()));
   }
 
   @Override

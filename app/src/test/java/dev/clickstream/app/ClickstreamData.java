@@ -24,18 +24,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@link #RESEND_LATER_EVERY}th {@link #RESEND_LATER_BY} records later (~1 minute of event time: another
  * micro-batch, inside the watermark), and every 3rd purchase {@link #PURCHASE_RESEND_BY} records later.
  *
- * <p>The lake queries read the Delta table written by {@code ingest}, whose micro-batches hold at most
- * {@link #MAX_OFFSETS_PER_TRIGGER} records in one file per Kafka partition; with LAKE_MAX_FILES_PER_TRIGGER = 4
- * their micro-batches hold about as many records (at most two ingest micro-batches' worth).
+ * <p>Every query reads the topic in micro-batches of at most {@link #MAX_OFFSETS_PER_TRIGGER} records (about 3
+ * minutes of event time).
  *
  * <p>Spark filters late rows with the watermark of the previous micro-batch (the "watermark for late
  * events" that makes chained stateful operators correct), so nothing is dropped in the first two micro-batches
  * of a fresh checkpoint. The first {@link #FIRST_CHUNK} generated records are therefore sent without their late
  * ones; they fill the first two micro-batches of at most {@link #MAX_OFFSETS_PER_TRIGGER} records each.
- * Every later late record lies 15 minutes behind the generator's clock, while a micro-batch spans at most ~6
- * minutes of event time (parts of two ingest micro-batches of ~3 minutes), so the watermark it is compared with
- * trails the clock by at most ~6 + 2 = 8 minutes and it is dropped whatever the batch boundaries: it is older
- * than the watermark, and every window it belongs to (ending at most 10 minutes behind the clock) is closed.
+ * Every later late record lies 15 minutes behind the generator's clock, while a micro-batch spans at most ~3
+ * minutes of event time, so the watermark it is compared with trails the clock by at most ~3 + 2 = 5 minutes and
+ * it is dropped whatever the batch boundaries: it is older than the watermark.
  */
 final class ClickstreamData {
   static final Instant START = Instant.parse("2026-11-23T12:00:00Z");
@@ -166,9 +164,8 @@ final class ClickstreamData {
         Map.entry("CHECKPOINT_ROOT", dataDir + "/checkpoints"),
         Map.entry("TRIGGER_INTERVAL", trigger),
         Map.entry("MAX_OFFSETS_PER_TRIGGER", String.valueOf(MAX_OFFSETS_PER_TRIGGER)),
-        // one ingest micro-batch writes one file per Kafka partition (4): the lake queries then see micro-batches
-        // of about one ingest micro-batch, as the class comment assumes
-        Map.entry("LAKE_MAX_FILES_PER_TRIGGER", "4"),
+        // the lake commits every second in streaming runs (available-now applies to it too)
+        Map.entry("LAKE_TRIGGER_INTERVAL", "1 second"),
         Map.entry("SPARK_MASTER", "local[2]"),
         Map.entry("METRICS_PORT", "0")); // tests that read metrics choose their own port
   }

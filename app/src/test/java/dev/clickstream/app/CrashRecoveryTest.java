@@ -56,7 +56,7 @@ class CrashRecoveryTest {
         data.rest().subList(0, data.rest().size() - heldBack.size()), 1_000));
     producer.start();
     for (int kill = 1; kill <= 2; kill++) {
-      long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS);
+      long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
       pipeline.kill();
       mark(log, "kill -9 number " + kill);
@@ -64,17 +64,17 @@ class CrashRecoveryTest {
     }
 
     // 3. Postgres restarts (8 s away) and the Kafka broker restarts (5 s away): no query fails, nothing is lost
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 1, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
     mark(log, "Postgres stopped for 8 s");
     PG.server().stop();
     Thread.sleep(8_000);
     PG.server().restart();
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 2, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
     mark(log, "Kafka broker stopped for 5 s");
     KAFKA.broker().stop();
     Thread.sleep(5_000);
     KAFKA.broker().restart();
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 2, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
     assertThat(Files.readString(log)).as("the sinks retried while Postgres was away").contains("(DB_RETRY_TIMEOUT)");
 
     // 4. Postgres away for longer than DB_RETRY_TIMEOUT: the driver exits 1 naming it instead of hanging or
@@ -90,31 +90,31 @@ class CrashRecoveryTest {
     // 5. SIGTERM stops the queries gracefully: exit 0
     mark(log, "SIGTERM");
     PipelineProcess graceful = PipelineProcess.start(streaming, log);
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS) + 1, graceful, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, graceful, log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
     assertThat(graceful.process().exitValue()).as(tail(log)).isZero();
 
-    // 6. a replay made certain: the driver halts right after page-view-counts wrote micro-batch n to Postgres and
+    // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
     // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows
     producer.join();
-    long n = PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS);
+    long n = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
     Map<String, String> halting = new java.util.HashMap<>(streaming);
-    halting.put("FAULT_HALT_AFTER_BATCH", ClickstreamPipeline.PAGE_VIEW_COUNTS + ":" + n);
-    mark(log, "FAULT_HALT_AFTER_BATCH=page-view-counts:" + n);
+    halting.put("FAULT_HALT_AFTER_BATCH", ClickstreamPipeline.ANALYTICS + ":" + n);
+    mark(log, "FAULT_HALT_AFTER_BATCH=analytics:" + n);
     PipelineProcess halted = PipelineProcess.start(halting, log);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack, 0);
     assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
     assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
-    Path pageViews = checkpoints.resolve(ClickstreamPipeline.PAGE_VIEW_COUNTS);
-    assertThat(pageViews.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
-    assertThat(pageViews.resolve("commits").resolve(String.valueOf(n))).as("and not committed").doesNotExist();
+    Path analytics = checkpoints.resolve(ClickstreamPipeline.ANALYTICS);
+    assertThat(analytics.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
+    assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).as("and not committed").doesNotExist();
     Map<String, Long> written = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
     mark(log, "restart: replays micro-batch " + n + ", halting again after it");
     PipelineProcess replayed = PipelineProcess.start(halting, log);
     assertThat(replayed.process().waitFor(240, TimeUnit.SECONDS)).as("halted again; log:%n%s", tail(log)).isTrue();
     assertThat(replayed.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
-    assertThat(pageViews.resolve("commits").resolve(String.valueOf(n))).doesNotExist();
+    assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).doesNotExist();
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).as("the replay of micro-batch n")
         .isEqualTo(written);
 
@@ -127,7 +127,7 @@ class CrashRecoveryTest {
     assertThat(last.process().exitValue()).as(tail(log)).isZero();
 
     // 8. the same results as the oracle; state lived in RocksDB with changelog checkpoints
-    try (var files = Files.walk(checkpoints.resolve(ClickstreamPipeline.PAGE_VIEW_COUNTS).resolve("state"))) {
+    try (var files = Files.walk(checkpoints.resolve(ClickstreamPipeline.ANALYTICS).resolve("state"))) {
       assertThat(files.map(f -> f.getFileName().toString())).anyMatch(name -> name.endsWith(".changelog"));
     }
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
@@ -166,8 +166,8 @@ class CrashRecoveryTest {
   private static void awaitCommits(Path checkpoints, long atLeast, PipelineProcess pipeline, Path log) {
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
       assertThat(pipeline.isAlive()).as("pipeline alive; log tail:%n%s", tail(log)).isTrue();
-      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.PAGE_VIEW_COUNTS)).isGreaterThanOrEqualTo(atLeast);
-      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.ACTIVE_USERS)).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
+      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS)).isGreaterThanOrEqualTo(atLeast);
+      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.USER_SESSIONS)).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
     });
   }
 

@@ -94,7 +94,7 @@ class PipelineOracleTest {
   @Test
   void commerceTablesEqualTheOracleRowByRow() throws Exception {
     Map<String, String> actual = Results.commerce(PG.jdbcUrl(), PG.user(), PG.password());
-    for (var table : dev.clickstream.app.analytics.CommerceAnalytics.Table.values()) {
+    for (var table : Results.COMMERCE_TABLES) {
       assertThat(oracle.commerceRows.keySet()).as("the data set has %s rows", table)
           .anyMatch(k -> k.startsWith(table.tableName() + " "));
     }
@@ -106,17 +106,14 @@ class PipelineOracleTest {
   }
 
   /**
-   * The update-mode aggregations run no micro-batch without data (their rows above equal the oracle all the same);
+   * The update-mode aggregation runs no micro-batch without data (its rows above equal the oracle all the same);
    * user-sessions does, to time out the sessions still open when input ends (the oracle's {@code timed_out} rows).
    * A micro-batch without data is one whose source offsets are those of the micro-batch before it.
    */
   @Test
   void onlyUserSessionsRunsMicroBatchesWithoutData() throws Exception {
-    for (String query : List.of(ClickstreamPipeline.PAGE_VIEW_COUNTS, ClickstreamPipeline.ACTIVE_USERS,
-        ClickstreamPipeline.COMMERCE)) {
-      assertThat(microBatches(query)).as(query + " micro-batches").isGreaterThan(1);
-      assertThat(microBatchesWithoutData(query)).as(query + " micro-batches without data").isZero();
-    }
+    assertThat(microBatches(ClickstreamPipeline.ANALYTICS)).as("analytics micro-batches").isGreaterThan(1);
+    assertThat(microBatchesWithoutData(ClickstreamPipeline.ANALYTICS)).as("analytics micro-batches without data").isZero();
     assertThat(microBatchesWithoutData(ClickstreamPipeline.USER_SESSIONS)).as("user-sessions micro-batches without data")
         .isPositive();
   }
@@ -172,53 +169,25 @@ class PipelineOracleTest {
     // Delta Kernel, no Spark: the same rows
     List<String> ids = KernelLake.eventIds(settings.lakeEventsPath());
     assertThat(ids.stream().sorted().toList()).as("every valid record once").isEqualTo(oracle.lakeEventIds);
-    // one idempotent Delta commit per ingest micro-batch: a txn action with the ingest query's id (from its
+    // one idempotent Delta commit per lake micro-batch: a txn action with the lake query's id (from its
     // checkpoint's metadata) and the batch id
-    String ingestId = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(Path.of(settings.checkpointFor(ClickstreamPipeline.INGEST), "metadata").toFile()).get("id").asText();
+    String lakeId = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Path.of(settings.checkpointFor(ClickstreamPipeline.LAKE), "metadata").toFile()).get("id").asText();
     List<Long> txnVersions = new java.util.ArrayList<>();
     try (var commits = Files.list(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
       for (Path commit : commits.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
         for (String line : Files.readAllLines(commit)) {
           if (line.startsWith("{\"txn\"")) {
             var txn = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("txn");
-            assertThat(txn.get("appId").asText()).isEqualTo(ingestId);
+            assertThat(txn.get("appId").asText()).isEqualTo(lakeId);
             txnVersions.add(txn.get("version").asLong());
           }
         }
       }
     }
-    long ingestBatches = PipelineProcess.commits(Path.of(settings.checkpointRoot()), ClickstreamPipeline.INGEST);
-    assertThat(ingestBatches).isGreaterThanOrEqualTo(data.records.size() / ClickstreamData.MAX_OFFSETS_PER_TRIGGER);
-    assertThat(txnVersions).hasSize((int) ingestBatches).doesNotHaveDuplicates();
-  }
-
-  /**
-   * Deleting a query's checkpoint and its table's rows rebuilds them from the lake. The whole lake is the
-   * rebuild's first micro-batch, so the events the live run dropped as late are counted now: the result equals
-   * the oracle of a run that saw every event on time.
-   */
-  @Test
-  @Order(Integer.MAX_VALUE - 1) // changes the tables the other tests read
-  void aDeletedCheckpointRebuildsItsTableFromTheLakeCountingLateEvents() throws Exception {
-    Oracle everyEventOnTime = new Oracle(data.records, data.records.size());
-    assertThat(everyEventOnTime.pageViewCounts).isNotEqualTo(oracle.pageViewCounts);
-    assertThat(everyEventOnTime.sessions).isNotEqualTo(oracle.sessions);
-    // the first run's state stores are still loaded in this JVM, and their background maintenance may write a
-    // snapshot into a checkpoint after it is deleted (seen once: STATE_STORE_CHECKPOINT_LOCATION_NOT_EMPTY);
-    // unload them, as a new driver process (the real case) starts without any
-    org.apache.spark.sql.execution.streaming.state.StateStore.stop();
-    for (String query : List.of(ClickstreamPipeline.PAGE_VIEW_COUNTS, ClickstreamPipeline.USER_SESSIONS)) {
-      org.apache.commons.io.FileUtils.deleteDirectory(Path.of(settings.checkpointFor(query)).toFile());
-    }
-    Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "DELETE FROM page_view_counts", "DELETE FROM user_sessions");
-
-    assertThat(new ClickstreamPipeline(spark, settings).runUntilDone()).isZero();
-
-    assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
-        .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.pageViewCounts);
-    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password()))
-        .containsExactlyInAnyOrderEntriesOf(everyEventOnTime.sessions);
+    long lakeBatches = PipelineProcess.commits(Path.of(settings.checkpointRoot()), ClickstreamPipeline.LAKE);
+    assertThat(lakeBatches).isGreaterThanOrEqualTo(data.records.size() / ClickstreamData.MAX_OFFSETS_PER_TRIGGER);
+    assertThat(txnVersions).hasSize((int) lakeBatches).doesNotHaveDuplicates();
   }
 
   /** A new cluster with old checkpoints: the input topic starts again at offset 0. */
@@ -264,13 +233,13 @@ class PipelineOracleTest {
     PrometheusText t = PrometheusText.parse(pipeline.metrics().scrape());
     long valid = oracle.validCount; // records: a resend is a row of the lake and a record of the enriched topic
     long malformed = oracle.deadLetterReasonByValue.size();
-    assertThat(t.value("clickstream_input_rows_total", "query", "ingest")).hasValue(data.records.size());
-    for (String lakeQuery : List.of("page-view-counts", "active-users", "user-sessions")) {
-      assertThat(t.value("clickstream_input_rows_total", "query", lakeQuery)).as(lakeQuery + " read the lake once").hasValue(valid);
-      assertThat(t.value("clickstream_query_up", "query", lakeQuery)).as("ended").hasValue(0);
-      assertThat(t.value("clickstream_batches_total", "query", lakeQuery).getAsDouble()).isGreaterThan(1);
-      assertThat(t.value("clickstream_batch_duration_seconds_count", "query", lakeQuery))
-          .isEqualTo(t.value("clickstream_batches_total", "query", lakeQuery));
+    for (String query : ClickstreamPipeline.QUERIES) {
+      assertThat(t.value("clickstream_input_rows_total", "query", query)).as(query + " read the topic once")
+          .hasValue(data.records.size());
+      assertThat(t.value("clickstream_query_up", "query", query)).as("ended").hasValue(0);
+      assertThat(t.value("clickstream_batches_total", "query", query).getAsDouble()).isGreaterThan(1);
+      assertThat(t.value("clickstream_batch_duration_seconds_count", "query", query))
+          .isEqualTo(t.value("clickstream_batches_total", "query", query));
     }
     assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(valid);
     assertThat(t.value("clickstream_sink_rows_total", "sink", "enriched")).hasValue(valid);
@@ -301,10 +270,10 @@ class PipelineOracleTest {
           .hasValue(byReason.getOrDefault(reason, 0L));
     }
     // every late record after the first chunk is dropped by the stateful queries (ClickstreamData)
-    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "page-view-counts").getAsDouble()).isPositive();
+    assertThat(t.value("clickstream_late_rows_dropped_total", "query", "analytics").getAsDouble()).isPositive();
     assertThat(t.value("clickstream_late_rows_dropped_total", "query", "user-sessions").getAsDouble()).isPositive();
     assertThat(t.value("clickstream_state_rows", "query", "user-sessions").getAsDouble()).isPositive();
-    assertThat(t.value("clickstream_watermark_lag_seconds", "query", "page-view-counts").getAsDouble())
+    assertThat(t.value("clickstream_watermark_lag_seconds", "query", "analytics").getAsDouble())
         .as("the data's event time is in the past").isPositive();
   }
 
@@ -353,7 +322,7 @@ class PipelineOracleTest {
           .start();
       assertThat(entered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       long asked = System.nanoTime();
-      assertThat(ClickstreamPipeline.stopAll(List.of(query))).containsExactly("never-stops");
+      assertThat(QuerySupervisor.stopAll(List.of(query))).containsExactly("never-stops");
       assertThat((System.nanoTime() - asked) / 1e9).as("bounded by the stop timeout").isBetween(1.5, 30.0);
     } finally {
       spark.conf().unset("spark.sql.streaming.stopTimeout");

@@ -82,14 +82,21 @@ final class Results {
     return rows;
   }
 
+  /** The four commerce tables of the analytics query. */
+  static final List<dev.clickstream.app.analytics.WindowedAnalytics.Table> COMMERCE_TABLES = List.of(
+      dev.clickstream.app.analytics.WindowedAnalytics.Table.PRODUCT_ACTIVITY,
+      dev.clickstream.app.analytics.WindowedAnalytics.Table.CATEGORY_REVENUE,
+      dev.clickstream.app.analytics.WindowedAnalytics.Table.CONVERSION_FUNNEL,
+      dev.clickstream.app.analytics.WindowedAnalytics.Table.TRAFFIC_BY_SEGMENT);
+
   /**
    * @return the rows of the four commerce tables in {@link Oracle.Commerce#rows()}'s form
    */
   static Map<String, String> commerce(String jdbcUrl, String user, String password) throws SQLException {
     Map<String, String> rows = new TreeMap<>();
-    for (var table : dev.clickstream.app.analytics.CommerceAnalytics.Table.values()) {
-      List<String> columns = dev.clickstream.app.analytics.CommerceAnalytics.columnsOf(table);
-      List<String> key = dev.clickstream.app.analytics.CommerceAnalytics.keyOf(table);
+    for (var table : COMMERCE_TABLES) {
+      List<String> columns = table.columns();
+      List<String> key = table.key();
       query(jdbcUrl, user, password, "SELECT " + String.join(", ", columns) + " FROM " + table.tableName(), rs -> {
         StringBuilder k = new StringBuilder(table.tableName());
         StringBuilder v = new StringBuilder();

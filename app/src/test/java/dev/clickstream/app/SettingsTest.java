@@ -31,15 +31,16 @@ class SettingsTest {
     assertThat(s.inputTopic()).isEqualTo("user_activity");
     assertThat(s.enrichedTopic()).isEqualTo("enriched_activity");
     assertThat(s.dlqTopic()).isEqualTo("user_activity_dlq");
-    assertThat(s.trigger()).isEqualTo(new TriggerSpec(Duration.ofSeconds(10)));
+    assertThat(s.trigger()).isEqualTo(new TriggerSpec(Duration.ofSeconds(5)));
     assertThat(s.watermarkDelay()).isEqualTo(Duration.ofMinutes(2));
     assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMinutes(15));
     assertThat(s.startingOffsets()).isEqualTo("earliest");
     assertThat(s.maxOffsetsPerTrigger()).isEmpty();
     assertThat(s.sparkMaster()).isEqualTo("local[*]");
-    assertThat(s.checkpointFor("page-view-counts")).isEqualTo("./data/checkpoints/page-view-counts");
+    assertThat(s.checkpointFor("analytics")).isEqualTo("./data/checkpoints/analytics");
     assertThat(s.lakeEventsPath()).isEqualTo("./data/lake/events");
-    assertThat(s.lakeMaxFilesPerTrigger()).isEqualTo(1000);
+    assertThat(s.lakeTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
+    assertThat(s.lakeQueryTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
     assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
     assertThat(s.metricsPort()).isEqualTo(9464);
@@ -51,11 +52,11 @@ class SettingsTest {
 
   @Test
   void theFaultHookNamesAQueryAndAMicroBatch() {
-    Settings s = Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "page-view-counts:5"));
-    assertThat(s.faultHaltAfterBatch()).contains(new Settings.FaultPoint("page-view-counts", 5));
-    assertThat(s.describe()).containsEntry("FAULT_HALT_AFTER_BATCH", "page-view-counts:5");
-    assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "page-view-counts")))
-        .hasMessage("FAULT_HALT_AFTER_BATCH: 'page-view-counts' is not <query>:<batchId>, e.g. page-view-counts:5");
+    Settings s = Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "analytics:5"));
+    assertThat(s.faultHaltAfterBatch()).contains(new Settings.FaultPoint("analytics", 5));
+    assertThat(s.describe()).containsEntry("FAULT_HALT_AFTER_BATCH", "analytics:5");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "analytics")))
+        .hasMessage("FAULT_HALT_AFTER_BATCH: 'analytics' is not <query>:<batchId>, e.g. analytics:5");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("STOP_TIMEOUT", "0s")))
         .hasMessage("STOP_TIMEOUT must be > 0");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("DB_RETRY_TIMEOUT", "soon")))
@@ -98,8 +99,12 @@ class SettingsTest {
         .hasMessageStartingWith("DB_PASSWORD is required");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_VACUUM_RETENTION", "30 minutes")))
         .hasMessage("LAKE_VACUUM_RETENTION must be at least 1 hour (got 30 minutes)");
-    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_MAX_FILES_PER_TRIGGER", "0")))
-        .hasMessage("LAKE_MAX_FILES_PER_TRIGGER: must be > 0 (got 0)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_TRIGGER_INTERVAL", "available-now")))
+        .hasMessage("LAKE_TRIGGER_INTERVAL: 'available-now' is not a duration > 0 (e.g. 1 minute)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_TRIGGER_INTERVAL", "0s")))
+        .hasMessage("LAKE_TRIGGER_INTERVAL: '0s' is not a duration > 0 (e.g. 1 minute)");
+    assertThat(Settings.parse(new String[0], env("TRIGGER_INTERVAL", "available-now")).lakeQueryTrigger().availableNow())
+        .as("available-now applies to the lake query too").isTrue();
     assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_PORT", "70000")))
         .hasMessage("METRICS_PORT: must be a port from 1 to 65535, or 0 for off (got 70000)");
     assertThatThrownBy(() -> Settings.parse(new String[] {"--metrics-port", "http"}, DB))

@@ -3,7 +3,7 @@ package dev.clickstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.clickstream.app.ClickstreamPipeline;
-import dev.clickstream.app.analytics.CommerceAnalytics;
+import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
@@ -49,10 +49,9 @@ import picocli.CommandLine.Spec;
  *       4-partition topic: producer events/s;</li>
  *   <li>a plain KafkaConsumer reads them all: the ceiling, events/s;</li>
  *   <li>a profile: Spark's Kafka source alone, source + parse (noop sink);</li>
- *   <li>{@code ingest} alone over that topic with available-now (it fills a lake table), then each lake query
- *       alone reading that pre-filled table (a rebuild: the whole table as one micro-batch): events/s and ratio
+ *   <li>after one unmeasured warm-up run, each query alone over that topic with available-now: events/s and ratio
  *       to the ceiling;</li>
- *   <li>all queries together on a fresh lake: events/s and ratio;</li>
+ *   <li>all queries together: events/s and ratio;</li>
  *   <li>all queries at fixed input rates with a processing-time trigger ({@link LatencyBenchmark}).</li>
  * </ol>
  * Writes {@code bench/results/<yyyyMMdd-HHmmss>.md} (hardware, versions, settings, tables, targets), {@code .json}
@@ -67,7 +66,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   long events = 2_000_000;
 
   @Option(names = "--runs", split = ",", description = "throughput runs: 'profile' (source -> noop, source + parse -> noop), "
-      + "query names (each alone; the lake queries read the table ingest filled), 'all', 'none' (default: every one of them)")
+      + "query names (each alone), 'all', 'none' (default: every one of them)")
   List<String> runs;
 
   @Option(names = "--rates", split = ",", description = "input rates of the latency runs, events/s; 0 = no latency run (default: ${DEFAULT-VALUE})")
@@ -132,37 +131,21 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
         throughput.put("profile: source + parse -> noop", events / noop(spark, settings, "parse",
             rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))));
       }
-      // ingest fills a lake that the lake queries alone then read (measured when asked for, else only filled)
-      Path filled = dir.resolve("filled");
-      boolean lakeQueryAlone = ClickstreamPipeline.QUERIES.stream()
-          .anyMatch(q -> !q.equals(ClickstreamPipeline.INGEST) && wanted(q));
-      if (wanted(ClickstreamPipeline.INGEST) || lakeQueryAlone) {
-        Settings settings = Settings.parse(new String[0], withRunPaths(env, filled));
+      // each query alone over the whole topic, after one unmeasured warm-up of every query
+      if (ClickstreamPipeline.QUERIES.stream().anyMatch(this::wanted) || wanted("all")) {
+        Settings settings = Settings.parse(new String[0], withRunPaths(env, dir));
         spark = spark == null ? session(settings) : spark;
-        warmUpIngest(kafka, spark, env, dir.resolve("warm-up"), db);
-        double s = pipeline(spark, settings, db, List.of(ClickstreamPipeline.INGEST));
-        if (wanted(ClickstreamPipeline.INGEST)) {
-          throughput.put(ClickstreamPipeline.INGEST + " alone", events / s);
-        }
+        warmUp(kafka, spark, env, dir.resolve("warm-up"), db);
       }
       for (String query : ClickstreamPipeline.QUERIES) {
-        if (query.equals(ClickstreamPipeline.INGEST) || !wanted(query)) {
+        if (!wanted(query)) {
           continue;
         }
         Path run = dir.resolve("alone-" + query);
-        Map<String, String> runEnv = withRunPaths(env, run);
-        runEnv.put("LAKE_PATH", filled.resolve("lake").toString());
-        double s = pipeline(spark, Settings.parse(new String[0], runEnv), db, List.of(query));
-        throughput.put(query + " alone (reading the lake)", events / s);
+        double s = pipeline(spark, Settings.parse(new String[0], withRunPaths(env, run)), db, List.of(query));
+        throughput.put(query + " alone", events / s);
         deleteRun(run);
-        if (query.equals(ClickstreamPipeline.COMMERCE)) {
-          // the alternative not taken: one streaming query per commerce table, all four at once
-          Settings perTable = Settings.parse(new String[0], runEnv);
-          throughput.put(COMMERCE_PER_TABLE, events / commercePerTable(spark, perTable, db));
-          deleteRun(run);
-        }
       }
-      deleteRun(filled);
       if (runs == null || runs.contains("all")) {
         Path run = dir.resolve("all");
         Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
@@ -197,49 +180,21 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     return out;
   }
 
-  /** The row of the four-queries alternative to the one commerce query. */
-  static final String COMMERCE_PER_TABLE = "commerce as 4 queries, one per table (reading the lake)";
-
-  /**
-   * Seconds for the commerce tables computed by four streaming queries at once, one per table
-   * ({@code CommerceAnalytics.of(events, Set.of(table))} into that table's upsert sink), each reading the whole
-   * lake as one available-now micro-batch, as the one {@code commerce} query does in its rebuild.
-   */
-  private static double commercePerTable(SparkSession spark, Settings settings, DatabaseConfig db) throws Exception {
-    long start = System.nanoTime();
-    List<StreamingQuery> queries = new ArrayList<>();
-    String watermark = Durations.toSparkInterval(settings.watermarkDelay());
-    for (CommerceAnalytics.Table t : CommerceAnalytics.Table.values()) {
-      List<String> columns = CommerceAnalytics.columnsOf(t);
-      Dataset<Row> events = dev.clickstream.app.source.LakeSource.read(spark, settings.lakeEventsPath(), Integer.MAX_VALUE,
-          CommerceAnalytics.COLUMNS).withWatermark("event_time", watermark);
-      Dataset<Row> rows = CommerceAnalytics.of(events, Set.of(t))
-          .select(columns.stream().map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new));
-      queries.add(new dev.clickstream.app.sink.PostgresUpsertSink(db, t.tableName(), columns, CommerceAnalytics.keyOf(t))
-          .writer(rows).queryName("commerce-" + t.tableName()).option("checkpointLocation", settings.checkpointFor("commerce-" + t.tableName()))
-          .trigger(Trigger.AvailableNow()).start());
-    }
-    for (StreamingQuery q : queries) {
-      q.awaitTermination();
-    }
-    return seconds(start);
-  }
-
   /** Seconds for one available-now query from the input topic through {@code transform} to Spark's noop sink. */
   private static double noop(SparkSession spark, Settings settings, String name,
       java.util.function.UnaryOperator<Dataset<Row>> transform) throws Exception {
     long start = System.nanoTime();
-    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings, settings.startingOffsets())).writeStream().format("noop")
+    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings)).writeStream().format("noop")
         .queryName(name).option("checkpointLocation", settings.checkpointFor(name)).trigger(Trigger.AvailableNow()).start();
     query.awaitTermination();
     return seconds(start);
   }
 
   /**
-   * An unmeasured ingest run over 100k events of its own topics: the first micro-batch of a JVM loads and JIT-compiles
-   * Delta's writer and Spark's code paths (~15 s here), which a long-running pipeline pays once.
+   * An unmeasured run of every query over 100k events of their own topics: the first micro-batch of a JVM loads and
+   * JIT-compiles Delta's writer and Spark's code paths, which a long-running pipeline pays once.
    */
-  private static void warmUpIngest(KafkaBroker kafka, SparkSession spark, Map<String, String> env, Path run, DatabaseConfig db)
+  private static void warmUp(KafkaBroker kafka, SparkSession spark, Map<String, String> env, Path run, DatabaseConfig db)
       throws Exception {
     for (String topic : List.of("warm_up", "warm_up_enriched", "warm_up_dlq")) {
       kafka.createTopic(topic, 4);
@@ -247,7 +202,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     produce(kafka.bootstrapServers(), "warm_up", 100_000);
     Map<String, String> warm = withRunPaths(env, run);
     warm.putAll(Map.of("INPUT_TOPIC", "warm_up", "ENRICHED_TOPIC", "warm_up_enriched", "DLQ_TOPIC", "warm_up_dlq"));
-    pipeline(spark, Settings.parse(new String[0], warm), db, List.of(ClickstreamPipeline.INGEST));
+    pipeline(spark, Settings.parse(new String[0], warm), db, ClickstreamPipeline.QUERIES);
     deleteRun(run);
   }
 
@@ -313,8 +268,18 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
 
   private static void truncate(DatabaseConfig db) throws Exception {
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
-      s.execute("TRUNCATE page_view_counts, active_users, user_sessions");
+      s.execute("TRUNCATE " + String.join(", ", tables()));
     }
+  }
+
+  /** @return every result table of the pipeline */
+  static List<String> tables() {
+    List<String> tables = new ArrayList<>();
+    for (WindowedAnalytics.Table t : WindowedAnalytics.Table.values()) {
+      tables.add(t.tableName());
+    }
+    tables.add("user_sessions");
+    return tables;
   }
 
   private static double seconds(long startNanos) {

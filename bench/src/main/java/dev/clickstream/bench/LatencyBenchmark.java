@@ -3,11 +3,10 @@ package dev.clickstream.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clickstream.app.ClickstreamPipeline;
-import dev.clickstream.app.analytics.PageViewCounts;
+import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.EventType;
 import dev.clickstream.producer.KafkaSink;
@@ -120,13 +119,13 @@ public final class LatencyBenchmark {
     env.remove("MAX_OFFSETS_PER_TRIGGER");
     Settings settings = Settings.parse(new String[0], env);
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
-      s.execute("TRUNCATE page_view_counts, active_users, user_sessions");
+      s.execute("TRUNCATE " + String.join(", ", ClickstreamBenchmark.tables()));
     }
 
     ConcurrentLinkedQueue<StreamingQueryProgress> progress = new ConcurrentLinkedQueue<>();
     StreamingQueryListener listener = new ProgressCollector(progress);
     spark.streams().addListener(listener);
-    WindowLatency windows = new WindowLatency(Durations.parse(PageViewCounts.WINDOW).toMillis());
+    WindowLatency windows = new WindowLatency(WindowedAnalytics.Table.PAGE_VIEW_COUNTS.window().toMillis());
     AtomicLong heapPeak = new AtomicLong();
     ScheduledExecutorService samplers = Executors.newScheduledThreadPool(2);
     Connection poll = db.connect();
@@ -168,11 +167,10 @@ public final class LatencyBenchmark {
     double sentPerSecond = sent * 1000.0 / (System.currentTimeMillis() - sendStart);
 
     long deadline = System.currentTimeMillis() + 180_000;
-    LakeTable lake = new LakeTable(settings.lakeEventsPath());
-    while (!caughtUp(progress, sent, lake, spark) && runner.isAlive() && System.currentTimeMillis() < deadline) {
+    while (!caughtUp(progress, sent) && runner.isAlive() && System.currentTimeMillis() < deadline) {
       Thread.sleep(500);
     }
-    boolean drained = caughtUp(progress, sent, lake, spark);
+    boolean drained = caughtUp(progress, sent);
     pipeline.stop();
     runner.join();
     samplers.shutdown();
@@ -223,24 +221,13 @@ public final class LatencyBenchmark {
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom));
   }
 
-  /**
-   * Whether ingest's latest micro-batch ends at or after the {@code sent} records of the input topic, and every
-   * lake query has read as many rows as the lake holds then.
-   */
-  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent, LakeTable lake,
-      SparkSession spark) {
-    long ingested = progress.stream().filter(p -> ClickstreamPipeline.INGEST.equals(p.name()))
-        .mapToLong(LatencyBenchmark::endOffsetSum).max().orElse(0);
-    if (ingested < sent) {
-      return false;
-    }
-    long lakeRows = lake.stats(spark).rows();
+  /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
+  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent) {
     Map<String, Long> read = new HashMap<>();
     for (StreamingQueryProgress p : progress) {
-      read.merge(p.name(), p.numInputRows(), Long::sum);
+      read.merge(p.name(), endOffsetSum(p), Math::max);
     }
-    return ClickstreamPipeline.QUERIES.stream().filter(q -> !q.equals(ClickstreamPipeline.INGEST))
-        .allMatch(q -> read.getOrDefault(q, 0L) >= lakeRows);
+    return ClickstreamPipeline.QUERIES.stream().allMatch(q -> read.getOrDefault(q, 0L) >= sent);
   }
 
   private static long endOffsetSum(StreamingQueryProgress p) {

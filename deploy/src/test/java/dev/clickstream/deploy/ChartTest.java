@@ -193,7 +193,7 @@ class ChartTest {
     // the lake is a Delta table: Delta's extension and catalog, as in the application's own session defaults
     assertThat(conf.path("spark.sql.extensions").asText()).isEqualTo("io.delta.sql.DeltaSparkSessionExtension");
     assertThat(conf.path("spark.sql.catalog.spark_catalog").asText()).isEqualTo("org.apache.spark.sql.delta.catalog.DeltaCatalog");
-    assertThat(env.path("LAKE_MAX_FILES_PER_TRIGGER").asText()).isEqualTo("1000");
+    assertThat(env.path("LAKE_TRIGGER_INTERVAL").asText()).isEqualTo("1 minute");
     assertThat(env.path("LAKE_VACUUM_RETENTION").asText()).isEqualTo("7 days");
     assertThat(env.path("LAKE_MAINTENANCE_INTERVAL").asText()).isEqualTo("1 hour");
     assertThat(env.path("MAX_EVENT_TIME_SKEW").asText()).isEqualTo("10 minutes");
@@ -380,7 +380,8 @@ class ChartTest {
       "app.watermarkDelay|2 minuts|app.watermarkDelay",
       "kafka.replicas|0|kafka.replicas",
       "app.driver.memory|lots|app.driver.memory",
-      "app.lake.maxFilesPerTrigger|0|app.lake.maxFilesPerTrigger",
+      "app.lake.triggerInterval|0s|app.lake.triggerInterval",
+      "app.lake.triggerInterval|hourly|app.lake.triggerInterval",
       "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
       "app.maxEventTimeSkew|0s|app.maxEventTimeSkew",
       "app.maxEventTimeSkew|soon|app.maxEventTimeSkew",

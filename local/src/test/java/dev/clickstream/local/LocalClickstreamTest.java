@@ -92,7 +92,7 @@ class LocalClickstreamTest {
     });
     // /metrics while data flows: every query up, the JVM's metrics beside the pipeline's
     PrometheusText flowing = PrometheusText.scrape(metricsUrl);
-    for (String query : List.of("ingest", "page-view-counts", "active-users", "user-sessions", "commerce")) {
+    for (String query : List.of("ingest", "lake", "analytics", "user-sessions")) {
       assertThat(flowing.value("clickstream_query_up", "query", query)).as(query).hasValue(1);
     }
     assertThat(flowing.value("clickstream_input_rows_total", "query", "ingest").getAsDouble()).isPositive();

@@ -212,12 +212,12 @@ class ClusterChecksTest {
   @Test
   void theDriverLogTellsCommittedMicroBatchesPerQuery() {
     Map<String, Long> batches = OpsCli.batchesPerQuery("""
-        12:00:01 INFO microbatch - query=ingest batch=0 inputRows=10 lakeRows=9 enrichedRows=9 deadLetterRows=1
-        12:00:02 INFO microbatch - query=ingest batch=1 inputRows=10 lakeRows=10 enrichedRows=10 deadLetterRows=0
+        12:00:01 INFO microbatch - query=ingest batch=0 inputRows=10 durationMs=20
+        12:00:02 INFO microbatch - query=ingest batch=1 inputRows=10 durationMs=20
         12:00:03 INFO microbatch - query=user-sessions batch=0 inputRows=10
         """);
-    assertThat(batches).containsEntry("ingest", 2L).containsEntry("user-sessions", 1L).containsEntry("active-users", 0L)
-        .containsEntry("commerce", 0L).hasSize(5);
+    assertThat(batches).containsEntry("ingest", 2L).containsEntry("user-sessions", 1L).containsEntry("lake", 0L)
+        .containsEntry("analytics", 0L).hasSize(4);
   }
 
   @Test

@@ -23,15 +23,16 @@ import picocli.CommandLine.Option;
  * @param dbPassword DB_PASSWORD, required (may be empty); never logged
  * @param lakePath LAKE_PATH, default {@code ./data/lake}
  * @param checkpointRoot CHECKPOINT_ROOT, default {@code ./data/checkpoints}; one directory per query below it
- * @param trigger TRIGGER_INTERVAL, default {@code 10 seconds}, or {@code available-now}
+ * @param trigger TRIGGER_INTERVAL, default {@code 5 seconds}, or {@code available-now}: the micro-batch trigger of
+ *     ingest, analytics and user-sessions; available-now applies to every query (the lake's too)
  * @param watermarkDelay WATERMARK_DELAY, default 2 minutes: allowed lateness of event time
  * @param sessionTimeout SESSION_TIMEOUT, default 15 minutes of event time without events
  * @param startingOffsets STARTING_OFFSETS, default {@code earliest}; used only by a fresh checkpoint
  * @param maxOffsetsPerTrigger MAX_OFFSETS_PER_TRIGGER, records per micro-batch, empty = unlimited
  * @param sparkMaster SPARK_MASTER, default {@code local[*]}; used only when spark-submit set no master
- * @param lakeMaxFilesPerTrigger LAKE_MAX_FILES_PER_TRIGGER, default 1000 (Delta's own default for
- *     {@code maxFilesPerTrigger}): new lake files per micro-batch of a query that reads the lake, which bounds a
- *     catch-up after downtime; a rebuild's first micro-batch is not bounded (see {@code ClickstreamPipeline})
+ * @param lakeTrigger LAKE_TRIGGER_INTERVAL, default {@code 1 minute}: the micro-batch trigger of the lake query,
+ *     each micro-batch one Delta commit (whose fixed cost, ~1 s here, is then paid once a minute); under
+ *     {@code TRIGGER_INTERVAL=available-now} the lake query runs available-now too
  * @param lakeVacuumRetention LAKE_VACUUM_RETENTION, default 7 days: files no longer in the lake table (compacted,
  *     or written by a killed attempt) are deleted after this long, and the table's log keeps this much history
  * @param lakeMaintenanceInterval LAKE_MAINTENANCE_INTERVAL, default 1 hour: how often the driver vacuums the lake;
@@ -56,7 +57,7 @@ import picocli.CommandLine.Option;
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
-    String sparkMaster, int lakeMaxFilesPerTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
+    String sparkMaster, TriggerSpec lakeTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
     int metricsPort, Duration maxEventTimeSkew, Duration dbRetryTimeout, Duration stopTimeout,
     KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch) {
 
@@ -70,13 +71,13 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     static FaultPoint parse(String text) {
       int colon = text.lastIndexOf(':');
       if (colon <= 0) {
-        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. page-view-counts:5");
+        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. analytics:5");
       }
       long batch;
       try {
         batch = Long.parseLong(text.substring(colon + 1).trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. page-view-counts:5");
+        throw new IllegalArgumentException("'" + text + "' is not <query>:<batchId>, e.g. analytics:5");
       }
       if (batch < 0) {
         throw new IllegalArgumentException("the batch id must be >= 0 (got " + batch + ")");
@@ -117,14 +118,14 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         flags.dbPassword == null ? requiredMissing("DB_PASSWORD", "the Postgres password, from a Secret") : flags.dbPassword,
         text(flags.lakePath, "./data/lake"),
         text(flags.checkpointRoot, "./data/checkpoints"),
-        value("TRIGGER_INTERVAL", text(flags.triggerInterval, "10 seconds"), TriggerSpec::parse),
+        value("TRIGGER_INTERVAL", text(flags.triggerInterval, "5 seconds"), TriggerSpec::parse),
         value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse),
         positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", text(flags.sessionTimeout, "15 minutes"), Durations::parse)),
         startingOffsets(text(flags.startingOffsets, "earliest")),
         flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
             : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong)),
         text(flags.sparkMaster, "local[*]"),
-        value("LAKE_MAX_FILES_PER_TRIGGER", text(flags.lakeMaxFilesPerTrigger, "1000"), t -> Math.toIntExact(positiveLong(t))),
+        value("LAKE_TRIGGER_INTERVAL", text(flags.lakeTriggerInterval, "1 minute"), Settings::interval),
         vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
         value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
         value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port),
@@ -136,6 +137,22 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
             flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
             : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)));
+  }
+
+  /** A processing-time trigger, &gt; 0 (available-now is chosen by TRIGGER_INTERVAL for every query at once). */
+  private static TriggerSpec interval(String text) {
+    TriggerSpec t = TriggerSpec.parse(text);
+    if (t.availableNow() || t.interval().isZero()) {
+      throw new IllegalArgumentException("'" + text + "' is not a duration > 0 (e.g. 1 minute)");
+    }
+    return t;
+  }
+
+  /**
+   * @return the lake query's trigger: available-now when TRIGGER_INTERVAL is, else LAKE_TRIGGER_INTERVAL
+   */
+  public TriggerSpec lakeQueryTrigger() {
+    return trigger.availableNow() ? trigger : lakeTrigger;
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
@@ -194,7 +211,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("STARTING_OFFSETS", startingOffsets);
     m.put("MAX_OFFSETS_PER_TRIGGER", maxOffsetsPerTrigger.map(String::valueOf).orElse("unset"));
     m.put("SPARK_MASTER", sparkMaster);
-    m.put("LAKE_MAX_FILES_PER_TRIGGER", String.valueOf(lakeMaxFilesPerTrigger));
+    m.put("LAKE_TRIGGER_INTERVAL", lakeTrigger.toString());
     m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
     m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
     m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
@@ -217,7 +234,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   }
 
   /**
-   * @param queryName a query name of DESIGN §1, e.g. {@code page-view-counts}
+   * @param queryName a query name of DESIGN §1, e.g. {@code analytics}
    * @return {@code ${CHECKPOINT_ROOT}/<queryName>}
    */
   public String checkpointFor(String queryName) {
@@ -316,7 +333,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--starting-offsets") String startingOffsets;
     @Option(names = "--max-offsets-per-trigger") String maxOffsetsPerTrigger;
     @Option(names = "--spark-master") String sparkMaster;
-    @Option(names = "--lake-max-files-per-trigger") String lakeMaxFilesPerTrigger;
+    @Option(names = "--lake-trigger-interval") String lakeTriggerInterval;
     @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
     @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
     @Option(names = "--metrics-port") String metricsPort;

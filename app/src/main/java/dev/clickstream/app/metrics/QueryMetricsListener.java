@@ -7,8 +7,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -28,6 +30,8 @@ public final class QueryMetricsListener extends StreamingQueryListener {
   private final Map<UUID, String> runs = new ConcurrentHashMap<>();
   /** query -> partition -> end offset of its last micro-batch, for queries that read Kafka */
   private final Map<String, Map<TopicPartition, Long>> processed = new ConcurrentHashMap<>();
+  /** observation name -> what its row of a micro-batch's progress updates */
+  private final Map<String, Consumer<Row>> observers = new ConcurrentHashMap<>();
 
   /**
    * @param metrics where the values go
@@ -38,6 +42,16 @@ public final class QueryMetricsListener extends StreamingQueryListener {
     this.metrics = metrics;
     this.latestOffsets = latestOffsets;
     metrics.offsetsBehind(this::offsetsBehind);
+  }
+
+  /**
+   * @param observation the name of a {@code Dataset.observe} in a query's plan
+   * @param observer called with its row (the aggregates of one micro-batch) when that micro-batch's progress comes
+   * @return this listener
+   */
+  public QueryMetricsListener observing(String observation, Consumer<Row> observer) {
+    observers.put(observation, observer);
+    return this;
   }
 
   @Override
@@ -99,6 +113,14 @@ public final class QueryMetricsListener extends StreamingQueryListener {
       metrics.stateRows.labelValues(q).set(rows);
       metrics.stateMemory.labelValues(q).set(memory);
       metrics.lateRowsDropped.labelValues(q).inc(dropped);
+    }
+    if (p.observedMetrics() != null) {
+      p.observedMetrics().forEach((name, row) -> {
+        Consumer<Row> observer = observers.get(name);
+        if (observer != null && row != null) {
+          observer.accept(row);
+        }
+      });
     }
     Map<TopicPartition, Long> ends = new HashMap<>();
     for (SourceProgress s : p.sources()) {

@@ -70,7 +70,7 @@ public final class FaultHook extends StreamingQueryListener {
     FaultPoint point = armed;
     String queryId = armedQueryId;
     if (point == null || point.batchId() != batchId || queryId == null
-        || !queryId.equals(spark.sparkContext().getLocalProperty(IngestSink.QUERY_ID_PROPERTY))) {
+        || !queryId.equals(spark.sparkContext().getLocalProperty(LakeSink.QUERY_ID_PROPERTY))) {
       return;
     }
     System.err.println("clickstream: FAULT_HALT_AFTER_BATCH=" + point + ": halting after the sink wrote micro-batch "

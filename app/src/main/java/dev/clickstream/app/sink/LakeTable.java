@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * The lake: the Delta table {@code ${LAKE_PATH}/events} of every valid event (columns {@link EventSchema#LAKE},
  * partitioned by {@code event_date}), DESIGN §4.
  *
- * <p>Exactly once for every reader: each ingest micro-batch is one Delta commit, made idempotent with
- * {@code txnAppId} = the ingest query's id (kept in its checkpoint) and {@code txnVersion} = the batch id, so a
+ * <p>Exactly once for every reader: each micro-batch of the lake query is one Delta commit, made idempotent with
+ * {@code txnAppId} = the lake query's id (kept in its checkpoint) and {@code txnVersion} = the batch id, so a
  * micro-batch replayed after a crash is skipped by Delta, and a fresh checkpoint (a new query id) never has its
  * writes skipped (Delta docs, "Idempotent table writes in foreachBatch"). Files of a killed attempt are never in
  * the log, so Spark, Delta Kernel, DuckDB's {@code delta_scan} or Trino see each event once.
@@ -66,32 +66,22 @@ public final class LakeTable {
   }
 
   /**
-   * Makes sure a Delta table is at the path before any query starts: creates it empty when nothing is there,
-   * converts the Parquet lake of an older version ({@code CONVERT TO DELTA}, which takes the file list from the
-   * streaming file sink's {@code _spark_metadata} log, so files of killed attempts stay out), and sets the table
-   * properties when they differ. A table of an earlier version without the commerce columns gets them with
-   * {@code ALTER TABLE ... ADD COLUMNS} (a metadata-only commit: no file is rewritten; the rows written before read
-   * null there, and Delta's streaming readers go on reading the table across the change).
+   * Makes sure a Delta table with the lake's columns is at the path before the lake query starts: creates it empty
+   * when nothing is there, and sets the table properties when they differ.
    *
    * @param spark a session with Delta's extension and catalog ({@code ClickstreamPipeline.sessionConfig})
    * @param retention LAKE_VACUUM_RETENTION
-   * @return what was done: {@code created}, {@code converted}, or {@code existing}, followed by
-   *     {@code , added columns [...]} when columns were added
-   * @throws LakeException when the directory holds Parquet files without a Delta log or a {@code _spark_metadata}
-   *     log (nothing tells which files are committed: refused rather than guessed)
+   * @return what was done: {@code created} or {@code existing}
+   * @throws LakeException when the directory holds Parquet files but no Delta log, or a Delta table without every
+   *     column of {@link EventSchema#LAKE} (another table, or an earlier version's): refused rather than guessed
    */
   public String ensure(SparkSession spark, Duration retention) {
     Path dir = Path.of(path);
     String outcome;
     if (Files.isDirectory(dir.resolve("_delta_log"))) {
       outcome = "existing";
-    } else if (Files.isDirectory(dir.resolve("_spark_metadata"))) {
-      LOG.info("lake {} was written by Spark's Parquet file sink: converting it to a Delta table (files from _spark_metadata)", path);
-      DeltaTable.convertToDelta(spark, "parquet.`" + path + "`", EventSchema.LAKE_PARTITION + " STRING");
-      outcome = "converted";
     } else if (hasParquetFiles(dir)) {
-      throw new LakeException(path + " holds Parquet files but neither a Delta log nor a _spark_metadata log: "
-          + "move them away or point LAKE_PATH elsewhere");
+      throw new LakeException(path + " holds Parquet files but no Delta log: move them away or point LAKE_PATH elsewhere");
     } else {
       DeltaTable.createIfNotExists(spark).location(path).addColumns(EventSchema.LAKE)
           .partitionedBy(EventSchema.LAKE_PARTITION).execute();
@@ -99,16 +89,10 @@ public final class LakeTable {
     }
     DeltaTable table = DeltaTable.forPath(spark, path);
     java.util.Set<String> present = java.util.Set.of(table.toDF().columns());
-    List<String> added = new java.util.ArrayList<>();
-    for (org.apache.spark.sql.types.StructField f : EventSchema.LAKE.fields()) {
-      if (!present.contains(f.name())) {
-        added.add(f.name() + " " + f.dataType().sql());
-      }
-    }
-    if (!added.isEmpty()) {
-      LOG.info("lake {}: adding columns {} (the commerce fields of the contract)", path, added);
-      spark.sql("ALTER TABLE delta.`" + path + "` ADD COLUMNS (" + String.join(", ", added) + ")");
-      outcome += ", added columns " + added;
+    List<String> missing = java.util.Arrays.stream(EventSchema.LAKE.fieldNames()).filter(c -> !present.contains(c)).toList();
+    if (!missing.isEmpty()) {
+      throw new LakeException("the Delta table at " + path + " lacks the columns " + missing + " of this version's lake: "
+          + "point LAKE_PATH elsewhere, or move the table away");
     }
     Map<String, String> wanted = properties(retention);
     Row detail = table.detail().first();
@@ -144,14 +128,6 @@ public final class LakeTable {
         .option("txnAppId", appId)
         .option("txnVersion", batchId)
         .save(path);
-  }
-
-  /**
-   * @param spark the session
-   * @return whether the current snapshot has data files (reads the log only)
-   */
-  public boolean hasFiles(SparkSession spark) {
-    return DeltaTable.forPath(spark, path).detail().first().<Long>getAs("numFiles") > 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.clickstream.app.sink;
 
+import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -78,22 +79,11 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
 
   /**
    * @param db connection settings
-   * @return the sink of {@code page_view_counts} (window_start, window_end, page_url, view_count), key
-   *     (window_start, page_url)
+   * @param table one of the windowed tables
+   * @return the sink of that table: its {@link WindowedAnalytics.Table#columns()}, keyed by its primary key
    */
-  public static PostgresUpsertSink pageViewCounts(DatabaseConfig db) {
-    return new PostgresUpsertSink(db, "page_view_counts",
-        List.of("window_start", "window_end", "page_url", "view_count"), List.of("window_start", "page_url"));
-  }
-
-  /**
-   * @param db connection settings
-   * @return the sink of {@code active_users} (window_start, window_end, active_user_count), key
-   *     (window_start, window_end)
-   */
-  public static PostgresUpsertSink activeUsers(DatabaseConfig db) {
-    return new PostgresUpsertSink(db, "active_users",
-        List.of("window_start", "window_end", "active_user_count"), List.of("window_start", "window_end"));
+  public static PostgresUpsertSink forTable(DatabaseConfig db, WindowedAnalytics.Table table) {
+    return new PostgresUpsertSink(db, table.tableName(), table.columns(), table.key());
   }
 
   /**

@@ -140,16 +140,24 @@ public final class EventParser {
    *     source_offset, detected_at (ISO-8601 processing time)
    */
   public static Dataset<Row> deadLetters(Dataset<Row> parsed) {
-    Column detectedAt = date_format(current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
     return parsed.where(col("error").isNotNull())
-        .select(col("key"), coalesce(col("value"), lit(new byte[0])).as("value"),
-            org.apache.spark.sql.functions.array(
-                header("error", col("error")),
-                header("reason", reason(col("error"))),
-                header("source_topic", col("source_topic")),
-                header("source_partition", col("source_partition").cast(DataTypes.StringType)),
-                header("source_offset", col("source_offset").cast(DataTypes.StringType)),
-                header("detected_at", detectedAt)).as("headers"));
+        .select(col("key"), coalesce(col("value"), lit(new byte[0])).as("value"), deadLetterHeaders().as("headers"));
+  }
+
+  /**
+   * @return over rows of {@link #parse} with {@code error} set: the dead-letter headers, array&lt;struct&lt;key
+   *     string, value binary&gt;&gt; with error (the message), reason (its code, {@link #REASONS}), source_topic,
+   *     source_partition, source_offset, detected_at (ISO-8601 processing time: the micro-batch's timestamp)
+   */
+  public static Column deadLetterHeaders() {
+    Column detectedAt = date_format(current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    return org.apache.spark.sql.functions.array(
+        header("error", col("error")),
+        header("reason", reason(col("error"))),
+        header("source_topic", col("source_topic")),
+        header("source_partition", col("source_partition").cast(DataTypes.StringType)),
+        header("source_offset", col("source_offset").cast(DataTypes.StringType)),
+        header("detected_at", detectedAt));
   }
 
   private static Column header(String name, Column text) {

@@ -41,7 +41,7 @@ public final class EventSchema {
    * Columns of the lake table {@code ${LAKE_PATH}/events} (DESIGN §4), i.e. of {@link EventParser#validEvents}:
    * event_id string, event_time timestamp, user_id string, page_url string, event_type string, event_date string
    * ({@code yyyy-MM-dd}, UTC; the partition column), kafka_partition int, kafka_offset long, kafka_timestamp
-   * timestamp, then the {@link #COMMERCE} columns (last, as {@code ADD COLUMNS} appends them to an older table).
+   * timestamp, then the {@link #COMMERCE} columns.
    */
   public static final StructType LAKE = withColumns(new StructType()
       .add("event_id", DataTypes.StringType)

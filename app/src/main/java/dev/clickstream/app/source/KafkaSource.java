@@ -14,18 +14,17 @@ public final class KafkaSource {
    * Subscribes to INPUT_TOPIC.
    *
    * @param spark the session
-   * @param settings bootstrap servers and Kafka security settings, topic, max offsets per trigger
-   * @param startingOffsets where a fresh checkpoint starts: {@code earliest}, {@code latest} or Spark's JSON form
-   *     (STARTING_OFFSETS, or where an earlier version's lake query stopped)
+   * @param settings bootstrap servers and Kafka security settings, topic, max offsets per trigger, and
+   *     STARTING_OFFSETS (where a fresh checkpoint starts: {@code earliest}, {@code latest} or Spark's JSON form)
    * @return rows of Spark's Kafka schema: key binary, value binary, topic string, partition int, offset long,
    *     timestamp timestamp, timestampType int
    */
-  public static Dataset<Row> read(SparkSession spark, Settings settings, String startingOffsets) {
+  public static Dataset<Row> read(SparkSession spark, Settings settings) {
     DataStreamReader reader = spark.readStream()
         .format("kafka")
         .options(settings.sparkKafkaOptions())
         .option("subscribe", settings.inputTopic())
-        .option("startingOffsets", startingOffsets)
+        .option("startingOffsets", settings.startingOffsets())
         // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (DESIGN §8)
         .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).

@@ -40,13 +40,26 @@ class WatermarkBoundaryTest {
     spark.stop();
   }
 
-  /** Events as {@code event_id,event_time,user_id,page_url,event_type} text lines, watermarked by 2 minutes. */
+  /**
+   * Events as {@code event_id,event_time,user_id,page_url,event_type} text lines (the commerce fields null),
+   * watermarked by 2 minutes.
+   */
   private static Dataset<Row> events(MemoryStream<String> input) {
     var f = split(col("value"), ",");
+    var none = org.apache.spark.sql.functions.lit(null);
     return input.toDF()
         .select(f.getItem(0).as("event_id"), f.getItem(1).cast(DataTypes.TimestampType).as("event_time"),
-            f.getItem(2).as("user_id"), f.getItem(3).as("page_url"), f.getItem(4).as("event_type"))
+            f.getItem(2).as("user_id"), f.getItem(3).as("page_url"), f.getItem(4).as("event_type"),
+            none.cast(DataTypes.StringType).as("product_id"), none.cast(DataTypes.StringType).as("category"),
+            none.cast(DataTypes.createDecimalType(12, 2)).as("price"), none.cast(DataTypes.IntegerType).as("quantity"),
+            none.cast(DataTypes.StringType).as("currency"), none.cast(DataTypes.StringType).as("order_id"),
+            none.cast(DataTypes.StringType).as("device"), none.cast(DataTypes.StringType).as("country"))
         .withWatermark("event_time", "2 minutes");
+  }
+
+  /** The page_view_counts rows of the analytics query. */
+  private static Dataset<Row> pageViewCounts(Dataset<Row> events) {
+    return WindowedAnalytics.rowsOf(WindowedAnalytics.of(events), WindowedAnalytics.Table.PAGE_VIEW_COUNTS);
   }
 
   private static List<String> rows(String table, String columns) {
@@ -58,7 +71,7 @@ class WatermarkBoundaryTest {
   @Test
   void aPageView1MinuteBehindIsCountedAnd3MinutesBehindIsDropped() throws Exception {
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
-    StreamingQuery query = PageViewCounts.of(events(input)).writeStream().format("memory").queryName("boundary_page_views")
+    StreamingQuery query = pageViewCounts(events(input)).writeStream().format("memory").queryName("boundary_page_views")
         .outputMode("update").start();
     try {
       MicroBatches.add(input, query, "a,2026-11-23T12:10:00Z,u1,/,page_view");
@@ -102,7 +115,7 @@ class WatermarkBoundaryTest {
   @Test
   void aResentPageViewCountsOnceWithinOneMicroBatchAndAcrossTwo() throws Exception {
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
-    StreamingQuery query = PageViewCounts.of(events(input)).writeStream().format("memory").queryName("resent_page_views")
+    StreamingQuery query = pageViewCounts(events(input)).writeStream().format("memory").queryName("resent_page_views")
         .outputMode("update").start();
     try {
       // a and b, a sent twice in the micro-batch                        // watermark unset

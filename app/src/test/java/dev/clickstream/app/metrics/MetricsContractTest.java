@@ -55,9 +55,9 @@ class MetricsContractTest {
     listener.onQueryStarted(new StreamingQueryListener.QueryStartedEvent(UUID.randomUUID(), UUID.randomUUID(), "ingest", "2026-11-25T10:00:00Z"));
     listener.onQueryProgress(Progress.event("ingest", 0, "2026-11-25T10:00:00.000Z", 800, Map.of(),
         new StateOperatorProgress[0], Progress.kafka(10, "{\"user_activity\":{\"0\":10}}")));
-    listener.onQueryProgress(Progress.event("page-view-counts", 0, "2026-11-25T10:00:00.000Z", 800,
+    listener.onQueryProgress(Progress.event("analytics", 0, "2026-11-25T10:00:00.000Z", 800,
         Map.of("watermark", Instant.now().minusSeconds(200).toString()), new StateOperatorProgress[] {Progress.state(5, 100, 1)},
-        Progress.lake(10)));
+        Progress.kafka(10, "{\"user_activity\":{\"0\":10}}")));
     exported = PrometheusText.parse(metrics.scrape()).names();
   }
 

@@ -2,6 +2,7 @@ package dev.clickstream.app.metrics;
 
 import java.util.Map;
 import java.util.UUID;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.SinkProgress;
 import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
@@ -14,17 +15,19 @@ final class Progress {
 
   static StreamingQueryListener.QueryProgressEvent event(String name, long batchId, String timestamp, long durationMs,
       Map<String, String> eventTime, StateOperatorProgress[] state, SourceProgress... sources) {
+    return observed(name, batchId, timestamp, durationMs, eventTime, state, Map.of(), sources);
+  }
+
+  /** A progress report with the rows of the query's {@code Dataset.observe} calls. */
+  static StreamingQueryListener.QueryProgressEvent observed(String name, long batchId, String timestamp, long durationMs,
+      Map<String, String> eventTime, StateOperatorProgress[] state, Map<String, Row> observed, SourceProgress... sources) {
     return new StreamingQueryListener.QueryProgressEvent(new StreamingQueryProgress(UUID.randomUUID(), UUID.randomUUID(),
         name, timestamp, batchId, durationMs, Map.of("triggerExecution", durationMs), eventTime, state, sources,
-        new SinkProgress("ForeachBatchSink"), Map.of()));
+        new SinkProgress("ForeachBatchSink"), observed));
   }
 
   static SourceProgress kafka(long rows, String endOffset) {
     return new SourceProgress("KafkaV2[Subscribe[user_activity]]", "{}", endOffset, endOffset, rows, 500.0, 2000.0, Map.of());
-  }
-
-  static SourceProgress lake(long rows) {
-    return new SourceProgress("DeltaSource[file:/data/lake/events]", "{}", "{}", "{}", rows, 90.0, 600.0, Map.of());
   }
 
   static StateOperatorProgress state(long rows, long memory, long dropped) {

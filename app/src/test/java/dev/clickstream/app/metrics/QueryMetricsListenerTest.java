@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.spark.sql.Row;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -51,10 +52,10 @@ class QueryMetricsListenerTest {
     Instant watermark = Instant.now().minusSeconds(150);
     listener.onQueryProgress(Progress.event("user-sessions", 7,
         "2026-11-25T10:00:00.000Z", 1500, Map.of("watermark", watermark.toString()),
-        new StateOperatorProgress[] {Progress.state(300, 4096, 5), Progress.state(20, 1024, 2)}, Progress.lake(900)));
+        new StateOperatorProgress[] {Progress.state(300, 4096, 5), Progress.state(20, 1024, 2)}, Progress.kafka(900, "{\"user_activity\":{\"0\":900}}")));
     listener.onQueryProgress(Progress.event("user-sessions", 8,
         "2026-11-25T10:00:10.000Z", 700, Map.of("watermark", watermark.toString()),
-        new StateOperatorProgress[] {Progress.state(310, 5000, 1)}, Progress.lake(100)));
+        new StateOperatorProgress[] {Progress.state(310, 5000, 1)}, Progress.kafka(100, "{\"user_activity\":{\"0\":1000}}")));
 
     PrometheusText t = scrape();
     assertThat(t.value("clickstream_input_rows_total", "query", "user-sessions")).hasValue(1000);
@@ -121,5 +122,33 @@ class QueryMetricsListenerTest {
     assertThat(t.value("clickstream_sink_errors_total", "sink", "page_view_counts")).hasValue(1);
     assertThat(t.value("clickstream_dead_letters_total", "reason", "unknown_event_type")).hasValue(3);
     assertThat(t.value("clickstream_trigger_interval_seconds", "query", "ingest")).hasValue(5);
+  }
+
+  @Test
+  void theIngestAndLakeObservationsBecomeRowsPerOutputAndDeadLettersByReason() {
+    listener.observing(dev.clickstream.app.sink.IngestSink.OBSERVATION,
+            row -> dev.clickstream.app.sink.IngestSink.record(row, metrics))
+        .observing(dev.clickstream.app.sink.LakeSink.OBSERVATION, row -> dev.clickstream.app.sink.LakeSink.record(row, metrics));
+    var ingestSchema = new org.apache.spark.sql.types.StructType().add("records", "long").add("malformed", "long");
+    List<Object> ingestValues = new java.util.ArrayList<>(List.of(100L, 3L));
+    for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
+      ingestSchema = ingestSchema.add(reason, "long");
+      ingestValues.add(reason.equals("not_json") ? 2L : reason.equals("invalid_price") ? 1L : 0L);
+    }
+    Row ingest = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(ingestValues.toArray(), ingestSchema);
+    Row lake = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {97L},
+        new org.apache.spark.sql.types.StructType().add("rows", "long"));
+    listener.onQueryProgress(Progress.observed("ingest", 0, "2026-11-25T10:00:00.000Z", 300, Map.of(),
+        new StateOperatorProgress[0], Map.of(dev.clickstream.app.sink.IngestSink.OBSERVATION, ingest),
+        Progress.kafka(100, "{\"user_activity\":{\"0\":100}}")));
+    listener.onQueryProgress(Progress.observed("lake", 0, "2026-11-25T10:00:00.000Z", 300, Map.of(),
+        new StateOperatorProgress[0], Map.of(dev.clickstream.app.sink.LakeSink.OBSERVATION, lake, "someone_elses", lake),
+        Progress.kafka(100, "{\"user_activity\":{\"0\":100}}")));
+    PrometheusText t = scrape();
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "enriched")).hasValue(97);
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "dead_letter")).hasValue(3);
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(97);
+    assertThat(t.value("clickstream_dead_letters_total", "reason", "not_json")).hasValue(2);
+    assertThat(t.value("clickstream_dead_letters_total", "reason", "invalid_price")).hasValue(1);
   }
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The lake table on its own: idempotent appends, an old Parquet lake converted, compaction and vacuum. */
+/** The lake table on its own: idempotent appends, tables it refuses, compaction and vacuum. */
 class LakeTableTest {
   private static SparkSession spark;
 
@@ -49,11 +49,11 @@ class LakeTableTest {
     spark.stop();
   }
 
-  /** The lake's columns before the commerce fields (the first version's table). */
+  /** The lake's columns without the commerce fields (a table this version refuses). */
   private static final org.apache.spark.sql.types.StructType FIRST_VERSION =
       new org.apache.spark.sql.types.StructType(java.util.Arrays.copyOf(EventSchema.LAKE.fields(), 9));
 
-  /** n page views of one minute, ids prefix-0 .. prefix-(n-1), with the first version's columns. */
+  /** n page views of one minute, ids prefix-0 .. prefix-(n-1), with the columns of {@link #FIRST_VERSION}. */
   private static Dataset<Row> firstVersionEvents(String prefix, int n) {
     List<Row> rows = new ArrayList<>();
     Instant t = Instant.parse("2026-11-23T12:00:00Z");
@@ -101,67 +101,14 @@ class LakeTableTest {
   }
 
   @Test
-  void aFirstVersionTableGetsTheCommerceColumnsAndAStreamingReaderGoesOnAcrossTheChange(@TempDir Path dir) throws Exception {
+  void aDeltaTableWithoutTheLakesColumnsIsRefusedWithOneLineNamingThem(@TempDir Path dir) {
     String path = dir.resolve("events").toString();
     io.delta.tables.DeltaTable.create(spark).location(path).addColumns(FIRST_VERSION)
         .partitionedBy(EventSchema.LAKE_PARTITION).execute();
-    firstVersionEvents("old", 20).write().format("delta").mode("append").save(path);
-    String checkpoint = dir.resolve("checkpoint").toString();
-    List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.function.Consumer<String[]> readAll = columns -> {
-      try {
-        dev.clickstream.app.source.LakeSource.read(spark, path, 1000, columns).writeStream()
-            .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
-                seen.add(columns.length == 1 ? batch.count() : batch.where("price is not null").count() * 1000 + batch.count()))
-            .option("checkpointLocation", checkpoint).trigger(Trigger.AvailableNow()).start().awaitTermination();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    };
-    readAll.accept(new String[] {"event_id"}); // the first version's query
-    assertThat(seen).containsExactly(20L);
-
-    LakeTable lake = new LakeTable(path);
-    assertThat(lake.ensure(spark, Duration.ofDays(7))).isEqualTo("existing, added columns [product_id STRING, "
-        + "category STRING, price DECIMAL(12,2), quantity INT, currency STRING, order_id STRING, device STRING, country STRING]");
-    assertThat(spark.read().format("delta").load(path).schema()).isEqualTo(EventSchema.LAKE);
-    lake.append(events("new", 5).withColumn("price", org.apache.spark.sql.functions.lit(new java.math.BigDecimal("19.90")).cast(EventSchema.PRICE)),
-        "ingest", 0);
-    assertThat(lake.ensure(spark, Duration.ofDays(7))).isEqualTo("existing");
-
-    // the reader of the first version's table, on its checkpoint, reads on: the new rows with their prices
-    readAll.accept(new String[] {"event_id", "price"}); // this version's query
-    assertThat(seen).containsExactly(20L, 5005L);
-    assertThat(spark.read().format("delta").load(path).where("price = 19.90").count()).isEqualTo(5);
-  }
-
-  @Test
-  void aParquetLakeOfTheStreamingFileSinkIsConvertedWithOnlyItsCommittedFiles(@TempDir Path dir) throws Exception {
-    Path old = dir.resolve("events");
-    Path input = dir.resolve("input");
-    firstVersionEvents("old", 50).write().json(input.toString());
-    // what an earlier version wrote: Spark's Parquet file sink with its _spark_metadata log
-    spark.readStream().schema(FIRST_VERSION).json(input.toString()).writeStream().format("parquet")
-        .partitionBy(EventSchema.LAKE_PARTITION).option("path", old.toString())
-        .option("checkpointLocation", dir.resolve("checkpoint").toString()).trigger(Trigger.AvailableNow()).start()
-        .awaitTermination();
-    // a file of a killed attempt: in the directory, not in _spark_metadata
-    Path partition = old.resolve("event_date=2026-11-23");
-    try (Stream<Path> files = Files.list(partition)) {
-      Path committed = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
-      Files.copy(committed, partition.resolve("part-99999-killed-attempt.c000.snappy.parquet"));
-    }
-
-    LakeTable lake = new LakeTable(old.toString());
-    assertThat(lake.ensure(spark, Duration.ofDays(7))).startsWith("converted, added columns [product_id STRING");
-
-    Dataset<Row> table = spark.read().format("delta").load(old.toString());
-    assertThat(table.count()).isEqualTo(50);
-    assertThat(table.select("event_id").distinct().count()).isEqualTo(50);
-    // CONVERT TO DELTA puts the partition column last; every reader and writer here goes by column name
-    assertThat(table.columns()).containsExactlyInAnyOrder(EventSchema.LAKE.fieldNames());
-    lake.append(events("new", 5), "ingest-id", 0);
-    assertThat(count(lake)).isEqualTo(55);
+    assertThatThrownBy(() -> new LakeTable(path).ensure(spark, Duration.ofDays(7)))
+        .isInstanceOf(LakeTable.LakeException.class)
+        .hasMessage("the Delta table at " + path + " lacks the columns [product_id, category, price, quantity, currency, "
+            + "order_id, device, country] of this version's lake: point LAKE_PATH elsewhere, or move the table away");
   }
 
   @Test
@@ -170,8 +117,7 @@ class LakeTableTest {
     events("x", 3).write().parquet(events.toString());
     assertThatThrownBy(() -> new LakeTable(events.toString()).ensure(spark, Duration.ofDays(7)))
         .isInstanceOf(LakeTable.LakeException.class)
-        .hasMessage(events + " holds Parquet files but neither a Delta log nor a _spark_metadata log: "
-            + "move them away or point LAKE_PATH elsewhere");
+        .hasMessage(events + " holds Parquet files but no Delta log: move them away or point LAKE_PATH elsewhere");
   }
 
   @Test
@@ -217,14 +163,16 @@ class LakeTableTest {
   }
 
   @Test
-  void aCheckpointOfAQueryThatReadKafkaIsRefusedWithExitTwo(@TempDir Path dir) throws Exception {
-    Path offsets = dir.resolve("checkpoints/page-view-counts/offsets");
+  void aCheckpointOfAQueryThatReadTheLakeIsRefusedWithExitTwo(@TempDir Path dir) throws Exception {
+    Path offsets = dir.resolve("checkpoints/analytics/offsets");
     Files.createDirectories(offsets);
-    Files.writeString(offsets.resolve("0"), "v1\n{\"batchWatermarkMs\":0}\n{\"user_activity\":{\"0\":5000}}\n");
+    Files.writeString(offsets.resolve("0"), "v1\n{\"batchWatermarkMs\":0}\n"
+        + "{\"sourceVersion\":1,\"reservoirId\":\"r\",\"reservoirVersion\":4,\"index\":-1,\"isStartingVersion\":false}\n");
     Settings settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none",
         "DB_USER", "u", "DB_PASSWORD", "p", "LAKE_PATH", dir.resolve("lake").toString(),
-        "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString()));
-    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.PAGE_VIEW_COUNTS)).runUntilDone()).isEqualTo(2);
+        "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(), "METRICS_PORT", "0"));
+    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.LAKE))
+        .runUntilDone()).isEqualTo(2);
     assertThat(spark.streams().active()).isEmpty();
     assertThat(dir.resolve("lake")).doesNotExist();
   }

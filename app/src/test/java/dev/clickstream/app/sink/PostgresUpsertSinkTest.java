@@ -106,7 +106,7 @@ class PostgresUpsertSinkTest {
 
   @Test
   void aReplayedMicroBatchLeavesTheSameRows() throws Exception {
-    PostgresUpsertSink sink = PostgresUpsertSink.pageViewCounts(db);
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS);
     sink.call(pageViews(10, 2, null), 7L);
     Map<String, Long> first = pageViewRows();
     assertThat(first).hasSize(2_500).containsEntry("/p0", 10L).containsEntry("/p2499", 2_509L);
@@ -119,7 +119,7 @@ class PostgresUpsertSinkTest {
   @Test
   void aPartitionThatFailsHalfWayLeavesNoneOfItsRowsAndCountsAnError() throws Exception {
     PipelineMetrics metrics = new PipelineMetrics();
-    PostgresUpsertSink sink = PostgresUpsertSink.pageViewCounts(db).reportingTo(metrics);
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS).reportingTo(metrics);
     // one partition; row 2,400 breaks NOT NULL after two JDBC batches of 1,000 were executed
     assertThatThrownBy(() -> sink.call(pageViews(10, 1, null).withColumn("page_url",
         org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("page_url").equalTo("/p2400"),

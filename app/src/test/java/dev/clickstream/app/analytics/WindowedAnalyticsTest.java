@@ -22,11 +22,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The commerce query on a hand-made shop visit, micro-batch by micro-batch (MemoryStream): absolute values per
- * window, a resent purchase counted once, a late purchase dropped by the watermark, exact decimal revenue, rates
- * rounded half-up and null without a denominator, the {@code unknown} segment.
+ * The analytics query on a hand-made shop visit, micro-batch by micro-batch (MemoryStream): absolute values per
+ * window in all six tables, a resent purchase counted once, a late purchase dropped by the watermark, exact decimal
+ * revenue, rates rounded half-up and null without a denominator, the {@code unknown} segment, sliding windows of
+ * active users.
  */
-class CommerceAnalyticsTest {
+class WindowedAnalyticsTest {
   private static SparkSession spark;
 
   @BeforeAll
@@ -41,12 +42,17 @@ class CommerceAnalyticsTest {
 
   /**
    * Lines {@code event_id,event_time,user_id,event_type,product_id,category,price,quantity,currency,order_id,device,
-   * country} (empty = null) as lake rows, watermarked by 2 minutes.
+   * country} (empty = null) as valid events, watermarked by 2 minutes; a page view's page_url is
+   * {@code /p/<product_id>}, or {@code /p/home} without one.
    */
   private static Dataset<Row> events(MemoryStream<String> input) {
     Column f = split(col("value"), ",", -1);
-    String[] names = CommerceAnalytics.COLUMNS;
-    Column[] columns = new Column[names.length];
+    String[] names = {"event_id", "event_time", "user_id", "event_type", "product_id", "category", "price", "quantity",
+        "currency", "order_id", "device", "country"};
+    Column[] columns = new Column[names.length + 1];
+    columns[names.length] = when(f.getItem(3).equalTo("page_view"), org.apache.spark.sql.functions.concat(
+        org.apache.spark.sql.functions.lit("/p/"), org.apache.spark.sql.functions.coalesce(when(f.getItem(4).notEqual(""),
+            f.getItem(4)), org.apache.spark.sql.functions.lit("home")))).as("page_url");
     for (int i = 0; i < names.length; i++) {
       Column text = when(f.getItem(i).notEqual(""), f.getItem(i));
       columns[i] = switch (names[i]) {
@@ -59,23 +65,26 @@ class CommerceAnalyticsTest {
     return input.toDF().select(columns).withWatermark("event_time", "2 minutes");
   }
 
+  private static String plus5(String hhmm) {
+    return java.time.LocalTime.parse(hhmm).plusMinutes(5).toString();
+  }
+
   @Test
-  void aShopVisitGivesAbsoluteExactRowsInEveryTable() throws Exception {
-    assertThat(CommerceAnalytics.COLUMNS).containsExactly("event_id", "event_time", "user_id", "event_type", "product_id",
-        "category", "price", "quantity", "currency", "order_id", "device", "country");
+  void aShopVisitGivesAbsoluteExactRowsInAllSixTables() throws Exception {
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
     Map<String, String> latest = new TreeMap<>(); // table + key -> the latest row written for it
-    StreamingQuery query = CommerceAnalytics.of(events(input)).writeStream().outputMode("update")
+    StreamingQuery query = WindowedAnalytics.of(events(input)).writeStream().outputMode("update")
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
           for (Row r : batch.collectAsList()) {
             String table = r.getAs("table");
-            List<String> columns = CommerceAnalytics.columnsOf(CommerceAnalytics.Table.valueOf(table.toUpperCase()));
+            WindowedAnalytics.Table t = WindowedAnalytics.Table.valueOf(table.toUpperCase());
+            List<String> columns = t.columns();
             StringBuilder key = new StringBuilder(table);
             StringBuilder value = new StringBuilder();
             for (String c : columns) {
               Object v = r.getAs(c);
               String text = v instanceof java.sql.Timestamp ts ? ts.toInstant().toString().substring(11, 16) : String.valueOf(v);
-              (CommerceAnalytics.keyOf(CommerceAnalytics.Table.valueOf(table.toUpperCase())).contains(c) ? key : value)
+              (t.key().contains(c) ? key : value)
                   .append(' ').append(text);
             }
             latest.put(key.toString(), value.toString().trim());
@@ -97,6 +106,21 @@ class CommerceAnalyticsTest {
       // behind the watermark (12:07): dropped, not counted anywhere
       MicroBatches.add(input, query, "o3,2026-11-23T12:05:00Z,u3,purchase,p-3,toys,5.00,1,EUR,o-3,tablet,FR");
 
+      assertThat(latest).containsEntry("page_view_counts 12:00 /p/p-1", "12:01 2")
+          .containsEntry("page_view_counts 12:00 /p/home", "12:01 1")
+          .containsEntry("page_view_counts 12:09 /p/p-3", "12:10 1");
+      // 5-minute windows sliding by 1 minute: u1 and u2 from 12:00 to 12:03:30, u3 at 12:09 (the 12:05 one late)
+      Map<String, String> activeUsers = new TreeMap<>(latest);
+      activeUsers.keySet().removeIf(k -> !k.startsWith("active_users "));
+      Map<String, String> expected = new TreeMap<>();
+      for (String start : List.of("11:56", "11:57", "11:58", "11:59", "12:00", "12:01", "12:02", "12:03")) {
+        expected.put("active_users " + start + " " + plus5(start), "2");
+      }
+      for (String start : List.of("12:05", "12:06", "12:07", "12:08", "12:09")) {
+        expected.put("active_users " + start + " " + plus5(start), "1");
+      }
+      assertThat(activeUsers).isEqualTo(expected);
+      latest.keySet().removeIf(k -> k.startsWith("active_users ") || k.startsWith("page_view_counts "));
       assertThat(latest).containsEntry("product_activity 12:00 p-1", "12:01 books 2 1 0")
           .containsEntry("product_activity 12:03 p-1", "12:04 books 0 0 1")
           .containsEntry("product_activity 12:03 p-2", "12:04 books 0 0 1")

@@ -1,0 +1,307 @@
+package dev.clickstream.app;
+
+import dev.clickstream.app.config.TriggerSpec;
+import dev.clickstream.app.metrics.PipelineMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the pipeline's queries, watches them and stops them. Each query runs on its own checkpoint
+ * ({@code ${CHECKPOINT_ROOT}/<name>}) with its own trigger; no query waits for another. The run ends:
+ * <ul>
+ *   <li>when every query has ended (available-now: each has processed the topic up to the offsets that were its
+ *       latest when it started): exit status 0;</li>
+ *   <li>when {@link #stop()} was called (SIGTERM/SIGINT): every query stopped, 0;</li>
+ *   <li>when one query fails: the others are stopped, 1 with the cause on stderr;</li>
+ *   <li>when a query does not stop within STOP_TIMEOUT of being asked to: 1 naming it.</li>
+ * </ul>
+ * One failure is survived: Spark 4.1.1's SPARK-55271 ({@link #isKafkaMetricsBug}), up to
+ * {@value #METRICS_BUG_RESTARTS} restarts of that query on its checkpoint.
+ */
+final class QuerySupervisor {
+  private static final Logger LOG = LoggerFactory.getLogger(QuerySupervisor.class);
+  /** Restarts allowed per query for the Spark 4.1.1 Kafka metrics bug (see {@link #isKafkaMetricsBug}). */
+  static final int METRICS_BUG_RESTARTS = 3;
+  /** Spark's switch for micro-batches without data (SQLConf STREAMING_NO_DATA_MICRO_BATCHES_ENABLED). */
+  static final String NO_DATA_BATCHES = "spark.sql.streaming.noDataMicroBatches.enabled";
+
+  private final SparkSession spark;
+  private final Function<String, String> checkpointFor;
+  private final PipelineMetrics metrics;
+  private final Duration stopTimeout;
+  private final Map<String, Running> running = new LinkedHashMap<>();
+  /** Queries that did not stop within STOP_TIMEOUT (their thread may still run). */
+  private final List<String> stuck = new CopyOnWriteArrayList<>();
+  private volatile boolean stopRequested;
+
+  /** A started query and its spec. */
+  private static final class Running {
+    final QuerySpec spec;
+    StreamingQuery query;
+    int metricsBugRestarts;
+    boolean done;
+
+    Running(QuerySpec spec) {
+      this.spec = spec;
+    }
+  }
+
+  /**
+   * @param spark the session
+   * @param checkpointFor query name -> its checkpoint directory
+   * @param metrics where each query's trigger interval goes
+   * @param stopTimeout STOP_TIMEOUT, for the message when a query does not stop
+   */
+  QuerySupervisor(SparkSession spark, Function<String, String> checkpointFor, PipelineMetrics metrics, Duration stopTimeout) {
+    this.spark = spark;
+    this.checkpointFor = checkpointFor;
+    this.metrics = metrics;
+    this.stopTimeout = stopTimeout;
+  }
+
+  /**
+   * Starts the queries in order.
+   *
+   * @param specs the queries
+   * @throws TimeoutException when Spark cannot start one
+   */
+  void start(List<QuerySpec> specs) throws TimeoutException {
+    for (QuerySpec spec : specs) {
+      Running r = new Running(spec);
+      synchronized (running) {
+        if (stopRequested) {
+          return;
+        }
+        running.put(spec.name(), r);
+        start(r);
+      }
+    }
+  }
+
+  private void start(Running r) throws TimeoutException {
+    TriggerSpec t = r.spec.trigger();
+    metrics.triggerInterval(r.spec.name(), t.availableNow() ? 0 : t.interval().toMillis() / 1000.0);
+    LOG.info("query={} starting, trigger {}", r.spec.name(), t);
+    DataStreamWriter<Row> writer = r.spec.sink().writer(r.spec.rows())
+        .queryName(r.spec.name())
+        .option("checkpointLocation", checkpointFor.apply(r.spec.name()))
+        .trigger(t.availableNow() ? Trigger.AvailableNow() : Trigger.ProcessingTime(t.interval().toMillis()));
+    r.query = r.spec.noDataMicroBatches() ? writer.start() : startWithoutNoDataBatches(writer);
+  }
+
+  /**
+   * Starts a query whose micro-batches run only with new data. A query reads this setting from its own copy of the
+   * session, made when it starts (StreamExecution clones the session in its constructor) and not kept in the
+   * checkpoint: it is set for the start only, then the session's value is put back.
+   */
+  private StreamingQuery startWithoutNoDataBatches(DataStreamWriter<Row> writer) throws TimeoutException {
+    synchronized (spark) {
+      String before = spark.conf().get(NO_DATA_BATCHES, null);
+      spark.conf().set(NO_DATA_BATCHES, false);
+      try {
+        return writer.start();
+      } finally {
+        if (before == null) {
+          spark.conf().unset(NO_DATA_BATCHES);
+        } else {
+          spark.conf().set(NO_DATA_BATCHES, before);
+        }
+      }
+    }
+  }
+
+  /**
+   * Watches the started queries until the run ends (see the class comment).
+   *
+   * @return exit status: 0 or 1
+   */
+  int awaitEnd() {
+    try {
+      while (true) {
+        if (!stuck.isEmpty()) {
+          return stuckExit();
+        }
+        // reset first, then look at every query: a query that ends during the scan is seen by the next one
+        spark.streams().resetTerminated();
+        boolean active = false;
+        List<Running> all;
+        synchronized (running) {
+          all = List.copyOf(running.values());
+        }
+        for (Running r : all) {
+          if (r.query.isActive()) {
+            active = true;
+          } else if (!r.done) {
+            Integer failed = onTerminated(r);
+            if (failed != null) {
+              return failed;
+            }
+            active |= r.query.isActive();
+          }
+        }
+        if (!active) {
+          break;
+        }
+        try {
+          spark.streams().awaitAnyTermination(1_000);
+        } catch (StreamingQueryException e) {
+          // seen from the query itself in the next scan
+        }
+      }
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.error("cannot start a query", e);
+      System.err.println("clickstream: cannot start a query: " + e);
+      stop();
+      return 1;
+    }
+    LOG.info(stopRequested ? "stopped on request" : "all queries done");
+    return 0;
+  }
+
+  /**
+   * A query has terminated: restart it after SPARK-55271, or mark it done.
+   *
+   * @return an exit status when the pipeline must end now, else null
+   */
+  private Integer onTerminated(Running r) throws TimeoutException {
+    StreamingQuery q = r.query;
+    if (q.exception().isDefined()) {
+      boolean bug = isKafkaMetricsBug(q.exception().get());
+      if (bug && !stopRequested && ++r.metricsBugRestarts <= METRICS_BUG_RESTARTS) {
+        LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", r.spec.name());
+        synchronized (running) { // stop() must see the restarted query, or not race with it at all
+          if (!stopRequested) {
+            start(r);
+          }
+        }
+        return null;
+      }
+      if (bug && stopRequested) {
+        r.done = true; // stopping anyway, and the replayed micro-batch is committed: not a failure
+        return null;
+      }
+      String cause = rootCause(q.exception().get());
+      LOG.error("query {} failed, stopping the others: {}", r.spec.name(), cause);
+      System.err.println("clickstream: query " + r.spec.name() + " failed: " + cause);
+      stop();
+      return stuck.isEmpty() ? 1 : stuckExit();
+    }
+    r.done = true;
+    return null;
+  }
+
+  /**
+   * Stops every query (each finishes or abandons its current micro-batch; the checkpoint stays consistent). A
+   * query whose thread does not end within STOP_TIMEOUT is given up on: it is named in {@link #stuckQueries()},
+   * and {@link #awaitEnd()} returns 1 naming it.
+   */
+  void stop() {
+    List<StreamingQuery> queries;
+    synchronized (running) {
+      stopRequested = true;
+      queries = running.values().stream().map(r -> r.query).filter(java.util.Objects::nonNull).toList();
+    }
+    stuck.addAll(stopAll(queries));
+  }
+
+  /**
+   * Waits for the queries' last events: a query is inactive before it posts its termination event, and posts it
+   * before awaitTermination returns.
+   */
+  void awaitTerminated() {
+    List<Running> all;
+    synchronized (running) {
+      all = List.copyOf(running.values());
+    }
+    for (Running r : all) {
+      try {
+        if (r.query != null) {
+          r.query.awaitTermination(10_000);
+        }
+      } catch (Exception e) { // the query's own failure, reported before
+        LOG.debug("query {} ended with {}", r.spec.name(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * Stops queries one after the other, each within Spark's {@code spark.sql.streaming.stopTimeout} (of the
+   * session that started it, read when it is stopped).
+   *
+   * @param queries the queries
+   * @return the names of those whose thread did not end within that time (Spark threw a TimeoutException)
+   */
+  static List<String> stopAll(List<StreamingQuery> queries) {
+    List<String> notStopped = new ArrayList<>();
+    for (StreamingQuery q : queries) {
+      try {
+        q.stop();
+      } catch (TimeoutException e) {
+        LOG.error("query {} did not stop within the stop timeout: {}", q.name(), e.getMessage());
+        notStopped.add(q.name());
+      } catch (RuntimeException e) {
+        LOG.warn("query {} did not stop cleanly: {}", q.name(), e.toString());
+      }
+    }
+    return notStopped;
+  }
+
+  /** @return queries that did not stop within STOP_TIMEOUT when they were asked to */
+  List<String> stuckQueries() {
+    return List.copyOf(stuck);
+  }
+
+  private int stuckExit() {
+    System.err.println("clickstream: query " + String.join(", ", stuck) + " did not stop within "
+        + stopTimeout.toSeconds() + " s (STOP_TIMEOUT): exiting without it; its micro-batch is not "
+        + "committed and runs again at the next start");
+    return 1;
+  }
+
+  /**
+   * Spark 4.1.1 bug SPARK-55271 (fixed after 4.1.1): when a query restarts on a checkpoint whose last micro-batch
+   * was planned but not committed (a killed driver), it replays that batch without asking Kafka for the latest
+   * offsets, and the progress report then fails with a NullPointerException in
+   * {@code KafkaMicroBatchStream.metrics}. The replayed batch's output and commit are already written by then,
+   * so starting the query again on its checkpoint continues normally.
+   *
+   * @param failure a query's exception
+   * @return whether it is that bug
+   */
+  static boolean isKafkaMetricsBug(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NullPointerException) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+          if (frame.getClassName().startsWith("org.apache.spark.sql.kafka010.KafkaMicroBatchStream")
+              && frame.getMethodName().equals("metrics")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String message = c.getMessage() == null ? "" : c.getMessage().lines().findFirst().orElse("");
+    return c.getClass().getSimpleName() + ": " + message;
+  }
+}

@@ -1,0 +1,114 @@
+package dev.clickstream.app;
+
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.metrics.KafkaLag;
+import dev.clickstream.app.sink.LakeTable;
+import dev.clickstream.app.source.KafkaAccessCheck;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What must hold before any query starts, each a one-line {@link ClickstreamPipeline.StartupException} (exit 2)
+ * naming what to change: the session time zone, the checkpoints (written by this version, on this input topic),
+ * the lake table (created when missing), and the brokers' answer to this client ({@link KafkaAccessCheck}).
+ */
+final class StartupChecks {
+  private static final Logger LOG = LoggerFactory.getLogger(StartupChecks.class);
+
+  private StartupChecks() {}
+
+  /**
+   * Timestamps are UTC by contract (DESIGN §3-§4): the lake's {@code event_date} partitions are the event time's
+   * date in the session time zone, so another zone (set through {@code sparkConf}, say) would file events under
+   * other dates than every other reader computes.
+   *
+   * @param sessionTimeZone {@code spark.sql.session.timeZone}
+   * @throws ClickstreamPipeline.StartupException naming it when it is not UTC (UTC, Etc/UTC, GMT, Z, +00:00 are)
+   */
+  static void requireUtc(String sessionTimeZone) {
+    boolean utc;
+    try {
+      utc = java.time.ZoneId.of(sessionTimeZone).normalized().equals(java.time.ZoneOffset.UTC);
+    } catch (java.time.DateTimeException e) {
+      utc = false;
+    }
+    if (!utc) {
+      throw new ClickstreamPipeline.StartupException("spark.sql.session.timeZone is " + sessionTimeZone
+          + ", but event_date partitions and timestamps are UTC by contract: remove that setting or set it to UTC");
+    }
+  }
+
+  /**
+   * Every query reads {@code user_activity} from Kafka. A checkpoint whose source is the Delta lake was written by
+   * an earlier version, in which the stateful queries read the lake; Spark cannot resume it on Kafka.
+   *
+   * @param checkpoint a query's checkpoint
+   * @throws ClickstreamPipeline.StartupException naming it and the command that removes it
+   */
+  static void requireKafkaCheckpoint(Path checkpoint) {
+    if (Checkpoints.readsDelta(checkpoint)) {
+      throw new ClickstreamPipeline.StartupException("checkpoint " + checkpoint + " was written by an earlier version "
+          + "that read the lake table; this version reads Kafka: delete it (rm -r " + checkpoint + ") and the query "
+          + "starts again from STARTING_OFFSETS");
+    }
+  }
+
+  /**
+   * A topic that was deleted and re-created (a new cluster with the old checkpoints, e.g. after
+   * {@code make down && make kind-up}) starts again at offset 0, below what a checkpoint has read: Spark would then
+   * fail every start with {@code PARTITION_OFFSET_CHANGED}, for good. Detected here, with what to do; never
+   * silently re-read from 0. Skipped when the brokers do not answer (the query then reports that).
+   *
+   * @param checkpoint a query's checkpoint
+   * @param kafkaLag asks the brokers for the partitions' latest offsets
+   * @throws ClickstreamPipeline.StartupException naming the checkpoint and the command that resets it, when a
+   *     partition of the topic now ends below the offset the checkpoint's last committed micro-batch read up to
+   */
+  static void requireSameInputTopic(Path checkpoint, KafkaLag kafkaLag) {
+    var read = Checkpoints.lastCommittedOffsets(checkpoint).map(KafkaLag::parseOffsets).orElse(Map.of());
+    var latest = kafkaLag.latestOffsets(read.keySet());
+    for (var e : read.entrySet()) {
+      Long end = latest.get(e.getKey());
+      if (end != null && end < e.getValue()) {
+        throw new ClickstreamPipeline.StartupException("topic " + e.getKey().topic() + " partition "
+            + e.getKey().partition() + " ends at offset " + end + ", but checkpoint " + checkpoint + " has read it up to "
+            + e.getValue() + ": the topic was deleted and re-created; to read the new topic from its start, delete "
+            + "that checkpoint: rm -r " + checkpoint);
+      }
+    }
+  }
+
+  /**
+   * Runs every check for the queries about to start.
+   *
+   * @param spark the session
+   * @param settings the settings
+   * @param queries the names of the queries about to start
+   * @param kafkaLag asks the brokers for latest offsets
+   * @throws ClickstreamPipeline.StartupException naming what this version cannot use
+   * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer
+   */
+  static void run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
+    requireUtc(spark.conf().get("spark.sql.session.timeZone"));
+    for (String name : queries) {
+      Path checkpoint = Path.of(settings.checkpointFor(name));
+      requireKafkaCheckpoint(checkpoint);
+      requireSameInputTopic(checkpoint, kafkaLag);
+    }
+    KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
+        List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
+    if (queries.contains(ClickstreamPipeline.LAKE)) {
+      LakeTable lake = new LakeTable(settings.lakeEventsPath());
+      try {
+        LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lakeVacuumRetention()));
+      } catch (LakeTable.LakeException e) {
+        throw new ClickstreamPipeline.StartupException(e.getMessage());
+      }
+    }
+  }
+}
