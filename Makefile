@@ -27,7 +27,7 @@ FIXTURES ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline bench bench-sessions clean \
+.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions clean \
 	kind-up operators image-tars images deploy status logs psql produce-now recover verify drill diagnose e2e down \
 	monitoring-local monitoring grafana spark-ui kafka-ui
 
@@ -58,7 +58,11 @@ produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --cou
 pipeline: build ## run the Spark pipeline against KAFKA_BOOTSTRAP_SERVERS / JDBC_URL / DB_USER / DB_PASSWORD from the environment
 	java $$(cat app/target/jvm.options) -cp 'app/target/clickstream-app.jar:app/target/lib/*' dev.clickstream.app.ClickstreamPipeline $(ARGS)
 
-bench: build ## throughput against the plain-consumer ceiling (ingest alone, each lake query alone, all together), latency at 5k and 20k events/s; report + charts in bench/results (ARGS="--help")
+recompute: build ## rebuild the results of a closed time range from the lake: make recompute FROM=2026-11-23T12:00:00Z TO=2026-11-23T13:00:00Z (settings from the environment, as make pipeline)
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "make recompute needs FROM and TO, ISO-8601 instants (e.g. FROM=2026-11-23T12:00:00Z TO=2026-11-23T13:00:00Z)"; exit 2; }
+	java $$(cat app/target/jvm.options) -cp 'app/target/clickstream-app.jar:app/target/lib/*' dev.clickstream.app.Recompute --from '$(FROM)' --to '$(TO)' $(ARGS)
+
+bench: build ## throughput against the plain-consumer ceiling (each query alone, all together), latency at 5k and 20k events/s; report + charts in bench/results (ARGS="--help")
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.ClickstreamBenchmark $(ARGS)
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes"); long sessions: ARGS="long [users] [hours]"

@@ -85,3 +85,37 @@ spec:
   volumes:
     - {name: tmp, emptyDir: {}}
 {{- end -}}
+
+{{/*
+What the pipeline's and the recompute's SparkApplications share: image, the application jar and libraries where
+Jib puts them (checked against the built image by the tests), and the sparkConf that mounts the shared claim,
+configures Delta and sizes the pods. Ends inside sparkConf, so that a caller adds its own settings below it.
+*/}}
+{{- define "clickstream.sparkApplicationCommon" -}}
+{{- $mount := .Values.storage.mountPath -}}
+type: Java
+mode: cluster
+image: {{ .Values.app.image.repository }}:{{ .Values.app.image.tag }}
+imagePullPolicy: {{ .Values.app.image.pullPolicy }}
+sparkVersion: {{ .Values.app.sparkVersion | quote }}
+mainApplicationFile: local:///app/classpath/clickstream-app.jar
+sparkConf:
+  spark.driver.extraClassPath: /app/libs/*
+  spark.executor.extraClassPath: /app/libs/*
+  spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName: {{ .Values.storage.claimName }}
+  spark.kubernetes.driver.volumes.persistentVolumeClaim.data.mount.path: {{ $mount }}
+  spark.kubernetes.executor.volumes.persistentVolumeClaim.data.options.claimName: {{ .Values.storage.claimName }}
+  spark.kubernetes.executor.volumes.persistentVolumeClaim.data.mount.path: {{ $mount }}
+  # Delta Lake (the lake table): its SQL extension and catalog, set before the session starts (Delta docs,
+  # "Configure SparkSession"); the jars are in /app/libs. The same defaults are in the application's session.
+  spark.sql.extensions: io.delta.sql.DeltaSparkSessionExtension
+  spark.sql.catalog.spark_catalog: org.apache.spark.sql.delta.catalog.DeltaCatalog
+  # CPU requested by the pods (less than the task slots of `cores`): Spark's running-on-kubernetes docs
+  spark.kubernetes.driver.request.cores: {{ .Values.app.driver.requestCores | quote }}
+  spark.kubernetes.executor.request.cores: {{ .Values.app.executor.requestCores | quote }}
+  # 2 per executor task slot (DESIGN §8); the application's own default counts the driver's processors, which on
+  # a node without a CPU limit are the host's (32 on a 16-core laptop), frozen into the checkpoints
+  spark.sql.shuffle.partitions: {{ mul 2 .Values.app.executor.cores .Values.app.executor.instances | quote }}
+  # the root filesystem is read-only: Spark's default warehouse is ./spark-warehouse in the image's work dir
+  spark.sql.warehouse.dir: /tmp/spark-warehouse
+{{- end -}}

@@ -46,6 +46,27 @@ public final class Checkpoints {
         .orElse(false);
   }
 
+  /**
+   * @param checkpoint a query's checkpoint directory
+   * @return the event-time watermark of its newest committed micro-batch, epoch ms (the {@code batchWatermarkMs} of
+   *     that batch's offset log entry: the watermark the micro-batch ran with); empty for a fresh checkpoint or one
+   *     without a watermark yet (0)
+   */
+  public static OptionalLong watermarkMs(Path checkpoint) {
+    OptionalLong committed = lastBatch(checkpoint.resolve("commits"));
+    if (committed.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    try {
+      List<String> lines = Files.readAllLines(checkpoint.resolve("offsets").resolve(String.valueOf(committed.getAsLong())));
+      long watermark = lines.size() < 2 ? 0
+          : new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1)).path("batchWatermarkMs").asLong(0);
+      return watermark > 0 ? OptionalLong.of(watermark) : OptionalLong.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static Optional<String> sourceOffset(Path offsetFile) {
     try {
       List<String> lines = Files.readAllLines(offsetFile);

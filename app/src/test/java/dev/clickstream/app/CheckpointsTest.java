@@ -35,4 +35,17 @@ class CheckpointsTest {
     assertThat(Checkpoints.readsDelta(delta)).isTrue();
     assertThat(Checkpoints.readsDelta(dir.resolve("fresh"))).isFalse();
   }
+
+  @Test
+  void theWatermarkIsThatOfTheNewestCommittedMicroBatch(@TempDir Path dir) throws Exception {
+    Path analytics = dir.resolve("analytics");
+    assertThat(Checkpoints.watermarkMs(analytics)).as("fresh").isEmpty();
+    write(analytics, "offsets", 0, "v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":1}\n{\"user_activity\":{\"0\":10}}\n");
+    write(analytics, "commits", 0, "v1\n{}\n");
+    assertThat(Checkpoints.watermarkMs(analytics)).as("no event yet").isEmpty();
+    write(analytics, "offsets", 1, "v1\n{\"batchWatermarkMs\":1700000000000,\"batchTimestampMs\":2}\n{\"user_activity\":{\"0\":20}}\n");
+    write(analytics, "offsets", 2, "v1\n{\"batchWatermarkMs\":1800000000000,\"batchTimestampMs\":3}\n{\"user_activity\":{\"0\":30}}\n");
+    write(analytics, "commits", 1, "v1\n{}\n");
+    assertThat(Checkpoints.watermarkMs(analytics)).as("batch 2 is planned, not committed").hasValue(1_700_000_000_000L);
+  }
 }

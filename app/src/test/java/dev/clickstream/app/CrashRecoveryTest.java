@@ -51,36 +51,44 @@ class CrashRecoveryTest {
     PipelineProcess pipeline = PipelineProcess.start(streaming, log);
     awaitCommits(checkpoints, 2, pipeline, log);
 
-    // 2. the rest (but what step 5 sends) arrives while the driver is killed twice
-    Thread producer = new Thread(() -> ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity",
-        data.rest().subList(0, data.rest().size() - heldBack.size()), 1_000));
-    producer.start();
+    // 2.-3. the rest (but what steps 4-6 send) arrives in four slices, each paced over ~40 s while something fails:
+    // the driver is killed twice, then Postgres and the Kafka broker restart
+    List<dev.clickstream.producer.ProducedRecord> arriving = data.rest().subList(0, data.rest().size() - heldBack.size());
+    int slice = (arriving.size() + 3) / 4;
     for (int kill = 1; kill <= 2; kill++) {
+      Thread producer = sendAsync(arriving.subList((kill - 1) * slice, kill * slice));
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
       pipeline.kill();
       mark(log, "kill -9 number " + kill);
       pipeline = PipelineProcess.start(streaming, log);
+      producer.join();
     }
 
     // 3. Postgres restarts (8 s away) and the Kafka broker restarts (5 s away): no query fails, nothing is lost
+    Thread producer = sendAsync(arriving.subList(2 * slice, 3 * slice));
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
     mark(log, "Postgres stopped for 8 s");
     PG.server().stop();
     Thread.sleep(8_000);
     PG.server().restart();
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
+    producer.join();
+    producer = sendAsync(arriving.subList(3 * slice, arriving.size()));
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
     mark(log, "Kafka broker stopped for 5 s");
     KAFKA.broker().stop();
     Thread.sleep(5_000);
     KAFKA.broker().restart();
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
+    producer.join();
     assertThat(Files.readString(log)).as("the sinks retried while Postgres was away").contains("(DB_RETRY_TIMEOUT)");
 
     // 4. Postgres away for longer than DB_RETRY_TIMEOUT: the driver exits 1 naming it instead of hanging or
     // skipping data
     mark(log, "Postgres stopped for good");
     PG.server().stop();
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(0, 1_000), 0); // something to write
     assertThat(pipeline.process().waitFor(120, TimeUnit.SECONDS)).as("driver exits after losing Postgres").isTrue();
     assertThat(pipeline.process().exitValue()).isEqualTo(1);
     assertThat(Files.readString(log)).contains("failed: SQLException: postgres at " + PG.jdbcUrl()
@@ -90,6 +98,7 @@ class CrashRecoveryTest {
     // 5. SIGTERM stops the queries gracefully: exit 0
     mark(log, "SIGTERM");
     PipelineProcess graceful = PipelineProcess.start(streaming, log);
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(1_000, 2_000), 0);
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, graceful, log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
@@ -97,13 +106,12 @@ class CrashRecoveryTest {
 
     // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
     // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows
-    producer.join();
     long n = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
     Map<String, String> halting = new java.util.HashMap<>(streaming);
     halting.put("FAULT_HALT_AFTER_BATCH", ClickstreamPipeline.ANALYTICS + ":" + n);
     mark(log, "FAULT_HALT_AFTER_BATCH=analytics:" + n);
     PipelineProcess halted = PipelineProcess.start(halting, log);
-    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack, 0);
+    ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(2_000, heldBack.size()), 0);
     assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
     assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
     Path analytics = checkpoints.resolve(ClickstreamPipeline.ANALYTICS);
@@ -161,6 +169,13 @@ class CrashRecoveryTest {
     assertThat(deadLetters).isEqualTo(oracle.deadLetterReasonByValue.keySet());
     System.out.printf("recovery: %d records, %d dead-letter records for %d malformed, %d late dropped%n",
         data.records.size(), dlq.size(), deadLetters.size(), oracle.droppedLate);
+  }
+
+  /** Sends records at 250 records/s (a slice of ~9,500 takes ~40 s) on a thread of its own. */
+  private static Thread sendAsync(List<dev.clickstream.producer.ProducedRecord> records) {
+    Thread producer = new Thread(() -> ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", records, 250));
+    producer.start();
+    return producer;
   }
 
   private static void awaitCommits(Path checkpoints, long atLeast, PipelineProcess pipeline, Path log) {

@@ -190,6 +190,98 @@ class PipelineOracleTest {
     assertThat(txnVersions).hasSize((int) lakeBatches).doesNotHaveDuplicates();
   }
 
+  /**
+   * The rows of a closed range, deleted from every table and rebuilt from the lake by the batch recompute, equal
+   * those of a run that saw every event on time: the recompute counts the late events the live run dropped. Rows
+   * outside the range are left as the live run wrote them.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE - 1) // changes the tables the other tests read
+  void aRecomputedRangeEqualsTheOracleOfARunThatSawEveryEventOnTime() throws Exception {
+    Oracle everyEventOnTime = new Oracle(data.records, data.records.size());
+    Instant from = ClickstreamData.START.plus(java.time.Duration.ofMinutes(5));
+    Instant to = ClickstreamData.START.plus(java.time.Duration.ofMinutes(20));
+    var range = dev.clickstream.app.analytics.ClosedRange.of(from, to,
+        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(ClickstreamPipeline.ANALYTICS))).getAsLong()),
+        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))).getAsLong()),
+        settings.sessionTimeout());
+    assertThat(range.windowsTo()).as("the data's windows up to 12:20 are closed").isEqualTo(to);
+    assertThat(range.sessionsTo()).as("sessions up to the watermark less the timeout").isAfter(from).isBefore(to);
+    java.util.function.Predicate<String> pageInRange = k -> windowInRange(Instant.parse(k.split(" ")[0]),
+        java.time.Duration.ofMinutes(1), range);
+    java.util.function.Predicate<Instant> usersInRange = start -> windowInRange(start, java.time.Duration.ofMinutes(5), range);
+    java.util.function.Predicate<String> commerceInRange = k -> !Instant.parse(k.split(" ")[1]).isBefore(from)
+        && !Instant.parse(k.substring(k.indexOf(" | ") + 3)).isAfter(range.windowsTo());
+    java.util.function.BiPredicate<String, String> sessionInRange = (k, v) -> !v.startsWith("null ") && !v.endsWith(" active")
+        && !Instant.parse(k.split(" ")[1]).isBefore(from) && Instant.parse(v.split(" ")[0]).isBefore(range.sessionsTo());
+    assertThat(only(everyEventOnTime.pageViewCounts, pageInRange)).as("late events lie in the range")
+        .isNotEqualTo(only(oracle.pageViewCounts, pageInRange));
+    assertThat(only(everyEventOnTime.sessions, sessionInRange)).isNotEqualTo(only(oracle.sessions, sessionInRange));
+    Map<String, Long> pagesBefore = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    Map<String, String> sessionsBefore = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
+    Map<String, String> commerceBefore = Results.commerce(PG.jdbcUrl(), PG.user(), PG.password());
+
+    String windows = " WHERE window_start >= '" + from + "' AND window_end <= '" + range.windowsTo() + "'";
+    List<String> deletes = new java.util.ArrayList<>();
+    for (var table : dev.clickstream.app.analytics.WindowedAnalytics.Table.values()) {
+      deletes.add("DELETE FROM " + table.tableName() + windows);
+    }
+    deletes.add("DELETE FROM user_sessions WHERE session_start >= '" + from + "' AND session_end < '" + range.sessionsTo() + "'");
+    Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), deletes.toArray(new String[0]));
+    var db = new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
+
+    List<String> lines = Recompute.recompute(spark, settings, db, from, to);
+
+    assertThat(lines).hasSize(2);
+    Map<String, Long> pages = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(only(pages, pageInRange)).hasSizeGreaterThan(100)
+        .containsExactlyInAnyOrderEntriesOf(only(everyEventOnTime.pageViewCounts, pageInRange));
+    assertThat(only(pages, pageInRange.negate())).isEqualTo(only(pagesBefore, pageInRange.negate()));
+    Map<String, String> commerce = Results.commerce(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(only(commerce, commerceInRange)).isNotEmpty()
+        .containsExactlyInAnyOrderEntriesOf(only(everyEventOnTime.commerceRows, commerceInRange));
+    assertThat(only(commerce, commerceInRange.negate())).isEqualTo(only(commerceBefore, commerceInRange.negate()));
+    Map<String, String> sessions = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(only(sessions, sessionInRange)).hasSizeGreaterThan(10)
+        .containsExactlyInAnyOrderEntriesOf(only(everyEventOnTime.sessions, sessionInRange));
+    assertThat(only(sessions, sessionInRange.negate())).isEqualTo(only(sessionsBefore, sessionInRange.negate()));
+    Map<Instant, Long> users = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
+    var expectedUsers = only(everyEventOnTime.activeUsers, usersInRange);
+    assertThat(only(users, usersInRange).keySet()).isNotEmpty().isEqualTo(expectedUsers.keySet());
+    expectedUsers.forEach((start, expected) -> assertThat((double) users.get(start)).as("window %s", start)
+        .isCloseTo(expected, org.assertj.core.data.Offset.offset(Math.max(1.0, 0.03 * expected))));
+
+    // twice: the same rows
+    Recompute.recompute(spark, settings, db, from, to);
+    assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).isEqualTo(pages);
+    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password())).isEqualTo(sessions);
+  }
+
+  private static boolean windowInRange(Instant start, java.time.Duration length,
+      dev.clickstream.app.analytics.ClosedRange range) {
+    return !start.isBefore(range.from()) && !start.plus(length).isAfter(range.windowsTo());
+  }
+
+  private static <K, V> Map<K, V> only(Map<K, V> rows, java.util.function.Predicate<K> keep) {
+    Map<K, V> out = new java.util.TreeMap<>();
+    rows.forEach((k, v) -> {
+      if (keep.test(k)) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  private static <K, V> Map<K, V> only(Map<K, V> rows, java.util.function.BiPredicate<K, V> keep) {
+    Map<K, V> out = new java.util.TreeMap<>();
+    rows.forEach((k, v) -> {
+      if (keep.test(k, v)) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
   /** A new cluster with old checkpoints: the input topic starts again at offset 0. */
   @Test
   @Order(Integer.MAX_VALUE) // re-creates the input topic

@@ -190,4 +190,19 @@ class SessionTrackerTest {
         new Session("u", 0, 5 * MIN, 5 * MIN, 3, 2, Status.TIMED_OUT),
         new Session("u", 5 * MIN + TIMEOUT + 1, null, 5 * MIN + TIMEOUT + 1, 1, 0, Status.ACTIVE));
   }
+
+  @Test
+  void aWholeHistoryGivesItsFinalSessionsAndTheWatermarkTimesOutTheLast() {
+    Event resent = at(2 * MIN, Kind.PAGE_VIEW);
+    List<Event> history = List.of(at(40 * MIN, Kind.PAGE_VIEW), at(0, Kind.SESSION_START), resent, resent,
+        at(3 * MIN, Kind.SESSION_END), at(10 * MIN, Kind.PAGE_VIEW), at(11 * MIN, Kind.CLICK));
+    // watermark 50 min: the 10-11 min session timed out (gap to 40 min), the one at 40 min is still open
+    assertThat(tracker.finalSessions("u", history, 50 * MIN)).containsExactly(
+        new Session("u", 0, 3 * MIN, 3 * MIN, 3, 1, Status.ENDED),
+        new Session("u", 10 * MIN, 11 * MIN, 11 * MIN, 2, 1, Status.TIMED_OUT));
+    // watermark 56 min: more than 15 min after 40 min, so that one times out too
+    assertThat(tracker.finalSessions("u", history, 56 * MIN)).hasSize(3).last()
+        .isEqualTo(new Session("u", 40 * MIN, 40 * MIN, 40 * MIN, 1, 1, Status.TIMED_OUT));
+    assertThat(tracker.finalSessions("u", List.of(), 56 * MIN)).isEmpty();
+  }
 }

@@ -69,8 +69,9 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       + "query names (each alone), 'all', 'none' (default: every one of them)")
   List<String> runs;
 
-  @Option(names = "--rates", split = ",", description = "input rates of the latency runs, events/s; 0 = no latency run (default: ${DEFAULT-VALUE})")
-  List<Integer> rates = List.of(5_000, 20_000);
+  @Option(names = "--rates", split = ",", description = "input rates of the latency runs, events/s, also the steps of the "
+      + "highest sustained rate; 0 = no latency run (default: ${DEFAULT-VALUE})")
+  List<Integer> rates = List.of(5_000, 10_000, 15_000, 20_000, 25_000);
 
   @Option(names = "--measure", converter = DurationConverter.class, description = "measured time per latency run (default: 2 minutes)")
   Duration measure = Duration.ofMinutes(2);

@@ -1,5 +1,12 @@
 package dev.clickstream.bench;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.percentile;
+import static org.apache.spark.sql.functions.unix_millis;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clickstream.app.ClickstreamPipeline;
@@ -42,6 +49,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -84,10 +92,29 @@ public final class LatencyBenchmark {
    * @param liveHeapPeakBytes largest heap use right after a garbage collection (what stays reachable), bytes
    * @param stateRows per stateful query, state rows after the last micro-batch
    * @param batchMs per query, micro-batch durations (triggerExecution) after the warm-up, ms
+   * @param lakeMs latency to the lake: the modification time of the Parquet file that holds the event (written just
+   *     before its Delta commit) minus the event's Kafka timestamp, ms, measured events
+   * @param lag per query, records behind the input topic during the measured time (see {@link Lag})
    */
   public record Result(int rate, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
       Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
-      Map<String, Percentiles> batchMs) {}
+      Map<String, Percentiles> batchMs, Percentiles lakeMs, Map<String, Lag> lag) {
+    /** @return whether any query's lag grew over the measured time */
+    public boolean lagGrowing() {
+      return lag.values().stream().anyMatch(Lag::growing);
+    }
+  }
+
+  /**
+   * A query's Kafka lag over the measured time: records sent so far (at the achieved send rate) minus the end offsets
+   * of its micro-batches as they complete.
+   *
+   * @param firstThird mean lag of the micro-batches completed in the first third of the measured time, records
+   * @param lastThird the same in the last third
+   * @param growing whether the last third's mean exceeds the first's by more than one trigger interval of input
+   *     (the saw-tooth of a micro-batch query is up to one interval deep)
+   */
+  public record Lag(long firstThird, long lastThird, boolean growing) {}
 
   /**
    * Runs the pipeline at one rate on fresh topics, checkpoints and tables.
@@ -216,9 +243,51 @@ public final class LatencyBenchmark {
       }
     });
     WindowLatency.Result postgres = windows.latencies(measureFrom);
+    Map<String, Lag> lag = new LinkedHashMap<>();
+    for (String query : ClickstreamPipeline.QUERIES) {
+      var queryTrigger = query.equals(ClickstreamPipeline.LAKE) ? settings.lakeQueryTrigger() : settings.trigger();
+      lag.put(query, lag(progress, query, sendStart, sentPerSecond, measureFrom, sendEnd,
+          (long) (sentPerSecond * queryTrigger.interval().toMillis() / 1000)));
+    }
     return new Result(rate, sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
         measuredValid - enrichedLatencies.size(), Percentiles.of(postgres.latenciesMs()), postgres.uncounted(),
-        heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom));
+        heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
+        lakeLatency(spark, settings.lakeEventsPath(), measureFrom), lag);
+  }
+
+  /** Latency to the lake of the events sent from {@code fromMs} on: see {@link Result#lakeMs()}. */
+  private static Percentiles lakeLatency(SparkSession spark, String lakeEvents, long fromMs) {
+    Row r = spark.read().format("delta").load(lakeEvents)
+        .where(col("kafka_timestamp").geq(lit(new Timestamp(fromMs))))
+        .select(unix_millis(col("_metadata.file_modification_time")).minus(unix_millis(col("kafka_timestamp"))).as("ms"))
+        .agg(count(lit(1)), percentile(col("ms"), lit(0.5)), percentile(col("ms"), lit(0.95)),
+            percentile(col("ms"), lit(0.99)), max(col("ms")))
+        .first();
+    return new Percentiles((int) r.getLong(0), Math.round(r.getDouble(1)), Math.round(r.getDouble(2)),
+        Math.round(r.getDouble(3)), r.getLong(4));
+  }
+
+  /** A query's {@link Lag} from its progress reports. */
+  private static Lag lag(ConcurrentLinkedQueue<StreamingQueryProgress> progress, String query, long sendStart,
+      double sentPerSecond, long fromMs, long toMs, long oneTrigger) {
+    long third = (toMs - fromMs) / 3;
+    List<Long> first = new ArrayList<>();
+    List<Long> last = new ArrayList<>();
+    for (StreamingQueryProgress p : progress) {
+      if (!query.equals(p.name()) || p.sources().length == 0) {
+        continue;
+      }
+      long done = Instant.parse(p.timestamp()).toEpochMilli() + p.batchDuration();
+      long behind = Math.max(0, Math.round(sentPerSecond * (Math.min(done, toMs) - sendStart) / 1000) - endOffsetSum(p));
+      if (done >= fromMs && done < fromMs + third) {
+        first.add(behind);
+      } else if (done >= toMs - third && done <= toMs) {
+        last.add(behind);
+      }
+    }
+    long a = Math.round(first.stream().mapToLong(Long::longValue).average().orElse(0));
+    long b = Math.round(last.stream().mapToLong(Long::longValue).average().orElse(0));
+    return new Lag(a, b, b - a > oneTrigger);
   }
 
   /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */

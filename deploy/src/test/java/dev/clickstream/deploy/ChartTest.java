@@ -372,6 +372,38 @@ class ChartTest {
     }
   }
 
+  @Test
+  void aRecomputeRangeAddsASparkApplicationThatRunsOnceOnThePipelinesClaimAndDatabase() throws Exception {
+    assertThat(render(null).ofKind("SparkApplication")).as("no range, no recompute").hasSize(1);
+    Manifests m = renderWith("recompute.from", "2026-11-23T12:00:00Z", "recompute.to", "2026-11-23T13:00:00Z");
+    List<JsonNode> apps = m.ofKind("SparkApplication");
+    assertThat(apps).hasSize(2);
+    JsonNode pipeline = apps.stream().filter(a -> a.path("metadata").path("name").asText().equals("clickstream-pipeline"))
+        .findFirst().orElseThrow().path("spec");
+    JsonNode recompute = apps.stream().filter(a -> a.path("metadata").path("name").asText().equals("clickstream-recompute"))
+        .findFirst().orElseThrow().path("spec");
+    assertThat(recompute.path("mainClass").asText()).isEqualTo("dev.clickstream.app.Recompute");
+    assertThat(recompute.path("arguments").toString()).isEqualTo(
+        "[\"--from\",\"2026-11-23T12:00:00Z\",\"--to\",\"2026-11-23T13:00:00Z\"]");
+    assertThat(recompute.path("restartPolicy").path("type").asText()).isEqualTo("Never");
+    assertThat(recompute.path("image")).isEqualTo(pipeline.path("image"));
+    assertThat(recompute.path("mainApplicationFile")).isEqualTo(pipeline.path("mainApplicationFile"));
+    // the claim, Delta, classpath and pod sizes of the pipeline (it adds only its UI and metrics settings)
+    recompute.path("sparkConf").fields().forEachRemaining(e ->
+        assertThat(pipeline.path("sparkConf").path(e.getKey())).as(e.getKey()).isEqualTo(e.getValue()));
+    assertThat(recompute.path("sparkConf").path("spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName")
+        .asText()).isEqualTo(m.one("PersistentVolumeClaim").path("metadata").path("name").asText());
+    JsonNode env = recompute.path("driver").path("envVars");
+    JsonNode pipelineEnv = pipeline.path("driver").path("envVars");
+    for (String name : List.of("JDBC_URL", "DB_USER", "LAKE_PATH", "CHECKPOINT_ROOT", "SESSION_TIMEOUT")) {
+      assertThat(env.path(name)).as(name).isEqualTo(pipelineEnv.path(name));
+    }
+    assertThat(recompute.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD"))
+        .isEqualTo(pipeline.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD"));
+    assertThat(recompute.path("driver").path("template")).isEqualTo(pipeline.path("driver").path("template"));
+    assertThat(recompute.path("executor").path("template")).isEqualTo(pipeline.path("executor").path("template"));
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(delimiter = '|', value = {
       "producer.rate|-5|producer.rate",
@@ -398,6 +430,8 @@ class ChartTest {
       "producer.currency|euro|producer.currency",
       "security.kafkaAuthentication|maybe|security.kafkaAuthentication",
       "security.networkPolicies|off|security.networkPolicies",
+      "recompute.from|noon|recompute.from",
+      "recompute.to|2026-11-23 13:00|recompute.to",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {

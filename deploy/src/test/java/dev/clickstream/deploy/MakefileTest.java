@@ -77,6 +77,8 @@ class MakefileTest {
     assertThat(make("-n", "diagnose")).contains("OpsCli --namespace clickstream --release clickstream diagnose --output target/diagnose");
     assertThat(make("-n", "test")).doesNotContain("clickstream.fixtures");
     assertThat(make("-n", "test", "FIXTURES=containers")).contains("install -Dclickstream.fixtures=containers");
+    assertThat(make("-n", "recompute", "FROM=2026-11-23T12:00:00Z", "TO=2026-11-23T13:00:00Z"))
+        .contains("dev.clickstream.app.Recompute --from '2026-11-23T12:00:00Z' --to '2026-11-23T13:00:00Z'");
     assertThat(make("-n", "recover")).contains("dev.clickstream.ops.OpsCli --namespace clickstream --release clickstream recover");
     assertThat(make("-n", "monitoring")).contains("prometheus-community/kube-prometheus-stack").contains("--version 88.2.0").contains("-f k8s/monitoring-values.yaml");
     assertThat(make("-n", "kafka-ui")).contains("kafbat/kafka-ui --version 1.5.3").contains("-f k8s/kafka-ui-values.yaml");

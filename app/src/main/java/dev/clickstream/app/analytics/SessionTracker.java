@@ -270,6 +270,26 @@ public final class SessionTracker implements Serializable {
     return new Update(out, superseded, next, next == null ? OptionalLong.empty() : OptionalLong.of(nextTimeout));
   }
 
+  /**
+   * The final sessions of a user's whole history at once (a batch recompute): every event applied, then the
+   * watermark, which times out the last session when it lies more than the timeout after its last event.
+   *
+   * @param userId the user
+   * @param events all of the user's events, any order (repeated event ids count once)
+   * @param watermarkMs the watermark to close sessions with, epoch ms
+   * @return the sessions that are ended or timed out, in start order; the session still open at the watermark is
+   *     left out
+   */
+  public List<Session> finalSessions(String userId, Collection<Event> events, long watermarkMs) {
+    Update applied = apply(userId, null, events, 0); // no watermark: nothing is late, every session reported
+    if (applied.state() == null) {
+      return applied.sessions().stream().filter(s -> s.status() != Status.ACTIVE).toList();
+    }
+    // the pending state holds every event again (all sessions were reported); the watermark closes the tail
+    return apply(userId, applied.state(), List.of(), watermarkMs).sessions().stream()
+        .filter(s -> s.status() != Status.ACTIVE).toList();
+  }
+
   private static Closed close(String userId, Building b, long end, Status status, long closedAt) {
     return new Closed(new Session(userId, b.start, end, b.last, b.events, b.pageViews, status), closedAt, b.firstIndex);
   }

@@ -227,14 +227,39 @@ public final class UserSessions {
    * @return session rows (see the class comment), in update mode
    */
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents, Duration timeout) {
-    return watermarkedEvents
+    return columns(watermarkedEvents
         .select(col("event_id"), col("event_time"), col("event_type"), col("user_id"))
         .groupByKey((MapFunction<Row, String>) r -> r.getString(3), Encoders.STRING())
         .flatMapGroupsWithState(new Track(timeout.toMillis()), OutputMode.Update(),
             Encoders.bean(StoredState.class), Encoders.bean(SessionRow.class),
-            GroupStateTimeout.EventTimeTimeout())
-        .select(col("userId").as("user_id"), col("sessionStart").as("session_start"), col("sessionEnd").as("session_end"),
-            col("durationSeconds").as("duration_seconds"), col("eventCount").as("event_count"),
-            col("pageViewCount").as("page_view_count"), col("status"), col("deleted"));
+            GroupStateTimeout.EventTimeTimeout()));
+  }
+
+  /**
+   * The sessions of a closed stretch of history, as a batch job (a recompute from the lake): each user's events
+   * at once through {@link SessionTracker#finalSessions}.
+   *
+   * @param events valid events (event_id, event_time, event_type, user_id, ...), a batch Dataset
+   * @param timeout SESSION_TIMEOUT
+   * @param watermarkMs the watermark that closes the last session of each user, epoch ms
+   * @return the ended and timed-out sessions, with the columns of {@link #of} ({@code deleted} false)
+   */
+  public static Dataset<Row> ofHistory(Dataset<Row> events, Duration timeout, long watermarkMs) {
+    SessionTracker tracker = new SessionTracker(timeout.toMillis());
+    return columns(events
+        .select(col("event_id"), col("event_time"), col("event_type"), col("user_id"))
+        .groupByKey((MapFunction<Row, String>) r -> r.getString(3), Encoders.STRING())
+        .flatMapGroups((org.apache.spark.api.java.function.FlatMapGroupsFunction<String, Row, SessionRow>) (userId, rows) -> {
+          List<SessionTracker.Event> history = new ArrayList<>();
+          rows.forEachRemaining(r -> history.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(),
+              SessionTracker.Kind.of(r.getString(2)))));
+          return tracker.finalSessions(userId, history, watermarkMs).stream().map(SessionRow::of).iterator();
+        }, Encoders.bean(SessionRow.class)));
+  }
+
+  private static Dataset<Row> columns(Dataset<SessionRow> rows) {
+    return rows.select(col("userId").as("user_id"), col("sessionStart").as("session_start"),
+        col("sessionEnd").as("session_end"), col("durationSeconds").as("duration_seconds"),
+        col("eventCount").as("event_count"), col("pageViewCount").as("page_view_count"), col("status"), col("deleted"));
   }
 }

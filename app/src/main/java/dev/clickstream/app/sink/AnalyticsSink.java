@@ -47,14 +47,27 @@ public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Ro
    */
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    Dataset<Row> cached = batch.persist(StorageLevel.MEMORY_AND_DISK()); // the stateful operators run once
+    write(batch);
+    FaultHook.afterWrite(batch.sparkSession(), batchId);
+  }
+
+  /**
+   * Upserts rows of the six tables (a streaming micro-batch, or a recompute's batch result).
+   *
+   * @param rows rows of {@link WindowedAnalytics#of}
+   * @return rows upserted per table
+   * @throws Exception what a table's write throws
+   */
+  public Map<Table, Long> write(Dataset<Row> rows) throws Exception {
+    Dataset<Row> cached = rows.persist(StorageLevel.MEMORY_AND_DISK()); // the aggregation runs once
+    Map<Table, Long> written = new EnumMap<>(Table.class);
     try {
       for (Map.Entry<Table, PostgresUpsertSink> e : tables.entrySet()) {
-        e.getValue().write(WindowedAnalytics.rowsOf(cached, e.getKey()));
+        written.put(e.getKey(), e.getValue().write(WindowedAnalytics.rowsOf(cached, e.getKey())));
       }
     } finally {
       cached.unpersist(false);
     }
-    FaultHook.afterWrite(batch.sparkSession(), batchId);
+    return written;
   }
 }

@@ -143,15 +143,17 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    * Upserts rows (an action), counting them in the metrics.
    *
    * @param rows rows with at least this sink's columns
+   * @return rows upserted or deleted
    * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back)
    */
-  public void write(Dataset<Row> rows) throws Exception {
+  public long write(Dataset<Row> rows) throws Exception {
     // rows are written by the tasks; an accumulator brings their count back to the driver (successful tasks only)
     LongAccumulator written = rows.sparkSession().sparkContext().longAccumulator();
     metrics.countWrite(table, () -> {
       rows.foreachPartition((ForeachPartitionFunction<Row>) part -> written.add(writePartition(part)));
       return written.value();
     });
+    return written.value();
   }
 
   /** @return rows upserted or deleted */
