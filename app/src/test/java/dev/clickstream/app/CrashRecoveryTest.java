@@ -44,6 +44,9 @@ class CrashRecoveryTest {
     Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
         PG.user(), PG.password(), dir.toString(), "1 second"));
     streaming.put("DB_RETRY_TIMEOUT", "20 seconds");
+    // a backlog (what arrived while a driver was down) is read in several micro-batches, not one or two: each
+    // step below waits for micro-batches it can count
+    streaming.put("MAX_OFFSETS_PER_TRIGGER", "2000");
     List<dev.clickstream.producer.ProducedRecord> heldBack = data.rest().subList(data.rest().size() - 5_000, data.rest().size());
 
     // 1. the first chunk establishes the watermark: wait for two micro-batches of the windowed queries

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.analytics.WindowedAnalytics;
-import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.producer.EventCodec;

@@ -34,6 +34,9 @@ final class LiveSummary {
   private final Admin admin;
   private final String dlqTopic;
   private final LakeTable lake;
+  /** the lake line and the Delta version it was read at */
+  private String lakeLine = "-";
+  private long lakeVersion = -2;
 
   LiveSummary(SparkSession spark, DatabaseConfig db, Admin admin, String dlqTopic, LakeTable lake) {
     this.spark = spark;
@@ -165,12 +168,33 @@ final class LiveSummary {
     }
   }
 
+  /**
+   * The lake line, read again only when the Delta log has a new commit (once per LAKE_TRIGGER_INTERVAL): reading
+   * the table's stats runs Spark jobs, which every 10 s would cost the laptop more than the lake query itself.
+   */
   private String lake() {
+    long version = latestCommit();
+    if (version == lakeVersion) {
+      return lakeLine;
+    }
     try {
       LakeTable.Stats stats = lake.stats(spark);
-      return String.format("version %d, %,d rows in %d files, %,d bytes", stats.version(), stats.rows(), stats.files(), stats.bytes());
+      lakeLine = String.format("version %d, %,d rows in %d files, %,d bytes", stats.version(), stats.rows(), stats.files(),
+          stats.bytes());
+      lakeVersion = version;
     } catch (Exception e) { // not created yet (Delta's AnalysisException, thrown undeclared), or a raced commit
-      return "-";
+      lakeLine = "-";
+    }
+    return lakeLine;
+  }
+
+  /** @return the newest commit's version in the table's {@code _delta_log} ({@code <version>.json}), -1 for none */
+  private long latestCommit() {
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of(lake.path(), "_delta_log"))) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+\\.json"))
+          .mapToLong(n -> Long.parseLong(n.substring(0, n.length() - 5))).max().orElse(-1);
+    } catch (java.io.IOException e) {
+      return -1;
     }
   }
 

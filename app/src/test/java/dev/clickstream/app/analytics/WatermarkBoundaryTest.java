@@ -1,7 +1,5 @@
 package dev.clickstream.app.analytics;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +12,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.streaming.runtime.MemoryStream;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,16 +42,7 @@ class WatermarkBoundaryTest {
    * watermarked by 2 minutes.
    */
   private static Dataset<Row> events(MemoryStream<String> input) {
-    var f = split(col("value"), ",");
-    var none = org.apache.spark.sql.functions.lit(null);
-    return input.toDF()
-        .select(f.getItem(0).as("event_id"), f.getItem(1).cast(DataTypes.TimestampType).as("event_time"),
-            f.getItem(2).as("user_id"), f.getItem(3).as("page_url"), f.getItem(4).as("event_type"),
-            none.cast(DataTypes.StringType).as("product_id"), none.cast(DataTypes.StringType).as("category"),
-            none.cast(DataTypes.createDecimalType(12, 2)).as("price"), none.cast(DataTypes.IntegerType).as("quantity"),
-            none.cast(DataTypes.StringType).as("currency"), none.cast(DataTypes.StringType).as("order_id"),
-            none.cast(DataTypes.StringType).as("device"), none.cast(DataTypes.StringType).as("country"))
-        .withWatermark("event_time", "2 minutes");
+    return MicroBatches.events(input, "event_id", "event_time", "user_id", "page_url", "event_type");
   }
 
   /** The page_view_counts rows of the analytics query. */

@@ -1,7 +1,9 @@
 package dev.clickstream.app.analytics;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,14 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.api.java.function.VoidFunction2;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.streaming.runtime.MemoryStream;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,23 +46,10 @@ class WindowedAnalyticsTest {
    * {@code /p/<product_id>}, or {@code /p/home} without one.
    */
   private static Dataset<Row> events(MemoryStream<String> input) {
-    Column f = split(col("value"), ",", -1);
-    String[] names = {"event_id", "event_time", "user_id", "event_type", "product_id", "category", "price", "quantity",
-        "currency", "order_id", "device", "country"};
-    Column[] columns = new Column[names.length + 1];
-    columns[names.length] = when(f.getItem(3).equalTo("page_view"), org.apache.spark.sql.functions.concat(
-        org.apache.spark.sql.functions.lit("/p/"), org.apache.spark.sql.functions.coalesce(when(f.getItem(4).notEqual(""),
-            f.getItem(4)), org.apache.spark.sql.functions.lit("home")))).as("page_url");
-    for (int i = 0; i < names.length; i++) {
-      Column text = when(f.getItem(i).notEqual(""), f.getItem(i));
-      columns[i] = switch (names[i]) {
-        case "event_time" -> text.cast(DataTypes.TimestampType).as(names[i]);
-        case "price" -> text.cast(DataTypes.createDecimalType(12, 2)).as(names[i]);
-        case "quantity" -> text.cast(DataTypes.IntegerType).as(names[i]);
-        default -> text.as(names[i]);
-      };
-    }
-    return input.toDF().select(columns).withWatermark("event_time", "2 minutes");
+    return MicroBatches.events(input, "event_id", "event_time", "user_id", "event_type", "product_id", "category", "price",
+            "quantity", "currency", "order_id", "device", "country")
+        .withColumn("page_url", when(col("event_type").equalTo("page_view"), concat(lit("/p/"),
+            coalesce(col("product_id"), lit("home")))));
   }
 
   private static String plus5(String hhmm) {
