@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.hll_sketch_agg;
 import static org.apache.spark.sql.functions.hll_sketch_estimate;
@@ -71,12 +72,15 @@ import org.apache.spark.sql.types.StructType;
  *       that one of its event's two group windows. State of a group leaves the store when the watermark passes
  *       the group's end.</li>
  * </ol>
- * Exact distinct users and orders are {@code size(collect_set(...))}: Spark's streaming aggregation has no exact
- * {@code count(distinct)} (guide, "Unsupported Operations"), and the sets per window are small (users of a segment
- * or of the funnel in 10 minutes). Active users of all the shop in 5 minutes can be many, so they are counted
- * with an Apache DataSketches HLL sketch ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}: relative
- * standard error 1.04 / sqrt(2^14) = 0.8% in HLL mode, DataSketches HLL documentation; a window with few users
- * is still in the sketch's exact coupon mode). Money is decimal throughout: price decimal(12,2) x quantity, summed
+ * Exact distinct users and orders come from one {@code collect_set} per group of values tagged with what they
+ * are ({@code o:} order, {@code u:} user of a segment, {@code v:}/{@code c:}/{@code b:} viewer, cart user, buyer of
+ * the funnel), counted by tag after the aggregation: Spark's streaming aggregation has no exact
+ * {@code count(distinct)} (guide, "Unsupported Operations"), the sets per window are small (users of a segment or
+ * of the funnel in 10 minutes), and every aggregate function is updated for every fact row, so one set costs
+ * less than five (the A/B is in bench/README.md). Active users of all the shop in 5 minutes can be many, so they
+ * are counted with an Apache DataSketches HLL sketch ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}:
+ * relative standard error 1.04 / sqrt(2^14) = 0.8% in HLL mode, DataSketches HLL documentation; a window with few
+ * users is still in the sketch's exact coupon mode). Money is decimal throughout: price decimal(12,2) x quantity, summed
  * exactly.
  *
  * <p>Why one query: each streaming query pays a fixed cost per micro-batch (planning, a Kafka fetch, state store
@@ -107,6 +111,12 @@ public final class WindowedAnalytics {
   static final String GROUP_WINDOW = "10 minutes";
   static final String GROUP_SLIDE = "5 minutes";
   private static final long GROUP_SLIDE_MS = Duration.ofMinutes(5).toMillis();
+  /** Prefixes of the values of the one set of exact distinct values a group keeps. */
+  private static final String ORDER = "o:";
+  private static final String USER = "u:";
+  private static final String VIEWER = "v:";
+  private static final String CART_USER = "c:";
+  private static final String BUYER = "b:";
 
   /** The six tables, by their Postgres names, with the columns this query's rows give them (DESIGN §4). */
   public enum Table {
@@ -184,14 +194,15 @@ public final class WindowedAnalytics {
     facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
         "category", col("category"), "is_view", flag(isProductView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
     facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
-        "order_id", col("order_id"), "units", units, "revenue", col("price").multiply(units)))));
+        "item", tagged(ORDER, col("order_id")), "units", units, "revenue", col("price").multiply(units)))));
     facts.add(when(isProductView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, tenMinutes, Map.of(
-        "viewer", when(isProductView, col("user_id")), "cart_user", when(isCart, col("user_id")),
-        "buyer", when(isPurchase, col("user_id"))))));
+        "item", when(isProductView, tagged(VIEWER, col("user_id"))).when(isCart, tagged(CART_USER, col("user_id")))
+            .otherwise(tagged(BUYER, col("user_id")))))));
     facts.add(fact(Table.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
-        "k2", coalesce(col("country"), lit(UNKNOWN)), "user", col("user_id"))));
+        "k2", coalesce(col("country"), lit(UNKNOWN)), "item", tagged(USER, col("user_id")))));
 
     Column table = col("table");
+    Column items = col("items");
     return watermarkedEvents
         .withColumn("dedupe_key", when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id")))
         .dropDuplicates("dedupe_key", "event_time")
@@ -202,14 +213,12 @@ public final class WindowedAnalytics {
         .withColumn("group", window(time, GROUP_WINDOW, GROUP_SLIDE))
         .where(col("group.start").equalTo(floorTo(col("window_start"), Duration.ofMillis(GROUP_SLIDE_MS))))
         .groupBy(col("group"), table, col("window_start"), col("k1"), col("k2"))
-        .agg(max(col("window_end")).as("window_end"), max(col("category")).as("category"),
+        .agg(max(col("category")).as("category"),
             sum(col("is_view")).as("views"), sum(col("is_cart")).as("add_to_carts"),
-            sum(col("is_purchase")).as("purchases"), distinct("order_id").as("orders"),
-            sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
-            count(lit(1)).as("events"), distinct("user").as("users"), distinct("viewer").as("viewers"),
-            distinct("cart_user").as("cart_users"), distinct("buyer").as("buyers"),
+            sum(col("is_purchase")).as("purchases"), sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
+            count(lit(1)).as("events"), collect_set(col("item")).as("items"),
             hll_sketch_estimate(hll_sketch_agg(col("active_user"), LG_CONFIG_K)).as("active_user_count"))
-        .select(table, col("window_start"), col("window_end"),
+        .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
             when(table.equalTo(Table.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
             when(table.equalTo(Table.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
             when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
@@ -217,11 +226,12 @@ public final class WindowedAnalytics {
             when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
             when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
             col("events").as("view_count"), col("active_user_count"),
-            col("views"), col("add_to_carts"), col("purchases"), col("orders"), coalesce(col("units"), lit(0L)).as("units"),
-            coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"), col("users"),
-            col("viewers"), col("cart_users"), col("buyers"),
-            rate(col("cart_users"), col("viewers")).as("view_to_cart"),
-            rate(col("buyers"), col("cart_users")).as("cart_to_purchase"));
+            col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
+            coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"),
+            tagCount(items, ORDER).as("orders"), tagCount(items, USER).as("users"), tagCount(items, VIEWER).as("viewers"),
+            tagCount(items, CART_USER).as("cart_users"), tagCount(items, BUYER).as("buyers"))
+        .withColumn("view_to_cart", rate(col("cart_users"), col("viewers")))
+        .withColumn("cart_to_purchase", rate(col("buyers"), col("cart_users")));
   }
 
   /**
@@ -238,24 +248,23 @@ public final class WindowedAnalytics {
   private static final DataType REVENUE = DataTypes.createDecimalType(23, 2);
 
   /**
-   * The fields of a fact row after table, window_start and window_end: every table's facts have this one struct
+   * The fields of a fact row after table and window_start: every table's facts have this one struct
    * type, with the fields the table does not use null. k1, k2: the table's key; category: a product's category;
-   * user / viewer / cart_user / buyer: users counted distinct; active_user: users of the HLL sketch; is_*: 1 or 0;
-   * order_id, units, revenue: of a purchase.
+   * item: a value counted exactly distinct, tagged with what it is ({@code o:<order_id>}, {@code u:<user>} of a
+   * segment, {@code v:}, {@code c:}, {@code b:} a viewer, cart user or buyer of the funnel: one set per group instead
+   * of five); active_user: users of the HLL sketch; is_*: 1 or 0; units, revenue: of a purchase.
    */
   private static final StructType FACT = new StructType()
-      .add("k1", DataTypes.StringType).add("k2", DataTypes.StringType)
-      .add("category", DataTypes.StringType).add("user", DataTypes.StringType).add("viewer", DataTypes.StringType)
-      .add("cart_user", DataTypes.StringType).add("buyer", DataTypes.StringType)
-      .add("active_user", DataTypes.StringType).add("is_view", DataTypes.LongType)
-      .add("is_cart", DataTypes.LongType).add("is_purchase", DataTypes.LongType).add("order_id", DataTypes.StringType)
+      .add("k1", DataTypes.StringType).add("k2", DataTypes.StringType).add("category", DataTypes.StringType)
+      .add("item", DataTypes.StringType).add("active_user", DataTypes.StringType).add("is_view", DataTypes.LongType)
+      .add("is_cart", DataTypes.LongType).add("is_purchase", DataTypes.LongType)
       .add("units", DataTypes.LongType).add("revenue", REVENUE);
 
   /**
    * @param table the table the fact counts in
    * @param windowStart the start of its window; the end is that plus {@link Table#window()}
    * @param fields values of some {@link #FACT} fields; the others are null
-   * @return the fact row, a struct of table, window_start, window_end and every {@link #FACT} field cast to its type
+   * @return the fact row, a struct of table, window_start and every {@link #FACT} field cast to its type
    * @throws IllegalArgumentException naming a field that {@link #FACT} does not have
    */
   private static Column fact(Table table, Column windowStart, Map<String, Column> fields) {
@@ -264,8 +273,7 @@ public final class WindowedAnalytics {
         throw new IllegalArgumentException("no fact field " + name);
       }
     }
-    List<Column> struct = new ArrayList<>(List.of(lit(table.tableName()).as("table"), windowStart.as("window_start"),
-        timestamp_millis(unix_millis(windowStart).plus(table.window().toMillis())).as("window_end")));
+    List<Column> struct = new ArrayList<>(List.of(lit(table.tableName()).as("table"), windowStart.as("window_start")));
     for (StructField f : FACT.fields()) {
       struct.add(fields.getOrDefault(f.name(), lit(null)).cast(f.dataType()).as(f.name()));
     }
@@ -282,8 +290,23 @@ public final class WindowedAnalytics {
     return when(condition, 1L).otherwise(0L);
   }
 
-  private static Column distinct(String column) {
-    return size(collect_set(col(column))).cast(DataTypes.LongType);
+  /** @return window_start plus the table's window length */
+  private static Column windowEnd(Column table, Column windowStart) {
+    Column length = null;
+    for (Table t : Table.values()) {
+      Column ms = lit(t.window().toMillis());
+      length = length == null ? when(table.equalTo(t.tableName()), ms) : length.when(table.equalTo(t.tableName()), ms);
+    }
+    return timestamp_millis(unix_millis(windowStart).plus(length));
+  }
+
+  private static Column tagged(String tag, Column value) {
+    return concat(lit(tag), value);
+  }
+
+  /** @return how many values of a group's tagged set carry the tag */
+  private static Column tagCount(Column items, String tag) {
+    return size(filter(items, v -> v.startsWith(tag))).cast(DataTypes.LongType);
   }
 
   /** numerator / denominator rounded half-up to 4 decimals (Spark's round), null when the denominator is 0. */
