@@ -128,7 +128,8 @@ public final class LatencyBenchmark {
    * @param measured how long measured events are sent
    * @param trigger the micro-batch trigger interval
    * @return the measurements
-   * @throws IllegalStateException when the pipeline fails or does not catch up within 3 minutes
+   * @throws IllegalStateException when the pipeline fails (one that does not catch up within 3 minutes after the
+   *     last record is reported as it is: events missing from the outputs, a growing lag)
    * @throws Exception on Kafka, JDBC or interruption errors
    */
   public static Result run(KafkaBroker kafka, Map<String, String> baseEnv, DatabaseConfig db, SparkSession spark,
@@ -208,9 +209,12 @@ public final class LatencyBenchmark {
     if (pollFailure.get() != null) {
       throw pollFailure.get();
     }
-    if (status[0] != 0 || !drained) {
-      throw new IllegalStateException("latency run at " + rate + " events/s: pipeline status " + status[0]
-          + (drained ? "" : ", did not process all " + sent + " records within 3 minutes"));
+    if (status[0] != 0) {
+      throw new IllegalStateException("latency run at " + rate + " events/s: pipeline status " + status[0]);
+    }
+    if (!drained) { // a rate the pipeline does not sustain: measured as far as it got (missing, uncounted, lag)
+      System.err.println("bench: at " + rate + " events/s the pipeline did not process all " + sent
+          + " records within 3 minutes of the last one sent; the run reports what it had processed");
     }
 
     // Source records: Kafka timestamps by event_id; counted page views into the window oracle.
