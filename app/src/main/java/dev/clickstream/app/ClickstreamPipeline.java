@@ -336,14 +336,6 @@ public final class ClickstreamPipeline {
     return supervisor.stuckQueries();
   }
 
-  /**
-   * @param sessionTimeZone {@code spark.sql.session.timeZone}
-   * @throws StartupException naming it when it is not UTC (see {@link StartupChecks#requireUtc})
-   */
-  static void requireUtc(String sessionTimeZone) {
-    StartupChecks.requireUtc(sessionTimeZone);
-  }
-
   /** A setting, lake or checkpoint this version cannot use; the message is one line saying what to do. */
   public static final class StartupException extends RuntimeException {
     /** @param message one line */

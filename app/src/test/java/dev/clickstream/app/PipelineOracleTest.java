@@ -443,7 +443,7 @@ class PipelineOracleTest {
             + "are UTC by contract: remove that setting or set it to UTC");
     assertThat(spark.streams().active()).isEmpty();
     for (String utc : List.of("UTC", "Etc/UTC", "GMT", "Z", "+00:00")) {
-      ClickstreamPipeline.requireUtc(utc);
+      StartupChecks.requireUtc(utc);
     }
   }
 
