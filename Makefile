@@ -11,6 +11,11 @@ IMAGE_TAG ?= 0.1.0
 RELEASE ?= clickstream
 TARGET ?= driver
 KUBE_PROMETHEUS_STACK_VERSION ?= 88.2.0
+# make psql: the read-only role, the Secret of its password and the database (the chart's postgres.roles.reader,
+# postgres.existingSecret or <release>-postgres, postgres.database)
+PG_READER ?= clickstream_reader
+PG_SECRET ?= $(RELEASE)-postgres
+PG_DATABASE ?= clickstream
 # kind-config.yaml pins a node image built by this kind release
 KIND_VERSION ?= v0.33.0
 KAFKA_UI_VERSION ?= 1.5.3
@@ -27,7 +32,7 @@ FIXTURES ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions clean \
+.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions audit clean \
 	kind-up operators image-tars images deploy status logs psql produce-now recover verify drill diagnose e2e down \
 	monitoring-local monitoring grafana spark-ui kafka-ui
 
@@ -67,6 +72,10 @@ bench: build ## throughput against the plain-consumer ceiling (each query alone,
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes"); long sessions: ARGS="long [users] [hours]"
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.SessionStateBenchmark $(ARGS)
+
+audit: build ## list the runtime dependencies of every module that have a known vulnerability (audit/known-vulnerabilities.csv; no network)
+	$(MVN) -q dependency:list -DincludeScope=runtime -DoutputFile=target/runtime-dependencies.txt
+	java -cp 'ops/target/classes:ops/target/lib/*' dev.clickstream.ops.DependencyAudit audit/known-vulnerabilities.csv */target/runtime-dependencies.txt
 
 clean: ## delete build output
 	$(MVN) -q clean
@@ -109,10 +118,10 @@ status: ## what runs: Kafka, topics, the SparkApplication, pods
 logs: ## follow the Spark driver's log (one line per micro-batch per query)
 	kubectl -n $(NAMESPACE) logs -f $(RELEASE)-pipeline-driver
 
-psql: ## port-forward Postgres and open psql on the results
+psql: ## port-forward Postgres and open psql on the results as the read-only role (PG_READER, PG_SECRET, PG_DATABASE: the chart's defaults)
 	kubectl -n $(NAMESPACE) port-forward svc/$(RELEASE)-postgres 15432:5432 >/dev/null & \
-	  sleep 2; PGPASSWORD=$$(kubectl -n $(NAMESPACE) get secret $(RELEASE)-postgres -o jsonpath='{.data.password}' | base64 -d) \
-	  psql -h 127.0.0.1 -p 15432 -U clickstream clickstream; kill %1
+	  sleep 2; PGPASSWORD=$$(kubectl -n $(NAMESPACE) get secret $(PG_SECRET) -o jsonpath='{.data.reader-password}' | base64 -d) \
+	  psql -h 127.0.0.1 -p 15432 -U $(PG_READER) $(PG_DATABASE); kill %1
 
 produce-now: ## run the producer once now (a Job from the CronJob)
 	kubectl -n $(NAMESPACE) create job --from=cronjob/$(RELEASE)-producer $(RELEASE)-producer-manual-$$(date +%s)

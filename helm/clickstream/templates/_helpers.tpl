@@ -10,6 +10,32 @@ app.kubernetes.io/part-of: clickstream
 {{/* Postgres names: StatefulSet, services and Secret share one prefix. */}}
 {{- define "clickstream.postgres" -}}{{ .Release.Name }}-postgres{{- end -}}
 
+{{/* The Secret holding the Postgres passwords (keys superuser-, owner-, writer-, reader-password). */}}
+{{- define "clickstream.postgresSecret" -}}
+{{ .Values.postgres.existingSecret | default (include "clickstream.postgres" .) }}
+{{- end -}}
+
+{{/*
+How a Spark application signs in to Postgres: the sinks as the writer role, the Flyway migrations at start-up as the
+owner role, both passwords by reference to the Secret (entries of a SparkApplication driver's envVars and
+envSecretKeyRefs). Call with (dict "root" $ "part" "envVars" | "envSecretKeyRefs").
+*/}}
+{{- define "clickstream.databaseEnv" -}}
+{{- $v := .root.Values -}}
+{{- if eq .part "envVars" -}}
+JDBC_URL: {{ include "clickstream.jdbcUrl" .root }}
+DB_USER: {{ $v.postgres.roles.writer | quote }}
+DB_MIGRATION_USER: {{ $v.postgres.roles.owner | quote }}
+{{- else -}}
+DB_PASSWORD:
+  name: {{ include "clickstream.postgresSecret" .root }}
+  key: writer-password
+DB_MIGRATION_PASSWORD:
+  name: {{ include "clickstream.postgresSecret" .root }}
+  key: owner-password
+{{- end -}}
+{{- end -}}
+
 {{/* The JDBC URL the Spark application uses (the ClusterIP service). */}}
 {{- define "clickstream.jdbcUrl" -}}
 jdbc:postgresql://{{ include "clickstream.postgres" . }}:5432/{{ .Values.postgres.database }}
@@ -70,6 +96,10 @@ JVM its perf data, Spark its temporary files; Spark's local dirs are emptyDirs o
 */}}
 {{- define "clickstream.sparkPodTemplate" -}}
 spec:
+  {{- if eq .container "spark-kubernetes-executor" }}
+  # executors do not call the API server: no token in the pod
+  automountServiceAccountToken: false
+  {{- end }}
   securityContext:
     runAsNonRoot: true
     runAsUser: 185
@@ -95,8 +125,8 @@ configures Delta and sizes the pods. Ends inside sparkConf, so that a caller add
 {{- $mount := .Values.storage.mountPath -}}
 type: Java
 mode: cluster
-image: {{ .Values.app.image.repository }}:{{ .Values.app.image.tag }}
-imagePullPolicy: {{ .Values.app.image.pullPolicy }}
+image: {{ printf "%s:%s" .Values.app.image.repository .Values.app.image.tag | quote }}
+imagePullPolicy: {{ .Values.app.image.pullPolicy | quote }}
 sparkVersion: {{ .Values.app.sparkVersion | quote }}
 mainApplicationFile: local:///app/classpath/clickstream-app.jar
 sparkConf:
@@ -118,4 +148,18 @@ sparkConf:
   spark.sql.shuffle.partitions: {{ mul 2 .Values.app.executor.cores .Values.app.executor.instances | quote }}
   # the root filesystem is read-only: Spark's default warehouse is ./spark-warehouse in the image's work dir
   spark.sql.warehouse.dir: /tmp/spark-warehouse
+  # Driver-executor RPC authenticated and encrypted (Spark's security docs: on Kubernetes Spark generates a secret
+  # per application and hands it to the executors in an environment variable of their pod): task closures carry
+  # the database password and the Kafka JAAS line
+  spark.authenticate: "true"
+  spark.network.crypto.enabled: "true"
+  # What the driver would otherwise ask the API server for, beyond its executor pods (Spark's running-on-kubernetes
+  # docs; KubernetesClusterSchedulerBackend, ExecutorPodsAllocator): no configmap for executors (the image has no
+  # SPARK_CONF_DIR files to ship), no deleting services by label at the end (the driver service is garbage-collected
+  # with the driver pod, its owner), no claims owned or reused (the claim is the chart's). The Role has no verb for
+  # any of them (spark-rbac.yaml).
+  spark.kubernetes.executor.disableConfigMap: "true"
+  spark.kubernetes.driver.service.deleteOnTermination: "false"
+  spark.kubernetes.driver.ownPersistentVolumeClaim: "false"
+  spark.kubernetes.driver.reusePersistentVolumeClaim: "false"
 {{- end -}}

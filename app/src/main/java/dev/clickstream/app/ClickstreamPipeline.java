@@ -116,8 +116,8 @@ public final class ClickstreamPipeline {
     this.spark = spark;
     this.settings = settings;
     this.selected = Set.copyOf(queries);
-    this.kafkaLag = new KafkaLag(settings.kafkaClient());
-    this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::latestOffsets)
+    this.kafkaLag = new KafkaLag(settings.kafkaClient(), settings.metricsLagInterval());
+    this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::cachedLatestOffsets)
         .observing(IngestSink.OBSERVATION, row -> IngestSink.record(row, metrics))
         .observing(LakeSink.OBSERVATION, row -> LakeSink.record(row, metrics));
     this.supervisor = new QuerySupervisor(spark, settings::checkpointFor, metrics, settings.stopTimeout());
@@ -154,7 +154,7 @@ public final class ClickstreamPipeline {
     }
     LOG.info("settings {}", settings.describe());
     try {
-      int applied = SchemaMigrations.migrate(database(settings), Duration.ofSeconds(60));
+      int applied = SchemaMigrations.migrate(migrationDatabase(settings), settings.dbUser(), Duration.ofSeconds(60));
       LOG.info("schema migrations applied: {}", applied);
     } catch (SchemaMigrations.StartupException e) {
       System.err.println("clickstream: " + e.getMessage());
@@ -173,8 +173,20 @@ public final class ClickstreamPipeline {
     }
   }
 
-  private static DatabaseConfig database(Settings settings) {
+  /**
+   * @param settings validated settings
+   * @return the database as the sinks reach it: JDBC_URL as DB_USER, DB_RETRY_TIMEOUT
+   */
+  static DatabaseConfig database(Settings settings) {
     return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), settings.dbRetryTimeout());
+  }
+
+  /**
+   * @param settings validated settings
+   * @return the database as the schema migrations reach it: JDBC_URL as DB_MIGRATION_USER
+   */
+  static DatabaseConfig migrationDatabase(Settings settings) {
+    return database(settings).as(settings.dbMigrationUser(), settings.dbMigrationPassword());
   }
 
   /**
@@ -282,11 +294,12 @@ public final class ClickstreamPipeline {
   public int runUntilDone() {
     if (settings.metricsPort() > 0) {
       try {
-        int port = metrics.serve(settings.metricsPort());
-        LOG.info("Prometheus metrics on http://0.0.0.0:{}/metrics", port);
+        int port = metrics.serve(settings.metricsBindAddress(), settings.metricsPort());
+        LOG.info("Prometheus metrics on http://{}:{}/metrics", settings.metricsBindAddress(), port);
       } catch (java.io.IOException e) {
-        System.err.println("clickstream: cannot serve metrics on port " + settings.metricsPort() + " (" + e.getMessage()
-            + "): choose a free port (METRICS_PORT; make run: --port-metrics), or 0 for none");
+        System.err.println("clickstream: cannot serve metrics on " + settings.metricsBindAddress() + " port "
+            + settings.metricsPort() + " (" + e + "): choose a free port (METRICS_PORT; make run: --port-metrics), "
+            + "0 for none, or an address of this host (METRICS_BIND_ADDRESS)");
         return 1;
       }
     }

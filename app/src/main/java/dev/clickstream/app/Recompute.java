@@ -90,9 +90,9 @@ public final class Recompute {
       System.err.println("clickstream recompute: " + e.getMessage().lines().findFirst().orElse(""));
       return 2;
     }
-    DatabaseConfig db = new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), settings.dbRetryTimeout());
+    DatabaseConfig db = ClickstreamPipeline.database(settings);
     try {
-      SchemaMigrations.migrate(db, java.time.Duration.ofSeconds(60));
+      SchemaMigrations.migrate(ClickstreamPipeline.migrationDatabase(settings), settings.dbUser(), java.time.Duration.ofSeconds(60));
     } catch (SchemaMigrations.StartupException e) {
       System.err.println("clickstream recompute: " + e.getMessage());
       return 1;

@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +42,15 @@ class CrashRecoveryTest {
     Path checkpoints = dir.resolve("checkpoints");
     Path log = Path.of("target", "crash-recovery-pipeline.log"); // kept for a look after a failure
     Files.deleteIfExists(log);
-    Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
-        PG.user(), PG.password(), dir.toString(), "1 second"));
+    // the roles of the chart: migrations as the owner, sinks as the writer; passwords in the environment and one in
+    // the URL, none of which may appear in any line the driver logs
+    DatabaseRoles roles = PG.createRoles();
+    String urlSecret = "url-secret-" + System.nanoTime();
+    String jdbcUrl = PG.jdbcUrl() + "?ApplicationName=crash&password=" + urlSecret;
+    Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), jdbcUrl,
+        roles.writer(), roles.writerPassword(), dir.toString(), "1 second"));
+    streaming.put("DB_MIGRATION_USER", roles.owner());
+    streaming.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
     streaming.put("DB_RETRY_TIMEOUT", "20 seconds");
     // a backlog (what arrived while a driver was down) is read in several micro-batches, not one or two: each
     // step below waits for micro-batches it can count
@@ -95,7 +103,7 @@ class CrashRecoveryTest {
     assertThat(pipeline.process().waitFor(120, TimeUnit.SECONDS)).as("driver exits after losing Postgres").isTrue();
     assertThat(pipeline.process().exitValue()).isEqualTo(1);
     assertThat(Files.readString(log)).contains("failed: SQLException: postgres at " + PG.jdbcUrl()
-        + " unreachable for 20 s (DB_RETRY_TIMEOUT)");
+        + "?ApplicationName=crash&password=**** unreachable for 20 s (DB_RETRY_TIMEOUT)");
     PG.server().restart();
 
     // 5. SIGTERM stops the queries gracefully: exit 0
@@ -170,6 +178,10 @@ class CrashRecoveryTest {
       deadLetters.add(r.value());
     }
     assertThat(deadLetters).isEqualTo(oracle.deadLetterReasonByValue.keySet());
+    String driverLog = Files.readString(log);
+    for (String secret : List.of(urlSecret, roles.writerPassword(), roles.ownerPassword())) {
+      assertThat(driverLog).as("a password in the driver's log").doesNotContain(secret);
+    }
     System.out.printf("recovery: %d records, %d dead-letter records for %d malformed, %d late dropped%n",
         data.records.size(), dlq.size(), deadLetters.size(), oracle.droppedLate);
   }

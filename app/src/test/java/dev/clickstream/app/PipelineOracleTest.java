@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.config.Settings;
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
 import dev.clickstream.testkit.PrometheusText;
@@ -53,10 +54,12 @@ class PipelineOracleTest {
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records, 0);
 
     Path dir = Files.createTempDirectory("pipeline-oracle-");
-    settings = Settings.parse(new String[0], ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
-        PG.password(), dir.toString(), "available-now"));
-    dev.clickstream.app.sink.SchemaMigrations.migrate(
-        new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password()), java.time.Duration.ofSeconds(10));
+    // the chart's roles: the sinks write as the writer, with the grants the owner gives it after migrating
+    DatabaseRoles roles = PG.createRoles();
+    settings = Settings.parse(new String[0], ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), roles.writer(),
+        roles.writerPassword(), dir.toString(), "available-now"));
+    dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(),
+        roles.owner(), roles.ownerPassword()), roles.writer(), java.time.Duration.ofSeconds(10));
     spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
     pipeline = new ClickstreamPipeline(spark, settings);
@@ -379,7 +382,8 @@ class PipelineOracleTest {
           () -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
       assertThat(exit.status()).isEqualTo(1);
       assertThat(exit.stderr()).singleElement().asString()
-          .startsWith("clickstream: cannot serve metrics on port " + taken.getLocalPort());
+          .startsWith("clickstream: cannot serve metrics on 127.0.0.1 port " + taken.getLocalPort() + " (")
+          .endsWith("or an address of this host (METRICS_BIND_ADDRESS)");
       assertThat(spark.streams().active()).isEmpty();
     }
   }

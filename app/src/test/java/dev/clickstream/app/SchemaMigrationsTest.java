@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.FreePorts;
 import dev.clickstream.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SchemaMigrationsTest {
   @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+  /** A database of its own for the roles: they own its schema. */
+  @RegisterExtension static final PostgresExtension ROLES_PG = new PostgresExtension();
+  /** A database that is never migrated. */
+  @RegisterExtension static final PostgresExtension UNMIGRATED_PG = new PostgresExtension();
 
   @Test
   void createsTheDesignTablesOnceAndIsIdempotent() throws Exception {
@@ -31,6 +40,88 @@ class SchemaMigrationsTest {
         "user_sessions.status:text", "user_sessions.updated_at:timestamp with time zone",
         "category_revenue.revenue:numeric", "conversion_funnel.view_to_cart:numeric", "product_activity.views:bigint",
         "traffic_by_segment.users:bigint");
+  }
+
+  /**
+   * The roles as the chart creates them (its files/postgres-roles.sql): Flyway as the owner, which then grants the
+   * writer the result tables; what each role may do is tried, not only read from the catalogue.
+   */
+  @Test
+  void theOwnerMigratesTheWriterOnlyReadsAndWritesResultTablesTheReaderOnlyReads() throws Exception {
+    DatabaseRoles roles = ROLES_PG.createRoles();
+    String url = ROLES_PG.jdbcUrl();
+    DatabaseConfig owner = new DatabaseConfig(url, roles.owner(), roles.ownerPassword());
+    assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).isEqualTo(2);
+    assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).as("idempotent").isZero();
+
+    List<String> superRoles = new ArrayList<>();
+    Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT rolname FROM pg_roles WHERE rolname IN ('"
+        + roles.owner() + "', '" + roles.writer() + "', '" + roles.reader() + "') AND (rolsuper OR rolcreaterole "
+        + "OR rolcreatedb OR rolbypassrls)", rs -> superRoles.add(rs.getString(1)));
+    assertThat(superRoles).as("no role is a superuser or may create roles or databases").isEmpty();
+
+    List<String> tables = new ArrayList<>();
+    Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT tablename || ':' || tableowner FROM pg_tables "
+        + "WHERE schemaname = 'public' ORDER BY tablename", rs -> tables.add(rs.getString(1)));
+    assertThat(tables).hasSize(8).allSatisfy(t -> assertThat(t).endsWith(":" + roles.owner()));
+    List<String> resultTables = tables.stream().map(t -> t.substring(0, t.indexOf(':')))
+        .filter(t -> !t.equals("flyway_schema_history")).toList();
+
+    try (Connection writer = DriverManager.getConnection(url, roles.writer(), roles.writerPassword());
+         Statement w = writer.createStatement()) {
+      for (String table : resultTables) {
+        for (String privilege : List.of("SELECT", "INSERT", "UPDATE", "DELETE")) {
+          assertThat(privileged(w, table, privilege)).as("writer %s on %s", privilege, table).isTrue();
+        }
+        for (String privilege : List.of("TRUNCATE", "REFERENCES", "TRIGGER")) {
+          assertThat(privileged(w, table, privilege)).as("writer %s on %s", privilege, table).isFalse();
+        }
+      }
+      w.executeUpdate("INSERT INTO page_view_counts (window_start, window_end, page_url, view_count) VALUES "
+          + "('2026-11-23T12:00:00Z', '2026-11-23T12:01:00Z', '/p', 3) ON CONFLICT (window_start, page_url) DO UPDATE "
+          + "SET view_count = EXCLUDED.view_count");
+      assertThat(w.executeUpdate("DELETE FROM page_view_counts")).isEqualTo(1);
+      for (String forbidden : List.of("CREATE TABLE t (x int)", "DROP TABLE page_view_counts",
+          "ALTER TABLE page_view_counts ADD COLUMN x int", "TRUNCATE page_view_counts",
+          "SELECT * FROM flyway_schema_history", "DELETE FROM flyway_schema_history", "CREATE TEMP TABLE t (x int)",
+          "CREATE ROLE intruder")) {
+        assertThatThrownBy(() -> w.execute(forbidden)).as("writer: %s", forbidden)
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState())
+                .isIn("42501", "42P01")); // insufficient_privilege (or "must be owner" reported as such)
+      }
+    }
+    try (Connection reader = DriverManager.getConnection(url, roles.reader(), roles.readerPassword());
+         Statement r = reader.createStatement()) {
+      for (String table : resultTables) {
+        r.executeQuery("SELECT count(*) FROM " + table).close();
+      }
+      assertThatThrownBy(() -> r.execute("DELETE FROM page_view_counts")).isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+      assertThatThrownBy(() -> r.execute("CREATE TABLE t (x int)")).isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+    }
+  }
+
+  /** A migration or grant the owner may not run is one line naming the role and the masked URL. */
+  @Test
+  void aMigrationThatFailsIsOneLineWithoutThePassword() {
+    DatabaseRoles roles = UNMIGRATED_PG.createRoles();
+    String url = UNMIGRATED_PG.jdbcUrl() + "?password=url-secret";
+    // the reader may not create tables: Flyway's first statement fails
+    assertThatThrownBy(() -> SchemaMigrations.migrate(new DatabaseConfig(url, roles.reader(), "hunter2"), roles.writer(),
+        Duration.ofSeconds(10)))
+        .isInstanceOf(SchemaMigrations.StartupException.class)
+        .hasMessageStartingWith("schema migration of postgres at " + UNMIGRATED_PG.jdbcUrl() + "?password=**** as "
+            + roles.reader() + " failed: ")
+        .hasMessageNotContaining("url-secret").hasMessageNotContaining("hunter2")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  private static boolean privileged(Statement s, String table, String privilege) throws SQLException {
+    try (var rs = s.executeQuery("SELECT has_table_privilege('" + table + "', '" + privilege + "')")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
   }
 
   @Test

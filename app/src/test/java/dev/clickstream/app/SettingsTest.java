@@ -44,6 +44,10 @@ class SettingsTest {
     assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
     assertThat(s.metricsPort()).isEqualTo(9464);
+    assertThat(s.metricsBindAddress()).as("loopback unless told otherwise").isEqualTo("127.0.0.1");
+    assertThat(s.metricsLagInterval()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(s.dbMigrationUser()).as("one role unless told otherwise").isEqualTo("clickstream");
+    assertThat(s.dbMigrationPassword()).isEqualTo("s3cret");
     assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.dbRetryTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(s.stopTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -164,8 +168,33 @@ class SettingsTest {
   }
 
   @Test
-  void thePasswordIsNeverPrinted() {
-    assertThat(Settings.parse(new String[0], DB).toString()).doesNotContain("s3cret").contains("DB_PASSWORD=****");
+  void thePasswordsAreNeverPrintedNorFlags() {
+    Map<String, String> roles = new java.util.HashMap<>(DB);
+    roles.put("DB_MIGRATION_USER", "clickstream_owner");
+    roles.put("DB_MIGRATION_PASSWORD", "owner-s3cret");
+    roles.put("JDBC_URL", "jdbc:postgresql://db:5432/clickstream?sslmode=require&password=url-s3cret");
+    Settings s = Settings.parse(new String[0], roles);
+    assertThat(s.dbMigrationUser()).isEqualTo("clickstream_owner");
+    assertThat(s.dbMigrationPassword()).isEqualTo("owner-s3cret");
+    assertThat(s.toString()).doesNotContain("s3cret").contains("DB_PASSWORD=****", "DB_MIGRATION_PASSWORD=****",
+        "JDBC_URL=jdbc:postgresql://db:5432/clickstream?sslmode=require&password=****");
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--db-password", "s3cret"}, DB))
+        .as("a secret is never a flag: ps would show it").hasMessageContaining("--db-password");
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--db-migration-password", "s3cret"}, DB))
+        .hasMessageContaining("--db-migration-password");
+    roles.remove("DB_MIGRATION_PASSWORD");
+    assertThatThrownBy(() -> Settings.parse(new String[0], roles))
+        .hasMessage("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_LAG_INTERVAL", "0s")))
+        .hasMessage("METRICS_LAG_INTERVAL must be > 0");
+  }
+
+  @Test
+  void jdbcUrlsAreMaskedWhereverPrinted() {
+    assertThat(dev.clickstream.app.config.JdbcUrls.masked(
+        "jdbc:postgresql://h/db?user=u&password=p%40ss&sslpassword=k;x=1 and //u:secret@host/db PASSWORD=Z"))
+        .isEqualTo("jdbc:postgresql://h/db?user=u&password=****&sslpassword=****;x=1 and //****@host/db PASSWORD=****");
+    assertThat(dev.clickstream.app.config.JdbcUrls.masked(null)).isNull();
   }
 
   @Test

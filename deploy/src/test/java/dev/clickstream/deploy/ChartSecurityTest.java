@@ -348,4 +348,87 @@ class ChartSecurityTest {
     assertThat(selects(s, Map.of("a", "2", "b", "x"))).isFalse();
     assertThat(selects(new LabelSelector(), Map.of("any", "thing"))).isTrue();
   }
+
+  /**
+   * The driver's Role is exactly what Spark 4.1.1 needs for executor pods (read in KubernetesClusterSchedulerBackend
+   * and ExecutorPodsAllocator, spark-rbac.yaml's comment), with the sparkConf that turns off what would need more;
+   * executors run under an account of their own that no binding names and that mounts no token.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"default", "production"})
+  void theDriverMayOnlyManageExecutorPodsAndExecutorsHaveNoToken(String values) throws Exception {
+    Manifests m = values.equals("default") ? renderWith("recompute.from", "2026-11-23T12:00:00Z", "recompute.to",
+        "2026-11-23T13:00:00Z") : render(PRODUCTION_VALUES);
+    var role = Manifests.strict(m.one("Role"), io.fabric8.kubernetes.api.model.rbac.Role.class);
+    assertThat(role.getRules()).hasSize(1);
+    var rule = role.getRules().get(0);
+    assertThat(rule.getApiGroups()).containsExactly("");
+    assertThat(rule.getResources()).containsExactly("pods");
+    assertThat(rule.getVerbs()).containsExactlyInAnyOrder("create", "get", "list", "watch", "delete", "deletecollection");
+    assertThat(rule.getResourceNames()).isNullOrEmpty();
+    var binding = Manifests.strict(m.one("RoleBinding"), io.fabric8.kubernetes.api.model.rbac.RoleBinding.class);
+    assertThat(binding.getSubjects()).extracting(sub -> sub.getName()).containsExactly("clickstream-spark-driver");
+
+    var executorAccount = m.ofKind("ServiceAccount").stream()
+        .map(a -> Manifests.strict(a, io.fabric8.kubernetes.api.model.ServiceAccount.class))
+        .filter(a -> a.getMetadata().getName().equals("clickstream-spark-executor")).findFirst().orElseThrow();
+    assertThat(executorAccount.getAutomountServiceAccountToken()).isFalse();
+    List<JsonNode> apps = m.ofKind("SparkApplication");
+    assertThat(apps).hasSize(values.equals("default") ? 2 : 1);
+    for (JsonNode app : apps) {
+      String name = app.path("metadata").path("name").asText();
+      JsonNode spec = app.path("spec");
+      assertThat(spec.path("driver").path("serviceAccount").asText()).as(name).isEqualTo("clickstream-spark-driver");
+      assertThat(spec.path("executor").path("serviceAccount").asText()).as(name).isEqualTo("clickstream-spark-executor");
+      PodSpec executor = Manifests.YAML.convertValue(spec.path("executor").path("template").path("spec"), PodSpec.class);
+      assertThat(executor.getAutomountServiceAccountToken()).as(name + " executor token").isFalse();
+      JsonNode conf = spec.path("sparkConf");
+      Map<String, String> expected = Map.of(
+          // RPC between driver and executors: authenticated, AES-encrypted (Spark's security docs)
+          "spark.authenticate", "true", "spark.network.crypto.enabled", "true",
+          // what the Role above does not allow
+          "spark.kubernetes.executor.disableConfigMap", "true",
+          "spark.kubernetes.driver.service.deleteOnTermination", "false",
+          "spark.kubernetes.driver.ownPersistentVolumeClaim", "false",
+          "spark.kubernetes.driver.reusePersistentVolumeClaim", "false");
+      expected.forEach((key, value) -> assertThat(conf.path(key).asText()).as(name + " " + key).isEqualTo(value));
+    }
+  }
+
+  /** Postgres creates the roles from the very file make run and the tests run (the testkit packages it). */
+  @Test
+  void postgresInitialisesTheRolesFromTheSharedScript() throws Exception {
+    Manifests m = render(null);
+    ConfigMapLike init = new ConfigMapLike(m.ofKind("ConfigMap").stream()
+        .filter(c -> c.path("metadata").path("name").asText().equals("clickstream-postgres-init")).findFirst().orElseThrow());
+    assertThat(init.data("postgres-roles.sql").strip()).isEqualTo(java.nio.file.Files.readString(
+        java.nio.file.Path.of("..", "helm", "clickstream", "files", "postgres-roles.sql")).strip());
+    String script = init.data("10-clickstream-roles.sh");
+    assertThat(script).contains("-f /etc/clickstream/postgres-roles.sql", "ON_ERROR_STOP=1");
+    StatefulSet pg = Manifests.strict(m.one("StatefulSet"), StatefulSet.class);
+    Container postgres = pg.getSpec().getTemplate().getSpec().getContainers().get(0);
+    Map<String, EnvVar> env = postgres.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    assertThat(env.get("POSTGRES_USER").getValue()).isEqualTo("postgres");
+    for (String role : List.of("OWNER", "WRITER", "READER")) {
+      assertThat(script).contains("\"$" + role + "_ROLE\"", "\"$" + role + "_PASSWORD\"");
+      assertThat(env.get(role + "_PASSWORD").getValueFrom().getSecretKeyRef().getKey())
+          .isEqualTo(role.toLowerCase() + "-password");
+    }
+    assertThat(env.get("OWNER_ROLE").getValue()).isEqualTo("clickstream_owner");
+    assertThat(env.get("WRITER_ROLE").getValue()).isEqualTo("clickstream");
+    assertThat(env.get("READER_ROLE").getValue()).isEqualTo("clickstream_reader");
+    assertThat(postgres.getVolumeMounts()).extracting(v -> v.getMountPath())
+        .contains("/docker-entrypoint-initdb.d", "/etc/clickstream");
+    // the entrypoint would run a *.sql file in the init directory without the variables: only the script is there
+    Volume initDir = pg.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals("init")).findFirst().orElseThrow();
+    assertThat(initDir.getConfigMap().getItems()).extracting(i -> i.getPath()).containsExactly("10-clickstream-roles.sh");
+  }
+
+  /** A ConfigMap's data as rendered. */
+  private record ConfigMapLike(JsonNode node) {
+    String data(String key) {
+      return node.path("data").path(key).asText();
+    }
+  }
 }

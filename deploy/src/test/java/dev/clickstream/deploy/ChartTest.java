@@ -56,6 +56,11 @@ class ChartTest {
    * @param keyValues {@code --set} pairs: key, value, key, value, ...
    */
   static Manifests render(Path valuesFile, String... keyValues) throws Exception {
+    return Manifests.parse(renderText(valuesFile, keyValues));
+  }
+
+  /** {@link #render}, as the text Helm prints. */
+  static String renderText(Path valuesFile, String... keyValues) throws Exception {
     api();
     var template = new Helm(CHART).template().withName("clickstream").withNamespace("clickstream");
     if (valuesFile != null) {
@@ -64,7 +69,7 @@ class ChartTest {
     for (int i = 0; i < keyValues.length; i += 2) {
       template = template.set(keyValues[i], keyValues[i + 1]);
     }
-    return Manifests.parse(template.call());
+    return template.call();
   }
 
   /** @param keyValues {@code --set} pairs over the chart's defaults: key, value, key, value, ... */
@@ -91,8 +96,9 @@ class ChartTest {
     Set<String> expected = new java.util.HashSet<>(Set.of("ServiceAccount", "Service", "Secret", "PersistentVolumeClaim",
         "StatefulSet", "CronJob", "Role", "RoleBinding", "Kafka", "KafkaNodePool", "KafkaTopic", "SparkApplication", "ConfigMap",
         "KafkaUser", "NetworkPolicy"));
-    if (values.equals("production")) { // prometheusOperator: always
+    if (values.equals("production")) { // prometheusOperator: always; postgres.existingSecret
       expected.addAll(Set.of("ServiceMonitor", "PodMonitor", "PrometheusRule"));
+      expected.remove("Secret");
     }
     assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected);
     for (JsonNode doc : m.documents) {
@@ -205,10 +211,17 @@ class ChartTest {
         .filter(s -> s.getMetadata().getName().contains("postgres") && !"None".equals(s.getSpec().getClusterIP()))
         .findFirst().orElseThrow();
     assertThat(env.path("JDBC_URL").asText()).isEqualTo("jdbc:postgresql://" + pgService.getMetadata().getName() + ":5432/clickstream");
+    // the sinks sign in as the writer role, the migrations as the owner role, each password from the Secret
     Secret secret = Manifests.strict(m.one("Secret"), Secret.class);
-    assertThat(app.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD").path("name").asText()).isEqualTo(secret.getMetadata().getName());
-    assertThat(secret.getData()).containsKey(app.path("driver").path("envSecretKeyRefs").path("DB_PASSWORD").path("key").asText());
+    assertThat(env.path("DB_USER").asText()).isEqualTo("clickstream");
+    assertThat(env.path("DB_MIGRATION_USER").asText()).isEqualTo("clickstream_owner");
+    JsonNode refs = app.path("driver").path("envSecretKeyRefs");
+    assertThat(refs.path("DB_PASSWORD").path("name").asText()).isEqualTo(secret.getMetadata().getName());
+    assertThat(refs.path("DB_PASSWORD").path("key").asText()).isEqualTo("writer-password");
+    assertThat(refs.path("DB_MIGRATION_PASSWORD").path("key").asText()).isEqualTo("owner-password");
+    assertThat(secret.getData()).containsOnlyKeys("superuser-password", "owner-password", "writer-password", "reader-password");
     assertThat(env.has("DB_PASSWORD")).isFalse();
+    assertThat(env.has("DB_MIGRATION_PASSWORD")).isFalse();
     StatefulSet pg = Manifests.strict(m.one("StatefulSet"), StatefulSet.class);
     assertThat(pg.getSpec().getTemplate().getSpec().getContainers().get(0).getReadinessProbe().getExec().getCommand())
         .anyMatch(c -> c.contains("pg_isready"));
@@ -216,10 +229,9 @@ class ChartTest {
 
     // the driver may be deleted: the operator brings it back
     assertThat(app.path("restartPolicy").path("type").asText()).isIn("Always", "OnFailure");
-    assertThat(app.path("driver").path("serviceAccount").asText())
-        .isEqualTo(m.one("ServiceAccount").path("metadata").path("name").asText());
-    Role role = Manifests.strict(m.one("Role"), Role.class);
-    assertThat(role.getRules().get(0).getResources()).contains("pods", "services", "configmaps", "persistentvolumeclaims");
+    assertThat(app.path("driver").path("serviceAccount").asText()).isEqualTo("clickstream-spark-driver");
+    assertThat(m.ofKind("ServiceAccount")).extracting(a -> a.path("metadata").path("name").asText())
+        .contains("clickstream-spark-driver", "clickstream-spark-executor");
 
     CronJob producer = Manifests.strict(m.one("CronJob"), CronJob.class);
     assertThat(producer.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
@@ -250,7 +262,8 @@ class ChartTest {
     JsonNode kafka = plain.one("Kafka").path("spec");
     assertThat(kafka.path("kafka").path("metricsConfig").path("type").asText()).isEqualTo("strimziMetricsReporter");
     assertThat(kafka.has("kafkaExporter")).isTrue();
-    ConfigMap dashboard = Manifests.strict(plain.one("ConfigMap"), ConfigMap.class);
+    ConfigMap dashboard = plain.ofKind("ConfigMap").stream().map(c -> Manifests.strict(c, ConfigMap.class))
+        .filter(c -> c.getData().containsKey("clickstream-pipeline.json")).findFirst().orElseThrow();
     assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
     ObjectMapper json = new ObjectMapper();
     assertThat(json.readTree(dashboard.getData().get("clickstream-pipeline.json")))
@@ -276,7 +289,9 @@ class ChartTest {
         .set("monitoring.metricsPort", "0").set("monitoring.kafkaMetrics", "false").set("monitoring.dashboard", "false")
         .set("monitoring.prometheusOperator", "always").set("monitoring.alerts", "false").call());
     assertThat(off.ofKind("Service")).noneMatch(s -> s.path("metadata").path("name").asText().endsWith("-pipeline-metrics"));
-    assertThat(off.documents).noneMatch(d -> d.path("kind").asText().matches("ServiceMonitor|PodMonitor|PrometheusRule|ConfigMap"));
+    assertThat(off.documents).noneMatch(d -> d.path("kind").asText().matches("ServiceMonitor|PodMonitor|PrometheusRule"));
+    assertThat(off.ofKind("ConfigMap")).as("only Postgres' init script").extracting(c -> c.path("metadata").path("name").asText())
+        .containsExactly("clickstream-postgres-init");
     assertThat(off.one("Kafka").path("spec").has("kafkaExporter")).isFalse();
     assertThat(off.one("SparkApplication").path("spec").path("driver").path("envVars").path("METRICS_PORT").asText()).isEqualTo("0");
   }
@@ -354,22 +369,55 @@ class ChartTest {
   }
 
   @Test
-  void theGeneratedPasswordIsRandomOnInstallAndKeptOnUpgrade() throws Exception {
+  void theGeneratedPasswordsAreRandomOnInstallAndKeptOnUpgrade() throws Exception {
     FakeKubeApi api = api();
     api.clear();
     JsonNode installed = render(null).one("Secret");
-    String first = installed.path("data").path("password").asText();
-    assertThat(first).isNotBlank().isNotEqualTo(render(null).one("Secret").path("data").path("password").asText());
+    JsonNode again = render(null).one("Secret");
+    List<String> keys = List.of("superuser-password", "owner-password", "writer-password", "reader-password");
+    Set<String> passwords = new java.util.HashSet<>();
+    for (String key : keys) {
+      String first = installed.path("data").path(key).asText();
+      assertThat(first).as(key).isNotBlank().isNotEqualTo(again.path("data").path(key).asText());
+      passwords.add(first);
+    }
+    assertThat(passwords).as("a password per role").hasSize(4);
 
-    // an upgrade: the Secret exists in the cluster, and its password stays
-    api.putSecret("clickstream", installed.path("metadata").path("name").asText(),
-        "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + installed.path("metadata").path("name").asText()
-            + "\",\"namespace\":\"clickstream\"},\"data\":{\"user\":\"Y2xpY2tzdHJlYW0=\",\"password\":\"" + first + "\"}}");
+    // an upgrade: the Secret exists in the cluster, and every password stays
+    ObjectMapper json = new ObjectMapper();
+    api.putSecret("clickstream", installed.path("metadata").path("name").asText(), json.writeValueAsString(
+        json.createObjectNode().put("apiVersion", "v1").put("kind", "Secret")
+            .<com.fasterxml.jackson.databind.node.ObjectNode>set("metadata", json.createObjectNode()
+                .put("name", installed.path("metadata").path("name").asText()).put("namespace", "clickstream"))
+            .set("data", installed.path("data"))));
     try {
-      assertThat(render(null).one("Secret").path("data").path("password").asText()).isEqualTo(first);
+      assertThat(render(null).one("Secret").path("data")).isEqualTo(installed.path("data"));
     } finally {
       api.clear();
     }
+  }
+
+  @Test
+  void anExistingSecretMakesRenderingDeterministicAndEveryReferenceUsesIt() throws Exception {
+    String[] values = {"postgres.existingSecret", "shop-db-passwords", "recompute.from", "2026-11-23T12:00:00Z",
+        "recompute.to", "2026-11-23T13:00:00Z"};
+    String first = renderText(null, values);
+    assertThat(renderText(null, values)).as("no random value, no lookup: two renders are the same").isEqualTo(first);
+    Manifests m = Manifests.parse(first);
+    assertThat(m.ofKind("Secret")).as("the chart renders no Secret of its own").isEmpty();
+    List<String> refs = new ArrayList<>();
+    java.util.regex.Matcher names = java.util.regex.Pattern.compile("(?m)^\\s+name: (\\S+)\\n\\s+key: (\\S+-password)$")
+        .matcher(first);
+    while (names.find()) {
+      refs.add(names.group(1));
+    }
+    java.util.regex.Matcher inline = java.util.regex.Pattern.compile("secretKeyRef: \\{name: (\\S+), key: (\\S+-password)\\}")
+        .matcher(first);
+    while (inline.find()) {
+      refs.add(inline.group(1));
+    }
+    assertThat(refs).as("the pipeline's, the recompute's and Postgres' password references").hasSizeGreaterThanOrEqualTo(8)
+        .containsOnly("shop-db-passwords");
   }
 
   @Test
@@ -432,6 +480,16 @@ class ChartTest {
       "security.networkPolicies|off|security.networkPolicies",
       "recompute.from|noon|recompute.from",
       "recompute.to|2026-11-23 13:00|recompute.to",
+      "app.image.repository|clickstream-app; rm -rf /|app.image.repository",
+      "app.image.repository|Clickstream-App|app.image.repository",
+      "app.image.tag|0.1.0 --privileged|app.image.tag",
+      "producer.image.repository|a b|producer.image.repository",
+      "postgres.image|postgres:17 ; sh|postgres.image",
+      "postgres.roles.writer|robert'); drop|postgres.roles.writer",
+      "postgres.roles.reader|clickstream|postgres.roles",
+      "postgres.roles.owner|postgres|postgres.roles",
+      "postgres.existingSecret|Not_A_Name|postgres.existingSecret",
+      "monitoring.lagInterval|often|monitoring.lagInterval",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {

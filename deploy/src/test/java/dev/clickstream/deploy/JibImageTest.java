@@ -87,6 +87,10 @@ class JibImageTest {
         .anyMatch(f -> f.contains("flyway-core"))
         .anyMatch(f -> f.contains("delta-spark_2.13-4.1.0"))
         .anyMatch(f -> f.contains("delta-storage-4.1.0"))
+        // the maintained lz4 fork (the parent POM), ahead of the Spark image's vulnerable lz4-java-1.8.0 on the
+        // class path (extraClassPath comes first)
+        .anyMatch(f -> f.matches(".*/lz4-java-1\\.(1\\d|[2-9]\\d)\\..*\\.jar"))
+        .noneMatch(f -> f.contains("lz4-java-1.8."))
         // the driver's /metrics (METRICS_PORT): the Prometheus Java client is not in the Spark image
         .anyMatch(f -> f.contains("prometheus-metrics-core-1.10.0"))
         .anyMatch(f -> f.contains("prometheus-metrics-exporter-httpserver-1.10.0"))
@@ -110,6 +114,7 @@ class JibImageTest {
     assertThat(entrypoint).first().isEqualTo("java");
     assertThat(entrypoint).last().isEqualTo("dev.clickstream.producer.ProducerCli");
     assertThat(image.files()).anyMatch(f -> f.startsWith("app/libs/kafka-clients-3.9.1"))
+        .anyMatch(f -> f.matches("app/libs/lz4-java-1\\.(1\\d|[2-9]\\d)\\..*\\.jar")).noneMatch(f -> f.contains("lz4-java-1.8."))
         .anyMatch(f -> f.startsWith("app/libs/picocli-"))
         .anyMatch(f -> f.startsWith("app/classes/dev/clickstream/producer/ProducerCli.class"));
   }

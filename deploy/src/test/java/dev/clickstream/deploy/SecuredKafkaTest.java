@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.producer.ProducerCli;
 import dev.clickstream.testkit.Directories;
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBroker;
 import dev.clickstream.testkit.PostgresServer;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -148,8 +149,8 @@ class SecuredKafkaTest {
     if (key.equals("sasl.jaas.config")) {
       return KafkaBroker.scramJaasConfig(name, name.equals(user) ? PASSWORDS.get(name) : "wrong-" + PASSWORDS.get(name));
     }
-    if (name.endsWith("-postgres") && key.equals("password")) {
-      return PostgresServer.PASSWORD;
+    if (name.endsWith("-postgres") && key.matches("(owner|writer)-password")) {
+      return "replaced-by-the-test-roles"; // see pipelineEnv
     }
     throw new AssertionError("the chart references a Secret this test does not know: " + name + "/" + key);
   }
@@ -164,7 +165,14 @@ class SecuredKafkaTest {
         secret(e.getValue().path("name").asText(), e.getValue().path("key").asText(), passwordOf)));
     env.put("KAFKA_BOOTSTRAP_SERVERS", broker.securedBootstrapServers());
     env.put("JDBC_URL", jdbcUrl);
-    env.put("DB_USER", PostgresServer.USER);
+    // the chart's roles, under names of this database's own (roles belong to the whole server)
+    assertThat(env).containsKeys("DB_USER", "DB_PASSWORD", "DB_MIGRATION_USER", "DB_MIGRATION_PASSWORD");
+    DatabaseRoles roles = DatabaseRoles.named(database);
+    roles.createIn(postgres, database);
+    env.put("DB_USER", roles.writer());
+    env.put("DB_PASSWORD", roles.writerPassword());
+    env.put("DB_MIGRATION_USER", roles.owner());
+    env.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
     env.put("LAKE_PATH", work.resolve(database).resolve("lake").toString());
     env.put("CHECKPOINT_ROOT", work.resolve(database).resolve("checkpoints").toString());
     env.put("TRIGGER_INTERVAL", "available-now");

@@ -14,6 +14,7 @@ import dev.clickstream.producer.ReplayFile;
 import dev.clickstream.producer.SendLoop;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBroker;
 import dev.clickstream.testkit.PostgresServer;
 import java.io.IOException;
@@ -114,25 +115,31 @@ public final class LocalClickstream implements Callable<Integer> {
       kafka.createTopic("enriched_activity", 4);
       kafka.createTopic("user_activity_dlq", 1);
       String jdbcUrl = pg.createDatabase("clickstream");
+      // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
+      DatabaseRoles roles = DatabaseRoles.LOCAL;
+      roles.createIn(pg, "clickstream");
       Map<String, String> env = new HashMap<>();
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("JDBC_URL", jdbcUrl);
-      env.put("DB_USER", PostgresServer.USER);
-      env.put("DB_PASSWORD", PostgresServer.PASSWORD);
+      env.put("DB_USER", roles.writer());
+      env.put("DB_PASSWORD", roles.writerPassword());
+      env.put("DB_MIGRATION_USER", roles.owner());
+      env.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
       env.put("LAKE_PATH", data.resolve("lake").toString());
       env.put("CHECKPOINT_ROOT", data.resolve("checkpoints").toString());
       env.put("TRIGGER_INTERVAL", triggerInterval);
       env.put("SPARK_MASTER", "local[*]");
       env.put("METRICS_PORT", String.valueOf(portMetrics));
       Settings settings = Settings.parse(new String[0], env);
-      DatabaseConfig db = new DatabaseConfig(jdbcUrl, PostgresServer.USER, PostgresServer.PASSWORD);
-      SchemaMigrations.migrate(db, Duration.ofSeconds(60));
+      SchemaMigrations.migrate(new DatabaseConfig(jdbcUrl, roles.owner(), roles.ownerPassword()), roles.writer(),
+          Duration.ofSeconds(60));
 
       SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
       out.println("clickstream is starting. Look with real clients:");
       out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics user_activity, enriched_activity, user_activity_dlq");
-      out.println("  JDBC URL:        " + jdbcUrl + "   (user " + PostgresServer.USER + ")");
-      out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + PostgresServer.USER + " clickstream");
+      out.println("  JDBC URL:        " + jdbcUrl + "   (read-only role " + roles.reader() + "; the pipeline writes as "
+          + roles.writer() + ")");
+      out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + roles.reader() + " clickstream");
       out.println("  lake:            " + settings.lakeEventsPath() + "   (a Delta table)");
       out.println("  metrics:         " + (portMetrics == 0 ? "off (--port-metrics 0)"
           : "http://127.0.0.1:" + portMetrics + "/metrics   (Prometheus text format; make monitoring-local scrapes it)"));
@@ -153,7 +160,9 @@ public final class LocalClickstream implements Callable<Integer> {
       pipelineThread.start();
       Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers());
       try (var admin = kafka.admin()) {
-        LiveSummary summary = new LiveSummary(spark, db, admin, settings.dlqTopic(), new LakeTable(settings.lakeEventsPath()));
+        // the live summary reads what a person could, as the read-only role
+        LiveSummary summary = new LiveSummary(spark, new DatabaseConfig(jdbcUrl, roles.reader(), roles.readerPassword()),
+            admin, settings.dlqTopic(), new LakeTable(settings.lakeEventsPath()));
         while (!stopRequested.await(summaryInterval.toMillis(), TimeUnit.MILLISECONDS)) {
           out.print(summary.render());
           out.flush();

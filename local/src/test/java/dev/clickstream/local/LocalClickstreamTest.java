@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.clickstream.testkit.FreePorts;
-import dev.clickstream.testkit.PostgresServer;
+import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.PrometheusText;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +45,9 @@ class LocalClickstreamTest {
     return builder.start();
   }
 
+  /** Reads as make run's read-only role, as a person would (README: psql -U clickstream_reader). */
   private static long count(String jdbc, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
+    try (Connection c = DriverManager.getConnection(jdbc, DatabaseRoles.LOCAL.reader(), DatabaseRoles.LOCAL.readerPassword());
          ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
@@ -77,7 +78,8 @@ class LocalClickstreamTest {
     Process first = start(data, kafkaPort, pgPort, log, "--rate", "2000", "--malformed-every", "100", "--duration", "45s",
         "--port-metrics", String.valueOf(ports[2]));
     await().atMost(Duration.ofMinutes(2)).until(() -> Files.readString(log).contains("psql -h 127.0.0.1 -p " + pgPort));
-    assertThat(Files.readString(log)).contains("metrics:         " + metricsUrl);
+    assertThat(Files.readString(log)).contains("metrics:         " + metricsUrl)
+        .contains("psql -h 127.0.0.1 -p " + pgPort + " -U clickstream_reader clickstream");
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
       assertThat(first.isAlive()).isTrue();
       assertThat(Files.readString(log)).contains("top pages (latest closed minute): /")
@@ -87,6 +89,8 @@ class LocalClickstreamTest {
       assertThat(count(jdbc, "SELECT count(*) FROM page_view_counts")).isPositive();
       assertThat(count(jdbc, "SELECT count(*) FROM active_users")).isPositive();
       assertThat(count(jdbc, "SELECT count(*) FROM user_sessions")).isPositive();
+      assertThat(count(jdbc, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'clickstream_owner'"))
+          .as("the migration owner owns every table, the writer none").isZero();
       assertThat(messages(bootstrap, "enriched_activity")).isPositive();
       assertThat(messages(bootstrap, "user_activity_dlq")).isPositive();
     });

@@ -123,18 +123,32 @@ public final class OpsCli {
     return batches;
   }
 
-  /** A connection to the release's database through a port-forward to its Postgres service (added to resources). */
+  /**
+   * A connection to the release's database as its read-only role, through a port-forward to its Postgres service
+   * (added to resources). The role's name and the Secret of its password are read from the Postgres StatefulSet's
+   * environment (READER_ROLE, READER_PASSWORD), where the chart puts them.
+   */
   Connection openResults(KubernetesClient client, String database, List<AutoCloseable> resources) throws Exception {
-    String secretName = release + "-postgres";
-    var secret = client.secrets().inNamespace(namespace).withName(secretName).get();
-    if (secret == null) {
-      throw new CheckFailed("Secret " + secretName + " missing");
+    String statefulSet = release + "-postgres";
+    var postgres = client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).get();
+    if (postgres == null) {
+      throw new CheckFailed("StatefulSet " + statefulSet + " missing");
     }
-    String user = new String(Base64.getDecoder().decode(secret.getData().get("user")), StandardCharsets.UTF_8);
-    String password = new String(Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
+    var env = postgres.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+    var role = env.stream().filter(e -> e.getName().equals("READER_ROLE")).findFirst()
+        .orElseThrow(() -> new CheckFailed("StatefulSet " + statefulSet + " names no READER_ROLE"));
+    var passwordRef = env.stream().filter(e -> e.getName().equals("READER_PASSWORD")).findFirst()
+        .map(e -> e.getValueFrom().getSecretKeyRef())
+        .orElseThrow(() -> new CheckFailed("StatefulSet " + statefulSet + " names no READER_PASSWORD"));
+    var secret = client.secrets().inNamespace(namespace).withName(passwordRef.getName()).get();
+    if (secret == null || secret.getData() == null || !secret.getData().containsKey(passwordRef.getKey())) {
+      throw new CheckFailed("Secret " + passwordRef.getName() + " (key " + passwordRef.getKey() + ") missing");
+    }
+    String password = new String(Base64.getDecoder().decode(secret.getData().get(passwordRef.getKey())), StandardCharsets.UTF_8);
     LocalPortForward forward = client.services().inNamespace(namespace).withName(release + "-postgres").portForward(5432);
     resources.add(forward);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + forward.getLocalPort() + "/" + database, user, password);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + forward.getLocalPort() + "/" + database,
+        role.getValue(), password);
   }
 
   static void table(PrintStream out, List<String[]> rows) {

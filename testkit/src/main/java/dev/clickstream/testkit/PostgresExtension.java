@@ -27,6 +27,7 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
   private final boolean dedicated;
   private PostgresFixture server;
   private String jdbcUrl;
+  private String database;
 
   /** A database of its own on the JVM-wide shared server. */
   public PostgresExtension() {
@@ -55,7 +56,26 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     server = dedicated ? Fixtures.postgres() : sharedServer();
     String name = context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT)
         .replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet();
+    database = name;
     jdbcUrl = server.createDatabase(name);
+  }
+
+  /** @return the name of this class's database */
+  public String database() {
+    server();
+    return database;
+  }
+
+  /**
+   * Creates the clickstream roles (README, "Security") for this class's database, named after it
+   * ({@link DatabaseRoles#named}), as the chart's Postgres creates them.
+   *
+   * @return the roles and their passwords
+   */
+  public DatabaseRoles createRoles() {
+    DatabaseRoles roles = DatabaseRoles.named(database());
+    roles.createIn(server(), database());
+    return roles;
   }
 
   @Override

@@ -19,8 +19,14 @@ import picocli.CommandLine.Option;
  * @param enrichedTopic ENRICHED_TOPIC, default {@code enriched_activity}
  * @param dlqTopic DLQ_TOPIC, default {@code user_activity_dlq}
  * @param jdbcUrl JDBC_URL, required, {@code jdbc:postgresql://...}
- * @param dbUser DB_USER, required
- * @param dbPassword DB_PASSWORD, required (may be empty); never logged
+ * @param dbUser DB_USER, required: the role the sinks write as (on Kubernetes and under {@code make run} the writer
+ *     role, with only SELECT, INSERT, UPDATE and DELETE on the result tables)
+ * @param dbPassword DB_PASSWORD, required (may be empty); from the environment only (DESIGN §5: a flag would show
+ *     in {@code ps}), never logged
+ * @param dbMigrationUser DB_MIGRATION_USER, default DB_USER: the role that runs the Flyway migrations at start-up
+ *     and so owns the tables; when it differs from DB_USER, it grants DB_USER the writer's rights on them
+ * @param dbMigrationPassword DB_MIGRATION_PASSWORD, environment only, required when DB_MIGRATION_USER is set
+ *     (default DB_PASSWORD otherwise); never logged
  * @param lakePath LAKE_PATH, default {@code ./data/lake}
  * @param checkpointRoot CHECKPOINT_ROOT, default {@code ./data/checkpoints}; one directory per query below it
  * @param trigger TRIGGER_INTERVAL, default {@code 5 seconds}, or {@code available-now}: the micro-batch trigger of
@@ -39,6 +45,11 @@ import picocli.CommandLine.Option;
  *     0 turns it off
  * @param metricsPort METRICS_PORT, default 9464 (the Prometheus exporters' registered default port): the driver
  *     serves {@code /metrics} there; 0 turns it off
+ * @param metricsBindAddress METRICS_BIND_ADDRESS, default {@code 127.0.0.1}: the interface the metrics endpoint
+ *     listens on; {@code 0.0.0.0} for every interface (the chart's value: Prometheus scrapes the pod's IP)
+ * @param metricsLagInterval METRICS_LAG_INTERVAL, default 15 seconds: how long the latest offsets asked from the
+ *     brokers for {@code clickstream_kafka_offsets_behind_latest} are reused, so that scrapes do not each call the
+ *     brokers; &gt; 0
  * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 10 minutes (DESIGN §3): an event_time further ahead of the
  *     processing time is malformed ({@code event_time_in_future}), so that one client with a wrong clock cannot
  *     move the watermarks into the future
@@ -55,10 +66,12 @@ import picocli.CommandLine.Option;
  *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
-    String jdbcUrl, String dbUser, String dbPassword, String lakePath, String checkpointRoot, TriggerSpec trigger,
+    String jdbcUrl, String dbUser, String dbPassword, String dbMigrationUser, String dbMigrationPassword,
+    String lakePath, String checkpointRoot, TriggerSpec trigger,
     Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
     String sparkMaster, TriggerSpec lakeTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
-    int metricsPort, Duration maxEventTimeSkew, Duration dbRetryTimeout, Duration stopTimeout,
+    int metricsPort, String metricsBindAddress, Duration metricsLagInterval, Duration maxEventTimeSkew,
+    Duration dbRetryTimeout, Duration stopTimeout,
     KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch) {
 
   /**
@@ -108,14 +121,27 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     } catch (CommandLine.ParameterException e) {
       throw new SettingsException(e.getMessage().lines().findFirst().orElse("bad flags"));
     }
+    String dbUser = required(flags.dbUser, "DB_USER", "the Postgres role the sinks write as");
+    // secrets: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
+    String dbPassword = env.get("DB_PASSWORD");
+    if (dbPassword == null) {
+      throw new SettingsException("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
+    }
+    boolean ownMigrationRole = flags.dbMigrationUser != null && !flags.dbMigrationUser.isBlank();
+    String dbMigrationPassword = ownMigrationRole ? env.get("DB_MIGRATION_PASSWORD") : dbPassword;
+    if (dbMigrationPassword == null) {
+      throw new SettingsException("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
+    }
     return new Settings(
         text(flags.kafkaBootstrapServers, "localhost:9092"),
         text(flags.inputTopic, "user_activity"),
         text(flags.enrichedTopic, "enriched_activity"),
         text(flags.dlqTopic, "user_activity_dlq"),
         jdbcUrl(flags.jdbcUrl),
-        required(flags.dbUser, "DB_USER", "the Postgres user"),
-        flags.dbPassword == null ? requiredMissing("DB_PASSWORD", "the Postgres password, from a Secret") : flags.dbPassword,
+        dbUser,
+        dbPassword,
+        ownMigrationRole ? flags.dbMigrationUser.trim() : dbUser,
+        dbMigrationPassword,
         text(flags.lakePath, "./data/lake"),
         text(flags.checkpointRoot, "./data/checkpoints"),
         value("TRIGGER_INTERVAL", text(flags.triggerInterval, "5 seconds"), TriggerSpec::parse),
@@ -129,10 +155,12 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
         value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
         value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port),
+        text(flags.metricsBindAddress, "127.0.0.1"),
+        positive("METRICS_LAG_INTERVAL",
+            value("METRICS_LAG_INTERVAL", text(flags.metricsLagInterval, "15 seconds"), Durations::parse)),
         positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)),
         value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
         positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
-        // a secret: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
         KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
             flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
@@ -200,9 +228,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("INPUT_TOPIC", inputTopic);
     m.put("ENRICHED_TOPIC", enrichedTopic);
     m.put("DLQ_TOPIC", dlqTopic);
-    m.put("JDBC_URL", jdbcUrl);
+    m.put("JDBC_URL", JdbcUrls.masked(jdbcUrl));
     m.put("DB_USER", dbUser);
     m.put("DB_PASSWORD", "****");
+    m.put("DB_MIGRATION_USER", dbMigrationUser);
+    m.put("DB_MIGRATION_PASSWORD", "****");
     m.put("LAKE_PATH", lakePath);
     m.put("CHECKPOINT_ROOT", checkpointRoot);
     m.put("TRIGGER_INTERVAL", trigger.toString());
@@ -215,6 +245,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
     m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
     m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
+    m.put("METRICS_BIND_ADDRESS", metricsBindAddress);
+    m.put("METRICS_LAG_INTERVAL", metricsLagInterval.toSeconds() + " s");
     m.put("MAX_EVENT_TIME_SKEW", maxEventTimeSkew.toSeconds() + " s");
     m.put("DB_RETRY_TIMEOUT", dbRetryTimeout.toSeconds() + " s");
     m.put("STOP_TIMEOUT", stopTimeout.toSeconds() + " s");
@@ -262,7 +294,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
       throw new SettingsException("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
     }
     if (!value.startsWith("jdbc:postgresql://")) {
-      throw new SettingsException("JDBC_URL must start with jdbc:postgresql:// (got " + value.replaceAll("password=[^&]*", "password=****") + ")");
+      throw new SettingsException("JDBC_URL must start with jdbc:postgresql:// (got " + JdbcUrls.masked(value) + ")");
     }
     return value.trim();
   }
@@ -324,7 +356,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--dlq-topic") String dlqTopic;
     @Option(names = "--jdbc-url") String jdbcUrl;
     @Option(names = "--db-user") String dbUser;
-    @Option(names = "--db-password") String dbPassword;
+    @Option(names = "--db-migration-user") String dbMigrationUser;
     @Option(names = "--lake-path") String lakePath;
     @Option(names = "--checkpoint-root") String checkpointRoot;
     @Option(names = "--trigger-interval") String triggerInterval;
@@ -337,6 +369,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
     @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
     @Option(names = "--metrics-port") String metricsPort;
+    @Option(names = "--metrics-bind-address") String metricsBindAddress;
+    @Option(names = "--metrics-lag-interval") String metricsLagInterval;
     @Option(names = "--max-event-time-skew") String maxEventTimeSkew;
     @Option(names = "--db-retry-timeout") String dbRetryTimeout;
     @Option(names = "--stop-timeout") String stopTimeout;

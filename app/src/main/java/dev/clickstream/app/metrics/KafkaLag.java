@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -22,24 +23,63 @@ import org.slf4j.LoggerFactory;
  * <p>Spark's own {@code avgOffsetsBehindLatest}/{@code maxOffsetsBehindLatest} source metrics compare with the
  * latest offsets seen when a micro-batch was <em>planned</em>; without MAX_OFFSETS_PER_TRIGGER a micro-batch
  * takes everything there is, so they are 0 even while records pile up during a long batch. Asking the brokers
- * when Prometheus scrapes shows that pile.
+ * when Prometheus scrapes shows that pile. The answer is reused for METRICS_LAG_INTERVAL ({@link
+ * #cachedLatestOffsets}): scrapes, however frequent or many (several Prometheus replicas), cost the brokers at most
+ * one request per interval.
  */
-public final class KafkaLag implements AutoCloseable {
+public class KafkaLag implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLag.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A scrape waits at most this long for the brokers, ms; then the series is left out of that scrape. */
   static final long TIMEOUT_MS = 3_000;
 
   private final Map<String, String> kafkaClient;
+  private final long refreshNanos;
+  private final LongSupplier nanoClock;
   private Admin admin;
   private boolean closed;
+  private Map<TopicPartition, Long> cached = Map.of();
+  private long cachedAtNanos;
+  private boolean askedOnce;
 
   /**
    * @param kafkaClient Kafka client settings of the brokers the queries read: bootstrap servers and security
    *     ({@code Settings.kafkaClient()})
+   * @param refresh METRICS_LAG_INTERVAL: how long {@link #cachedLatestOffsets} reuses an answer
    */
-  public KafkaLag(Map<String, String> kafkaClient) {
+  public KafkaLag(Map<String, String> kafkaClient, java.time.Duration refresh) {
+    this(kafkaClient, refresh, System::nanoTime);
+  }
+
+  KafkaLag(Map<String, String> kafkaClient, java.time.Duration refresh, LongSupplier nanoClock) {
     this.kafkaClient = Map.copyOf(kafkaClient);
+    this.refreshNanos = refresh.toNanos();
+    this.nanoClock = nanoClock;
+  }
+
+  /**
+   * The latest offsets as of at most METRICS_LAG_INTERVAL ago: the brokers are asked (as {@link #latestOffsets})
+   * only when the last answer, or the last failure to get one, is older than that or did not cover
+   * {@code partitions}.
+   *
+   * @param partitions partitions to look up
+   * @return partition -> latest offset, for each of {@code partitions}; empty when the last request failed
+   */
+  public synchronized Map<TopicPartition, Long> cachedLatestOffsets(Set<TopicPartition> partitions) {
+    long now = nanoClock.getAsLong();
+    boolean fresh = askedOnce && now - cachedAtNanos < refreshNanos;
+    boolean covers = cached.keySet().containsAll(partitions);
+    if (!fresh || (!covers && !cached.isEmpty())) {
+      cached = latestOffsets(partitions);
+      cachedAtNanos = now;
+      askedOnce = true;
+    }
+    if (!cached.keySet().containsAll(partitions)) {
+      return Map.of();
+    }
+    Map<TopicPartition, Long> answer = new HashMap<>(cached);
+    answer.keySet().retainAll(partitions);
+    return answer;
   }
 
   /**

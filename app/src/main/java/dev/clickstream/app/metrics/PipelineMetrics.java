@@ -182,14 +182,15 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Serves {@code /metrics} on every interface.
+   * Serves {@code /metrics} on one interface.
    *
+   * @param bindAddress METRICS_BIND_ADDRESS: an interface's address or host name, {@code 0.0.0.0} for all
    * @param port TCP port; 0 picks a free one
    * @return the port served
-   * @throws IOException when the port cannot be bound (in use, not permitted)
+   * @throws IOException when the port cannot be bound (in use, not permitted, no such address)
    */
-  public int serve(int port) throws IOException {
-    server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
+  public int serve(String bindAddress, int port) throws IOException {
+    server = HTTPServer.builder().hostname(bindAddress).port(port).registry(registry).buildAndStart();
     return server.getPort();
   }
 

@@ -1,5 +1,6 @@
 package dev.clickstream.app.sink;
 
+import dev.clickstream.app.config.JdbcUrls;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -47,8 +48,22 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
     return DriverManager.getConnection(jdbcUrl, props);
   }
 
+  /** @return the URL for messages: any password in it replaced by {@code ****} ({@link JdbcUrls#masked}) */
+  public String maskedUrl() {
+    return JdbcUrls.masked(jdbcUrl);
+  }
+
+  /**
+   * @param otherUser another role
+   * @param otherPassword its password
+   * @return the same database and retry timeout as that role
+   */
+  public DatabaseConfig as(String otherUser, String otherPassword) {
+    return new DatabaseConfig(jdbcUrl, otherUser, otherPassword, retryTimeout);
+  }
+
   @Override
   public String toString() {
-    return "DatabaseConfig[" + jdbcUrl + ", user=" + user + ", retryTimeout=" + retryTimeout + "]";
+    return "DatabaseConfig[" + maskedUrl() + ", user=" + user + ", retryTimeout=" + retryTimeout + "]";
   }
 }

@@ -72,7 +72,7 @@ public final class PostgresRetry {
         .withMaxRetries(-1)
         .withMaxDuration(db.retryTimeout())
         .onRetry(e -> LOG.warn("postgres at {}: retry {} after {} s of at most {} s (DB_RETRY_TIMEOUT): {}",
-            db.jdbcUrl(), e.getAttemptCount(), e.getElapsedTime().toSeconds(), db.retryTimeout().toSeconds(),
+            db.maskedUrl(), e.getAttemptCount(), e.getElapsedTime().toSeconds(), db.retryTimeout().toSeconds(),
             firstLine(e.getLastException())))
         .build();
     try {
@@ -80,7 +80,7 @@ public final class PostgresRetry {
     } catch (FailsafeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (isTransient(cause)) {
-        SQLException gaveUp = new SQLException("postgres at " + db.jdbcUrl() + " unreachable for "
+        SQLException gaveUp = new SQLException("postgres at " + db.maskedUrl() + " unreachable for "
             + db.retryTimeout().toSeconds() + " s (DB_RETRY_TIMEOUT): " + firstLine(cause), "08000");
         gaveUp.addSuppressed(cause); // not the cause: the pipeline reports the root cause, and this is the line
         throw gaveUp;

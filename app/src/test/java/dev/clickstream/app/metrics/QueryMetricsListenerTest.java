@@ -107,7 +107,39 @@ class QueryMetricsListenerTest {
     assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L, p1, 7L))).isEqualTo(7);
     assertThat(KafkaLag.behind(Map.of(p0, 3L, p1, 7L), Map.of(p0, 10L))).as("a partition unknown").isEqualTo(-1);
     assertThat(KafkaLag.behind(Map.of(p0, 12L), Map.of(p0, 10L))).as("never negative").isZero();
-    assertThat(new KafkaLag(Map.of("bootstrap.servers", "127.0.0.1:1")).latestOffsets(Set.of())).isEmpty();
+    assertThat(new KafkaLag(Map.of("bootstrap.servers", "127.0.0.1:1"), java.time.Duration.ofSeconds(15))
+        .latestOffsets(Set.of())).isEmpty();
+  }
+
+  @Test
+  void scrapesReuseTheBrokersAnswerForTheLagInterval() {
+    var p0 = new TopicPartition("t", 0);
+    var p1 = new TopicPartition("t", 1);
+    long[] now = {0};
+    java.util.List<Set<TopicPartition>> asked = new java.util.ArrayList<>();
+    long[] latest = {10};
+    boolean[] brokersDown = {false};
+    KafkaLag lag = new KafkaLag(Map.of(), java.time.Duration.ofSeconds(15), () -> now[0]) {
+      @Override
+      public synchronized Map<TopicPartition, Long> latestOffsets(Set<TopicPartition> partitions) {
+        asked.add(partitions);
+        return brokersDown[0] ? Map.of() : Map.of(p0, latest[0], p1, latest[0] + 1);
+      }
+    };
+    assertThat(lag.cachedLatestOffsets(Set.of(p0))).isEqualTo(Map.of(p0, 10L));
+    latest[0] = 20;
+    now[0] = java.util.concurrent.TimeUnit.SECONDS.toNanos(14);
+    assertThat(lag.cachedLatestOffsets(Set.of(p0))).as("within the interval: the same answer").isEqualTo(Map.of(p0, 10L));
+    assertThat(lag.cachedLatestOffsets(Set.of(p0, p1))).as("the answer covered both").isEqualTo(Map.of(p0, 10L, p1, 11L));
+    assertThat(asked).hasSize(1);
+    now[0] = java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    assertThat(lag.cachedLatestOffsets(Set.of(p0))).isEqualTo(Map.of(p0, 20L));
+    assertThat(asked).hasSize(2);
+    brokersDown[0] = true;
+    now[0] = java.util.concurrent.TimeUnit.SECONDS.toNanos(31);
+    assertThat(lag.cachedLatestOffsets(Set.of(p0))).as("brokers down: no value").isEmpty();
+    assertThat(lag.cachedLatestOffsets(Set.of(p0))).isEmpty();
+    assertThat(asked).as("a failure is not retried within the interval either").hasSize(3);
   }
 
   @Test
