@@ -163,3 +163,18 @@ sparkConf:
   spark.kubernetes.driver.ownPersistentVolumeClaim: "false"
   spark.kubernetes.driver.reusePersistentVolumeClaim: "false"
 {{- end -}}
+
+{{/*
+A duration value of the schema's "duration" form ("90 seconds", "2m", "1 hour") in milliseconds, for checks between
+values that the schema cannot express. Call with the value.
+*/}}
+{{- define "clickstream.milliseconds" -}}
+{{- $n := regexReplaceAll "^([0-9]+) ?([a-z]+)$" . "${1}" | int64 -}}
+{{- $unit := regexReplaceAll "^([0-9]+) ?([a-z]+)$" . "${2}" -}}
+{{- if regexMatch "^(ms|milliseconds?)$" $unit -}}{{ $n }}
+{{- else if regexMatch "^(s|secs?|seconds?)$" $unit -}}{{ mul $n 1000 }}
+{{- else if regexMatch "^(m|mins?|minutes?)$" $unit -}}{{ mul $n 60000 }}
+{{- else if regexMatch "^(h|hours?)$" $unit -}}{{ mul $n 3600000 }}
+{{- else -}}{{ mul $n 86400000 }}
+{{- end -}}
+{{- end -}}

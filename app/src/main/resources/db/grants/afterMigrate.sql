@@ -4,5 +4,5 @@
 -- fails otherwise). ${writer} is DB_USER as a quoted identifier.
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE
     page_view_counts, active_users, user_sessions,
-    product_activity, category_revenue, conversion_funnel, traffic_by_segment
+    product_activity, category_revenue, conversion_funnel, traffic_by_segment, rejected_rows
   TO ${writer};

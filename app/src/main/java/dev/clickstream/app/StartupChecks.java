@@ -4,17 +4,20 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.source.KafkaAccessCheck;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.Uuid;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What must hold before any query starts, each a one-line {@link ClickstreamPipeline.StartupException} (exit 2)
- * naming what to change: the session time zone, the checkpoints (written by this version, on this input topic),
+ * naming what to change: the session time zone, the checkpoints (written by this version, on this input topic, by
+ * its Kafka topic id),
  * the lake table (created when missing), and the brokers' answer to this client ({@link KafkaAccessCheck}).
  */
 final class StartupChecks {
@@ -58,28 +61,58 @@ final class StartupChecks {
     }
   }
 
+  /** The file beside a query's checkpoint that records the Kafka topic id of the input topic it reads. */
+  static final String INPUT_TOPIC_ID_FILE = "input-topic-id";
+
   /**
    * A topic that was deleted and re-created (a new cluster with the old checkpoints, e.g. after
-   * {@code make down && make kind-up}) starts again at offset 0, below what a checkpoint has read: Spark would then
-   * fail every start with {@code PARTITION_OFFSET_CHANGED}, for good. Detected here, with what to do; never
-   * silently re-read from 0. Skipped when the brokers do not answer (the query then reports that).
+   * {@code make down && make kind-up}) is another topic under the same name: Spark would resume it at the old
+   * offsets, in the middle of the new records (never reading its first ones), or fail every start with
+   * {@code PARTITION_OFFSET_CHANGED} when it holds fewer. Recognised by its Kafka topic id, recorded in
+   * {@value #INPUT_TOPIC_ID_FILE} beside the checkpoint when the query first starts on the topic; a checkpoint of an
+   * earlier version without that file is checked by its offsets (a partition now ending below what it read), then
+   * gets the file. Skipped when the topic does not exist yet or the brokers do not answer.
    *
    * @param checkpoint a query's checkpoint
+   * @param topic the input topic
+   * @param topicId its topic id now, or null when it does not exist
    * @param kafkaLag asks the brokers for the partitions' latest offsets
-   * @throws ClickstreamPipeline.StartupException naming the checkpoint and the command that resets it, when a
-   *     partition of the topic now ends below the offset the checkpoint's last committed micro-batch read up to
+   * @throws ClickstreamPipeline.StartupException naming the checkpoint and the command that resets it, when the
+   *     recorded id differs, or a partition of the topic now ends below the offset the checkpoint has read up to
+   * @throws java.io.UncheckedIOException when the id file cannot be read or written
    */
-  static void requireSameInputTopic(Path checkpoint, KafkaLag kafkaLag) {
-    var read = Checkpoints.lastCommittedOffsets(checkpoint).map(KafkaLag::parseOffsets).orElse(Map.of());
-    var latest = kafkaLag.latestOffsets(read.keySet());
-    for (var e : read.entrySet()) {
-      Long end = latest.get(e.getKey());
-      if (end != null && end < e.getValue()) {
-        throw new ClickstreamPipeline.StartupException("topic " + e.getKey().topic() + " partition "
-            + e.getKey().partition() + " ends at offset " + end + ", but checkpoint " + checkpoint + " has read it up to "
-            + e.getValue() + ": the topic was deleted and re-created; to read the new topic from its start, delete "
-            + "that checkpoint: rm -r " + checkpoint);
+  static void requireSameInputTopic(Path checkpoint, String topic, Uuid topicId, KafkaLag kafkaLag) {
+    String reset = "the topic was deleted and re-created; to read the new topic from its start, delete that "
+        + "checkpoint: rm -r " + checkpoint;
+    Path idFile = checkpoint.resolve(INPUT_TOPIC_ID_FILE);
+    try {
+      if (Files.exists(idFile)) {
+        String[] recorded = Files.readString(idFile).trim().split(" ");
+        if (topicId != null && recorded.length == 2 && recorded[0].equals(topic)
+            && !recorded[1].equals(topicId.toString())) {
+          throw new ClickstreamPipeline.StartupException("topic " + topic + " has topic id " + topicId + ", but checkpoint "
+              + checkpoint + " read topic id " + recorded[1] + ": " + reset);
+        }
+        if (recorded.length == 2 && recorded[0].equals(topic)) {
+          return;
+        }
       }
+      var read = Checkpoints.lastCommittedOffsets(checkpoint).map(KafkaLag::parseOffsets).orElse(Map.of());
+      var latest = kafkaLag.latestOffsets(read.keySet());
+      for (var e : read.entrySet()) {
+        Long end = latest.get(e.getKey());
+        if (end != null && end < e.getValue()) {
+          throw new ClickstreamPipeline.StartupException("topic " + e.getKey().topic() + " partition "
+              + e.getKey().partition() + " ends at offset " + end + ", but checkpoint " + checkpoint + " has read it up to "
+              + e.getValue() + ": " + reset);
+        }
+      }
+      if (topicId != null) {
+        Files.createDirectories(checkpoint);
+        Files.writeString(idFile, topic + " " + topicId + "\n");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read or write " + idFile, e);
     }
   }
 
@@ -96,12 +129,14 @@ final class StartupChecks {
   static void run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
     for (String name : queries) {
-      Path checkpoint = Path.of(settings.checkpointFor(name));
-      requireKafkaCheckpoint(checkpoint);
-      requireSameInputTopic(checkpoint, kafkaLag);
+      requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
     }
-    KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
+    Map<String, Uuid> topicIds = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
         List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
+    for (String name : queries) {
+      requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.inputTopic(),
+          topicIds.get(settings.inputTopic()), kafkaLag);
+    }
     if (queries.contains(ClickstreamPipeline.LAKE)) {
       LakeTable lake = new LakeTable(settings.lakeEventsPath());
       try {

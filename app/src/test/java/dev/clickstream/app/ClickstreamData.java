@@ -1,6 +1,7 @@
 package dev.clickstream.app;
 
 import dev.clickstream.producer.EventCodec;
+import dev.clickstream.producer.EventType;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -102,11 +103,75 @@ final class ClickstreamData {
     for (int i = purchases.size() - 1; i >= 0; i--) { // backwards: earlier indices stay valid
       if (i % 3 == 0) {
         int at = purchases.get(i);
-        all.add(Math.min(at + PURCHASE_RESEND_BY, all.size()), all.get(at));
+        ProducedRecord resend = all.get(at);
+        if (i % 2 == 1) { // every other one as a client that made a new event of it: new event_id, 30 s later
+          UserActivityEvent e = resend.event();
+          UserActivityEvent again = new UserActivityEvent(e.eventId() + "-again", e.eventTime().plusSeconds(30),
+              e.userId(), e.pageUrl(), e.eventType(), e.productId(), e.category(), e.price(), e.quantity(),
+              e.currency(), e.orderId(), e.device(), e.country());
+          resend = new ProducedRecord(again.userId(), EventCodec.toJson(again), ProducedRecord.Kind.ON_TIME, again, null);
+        }
+        all.add(Math.min(at + PURCHASE_RESEND_BY, all.size()), resend);
       }
     }
+    int hostileAt = kept + 15_000;
+    all.addAll(hostileAt, hostile(all.subList(kept, hostileAt).stream()
+        .filter(r -> r.kind() == ProducedRecord.Kind.ON_TIME && !r.event().eventTime().equals(FUTURE))
+        .reduce((a, b) -> b).orElseThrow().event()));
     this.records = List.copyOf(all);
     this.firstChunkSize = kept;
+  }
+
+  /** A not-JSON record value close to the input topic's default limit (1,048,588 bytes per batch). */
+  static final int NEAR_LIMIT_BYTES = 1_048_400;
+  /** Maximal purchases (price 9,999,999.99 x 9,999) in one window: their revenue overflowed numeric(14,2). */
+  static final int MAXIMAL_ORDERS = 12;
+
+  /**
+   * Records that an ordinary web client or a bot can send and that once stopped the pipeline or were miscounted
+   * (README, "What no record can do"), all in the middle of the stream at the time of {@code near}: NUL
+   * characters, a page_url over the bound and one at it, a user_id of 256 UTF-8 bytes, a record over 64 KiB with a
+   * huge event_type, a random value near the input topic's limit, two objects in one record, an object with text
+   * after it, and maximal orders (the clock skew has a test of its own, at the real clock).
+   */
+  private static List<ProducedRecord> hostile(UserActivityEvent near) {
+    java.util.Random random = new java.util.Random(29);
+    String urlChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+    java.util.function.IntFunction<String> randomText = n -> {
+      StringBuilder b = new StringBuilder(n);
+      for (int i = 0; i < n; i++) {
+        b.append(urlChars.charAt(random.nextInt(urlChars.length())));
+      }
+      return b.toString();
+    };
+    Instant t = near.eventTime();
+    java.util.function.BiFunction<String, String, UserActivityEvent> view = (id, page) -> new UserActivityEvent(id, t,
+        "hostile-user", page, EventType.PAGE_VIEW, null, null, null, null, null, null, "desktop", "DE");
+    List<ProducedRecord> out = new ArrayList<>();
+    java.util.function.Consumer<UserActivityEvent> valid = e ->
+        out.add(new ProducedRecord(e.userId(), EventCodec.toJson(e), ProducedRecord.Kind.ON_TIME, e, null));
+    java.util.function.BiConsumer<String, String> malformed = (key, value) ->
+        out.add(new ProducedRecord(key, value, ProducedRecord.Kind.MALFORMED, null, null));
+    malformed.accept("hostile-user", EventCodec.toJson(view.apply("h-nul-page", "/a\u0000b")));
+    UserActivityEvent nulUser = view.apply("h-nul-user", "/");
+    malformed.accept("u\u0000", EventCodec.toJson(new UserActivityEvent(nulUser.eventId(), t, "u\u0000", "/",
+        EventType.PAGE_VIEW, null, null, null, null, null, null, null, null)));
+    malformed.accept("hostile-user", EventCodec.toJson(view.apply("h-long-page", "/" + randomText.apply(4_999))));
+    malformed.accept("hostile-user", EventCodec.toJson(view.apply("h-huge-type", "/"))
+        .replace("\"page_view\"", "\"" + "x".repeat(600_000) + "\""));
+    malformed.accept("hostile-user", randomText.apply(NEAR_LIMIT_BYTES));
+    String plain = EventCodec.toJson(view.apply("h-twice", "/"));
+    malformed.accept("hostile-user", plain + plain);
+    malformed.accept("hostile-user", EventCodec.toJson(view.apply("h-trailing", "/")) + " and more");
+    // valid at the bounds: they reach every table
+    valid.accept(view.apply("h-page-at-bound", "/" + randomText.apply(2_047)));
+    valid.accept(new UserActivityEvent("h-user-at-bound", t, "é".repeat(128), "/", EventType.PAGE_VIEW, null, null,
+        null, null, null, null, null, null));
+    for (int i = 0; i < MAXIMAL_ORDERS; i++) {
+      valid.accept(new UserActivityEvent("h-max-order-" + i, t, "hostile-buyer-" + i, "/checkout", EventType.PURCHASE,
+          "p-max", "luxury", new java.math.BigDecimal("9999999.99"), 9999, "EUR", "h-max-order-" + i, "desktop", "DE"));
+    }
+    return out;
   }
 
   /** @return the records of the first chunk, which must be in the topic before the pipeline first starts */

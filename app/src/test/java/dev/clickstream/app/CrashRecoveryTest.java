@@ -36,7 +36,7 @@ class CrashRecoveryTest {
   void killedDriverOutagesAndAReplayedBatchResumeWithoutLossOrDoubleCounting(@TempDir Path dir) throws Exception {
     KAFKA.createTopic("user_activity", 4);
     KAFKA.createTopic("enriched_activity", 4);
-    KAFKA.createTopic("user_activity_dlq", 1);
+    KAFKA.createTopic("user_activity_dlq", 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     ClickstreamData data = new ClickstreamData(777L);
     Oracle oracle = new Oracle(data.records, data.firstChunk().size());
     Path checkpoints = dir.resolve("checkpoints");

@@ -50,7 +50,7 @@ class EventParserTest {
     return s == null ? "null" : "\"" + s + "\"";
   }
 
-  /** Kafka rows with these values, offsets 0, 1, ..., parsed with MAX_EVENT_TIME_SKEW 10 minutes, by offset. */
+  /** Kafka rows with these values, offsets 0, 1, ..., parsed with the default MAX_EVENT_TIME_SKEW (1 minute), by offset. */
   private static Dataset<Row> parse(List<String> values) {
     List<Row> rows = new ArrayList<>();
     long offset = 0;
@@ -58,7 +58,7 @@ class EventParserTest {
       rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
           "user_activity", 0, offset++, new Timestamp(0)));
     }
-    return EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(10)).orderBy("source_offset");
+    return EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(1)).orderBy("source_offset");
   }
 
   /** The contract's one table of cases (the test kit's ContractCases), also run against the producer's codec. */
@@ -111,8 +111,8 @@ class EventParserTest {
         "wrong type: user_id must be a string");
     cases.put(event("h", "yesterday", "u1", "/", "click"), "unparsable event_time: yesterday");
     cases.put(event("i", "2026-11-23T12:00:00", "u1", "/", "click"), "unparsable event_time: 2026-11-23T12:00:00");
-    // a client clock ahead by more than MAX_EVENT_TIME_SKEW (10 minutes here); 5 minutes ahead is still valid
-    cases.put(event("l", java.time.Instant.now().plusSeconds(300).toString(), "u1", "/", "click"), null);
+    // a client clock ahead by more than MAX_EVENT_TIME_SKEW (1 minute here); 30 s ahead is still valid
+    cases.put(event("l", java.time.Instant.now().plusSeconds(30).toString(), "u1", "/", "click"), null);
     cases.put(event("m", "2099-01-01T00:00:00Z", "u1", "/", "click"), "event_time in future: 2099-01-01T00:00:00Z");
     cases.put(event("j", "2026-11-23T12:00:00Z", "u1", "/", "add_to_wishlist"), "unknown event_type: add_to_wishlist");
     // commerce: price exactly as written, never through a double
@@ -132,6 +132,12 @@ class EventParserTest {
     cases.put(purchase.replace("EUR", "eur"), "invalid currency: eur");
     cases.put(purchase.replace("mobile", "watch"), "unknown device: watch");
     cases.put(purchase.replace("\"DE\"", "\"Germany\""), "invalid country: Germany");
+    // the bounds: no record can carry a value that a sink cannot hold
+    String huge = "{\"event_id\":\"r\",\"padding\":\"" + "x".repeat(70_000) + "\"}";
+    cases.put(huge, "record too large: " + huge.length() + " bytes (at most 65536)");
+    cases.put(event("nul", "2026-11-23T12:00:00Z", "u1", "/a\\u0000b", "click"), "nul character: page_url");
+    cases.put(event("long", "2026-11-23T12:00:00Z", "u1", "/" + "a".repeat(2_048), "click"),
+        "field too long: page_url is 2049 bytes (at most 2048)");
     cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");
     Dataset<Row> parsed = parse(List.copyOf(cases.keySet()));
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();

@@ -48,7 +48,7 @@ class SettingsTest {
     assertThat(s.metricsLagInterval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(s.dbMigrationUser()).as("one role unless told otherwise").isEqualTo("clickstream");
     assertThat(s.dbMigrationPassword()).isEqualTo("s3cret");
-    assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(1));
     assertThat(s.dbRetryTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(s.stopTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.faultHaltAfterBatch()).isEmpty();
@@ -116,6 +116,12 @@ class SettingsTest {
     assertThat(Settings.parse(new String[0], env("METRICS_PORT", "0")).describe()).containsEntry("METRICS_PORT", "off");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("MAX_EVENT_TIME_SKEW", "0s")))
         .hasMessage("MAX_EVENT_TIME_SKEW must be > 0");
+    // one fast clock must not move a watermark past on-time events: the skew is at most half the watermark delay
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("MAX_EVENT_TIME_SKEW", "61 seconds")))
+        .hasMessageStartingWith("MAX_EVENT_TIME_SKEW (61 s) must be at most half of WATERMARK_DELAY (120 s)");
+    Map<String, String> longer = new java.util.HashMap<>(env("MAX_EVENT_TIME_SKEW", "5 minutes"));
+    longer.put("WATERMARK_DELAY", "10 minutes");
+    assertThat(Settings.parse(new String[0], longer).maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(5));
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
   }
 

@@ -108,7 +108,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       kafka.createTopic("user_activity", 4);
       kafka.createTopic("enriched_activity", 4);
-      kafka.createTopic("user_activity_dlq", 1);
+      kafka.createTopic("user_activity_dlq", 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
 
       long t0 = System.nanoTime();
       produce(kafka.bootstrapServers(), "user_activity", events);

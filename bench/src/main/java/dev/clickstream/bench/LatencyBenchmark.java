@@ -138,7 +138,7 @@ public final class LatencyBenchmark {
     String enriched = "enriched_activity_" + rate;
     kafka.createTopic(input, 4);
     kafka.createTopic(enriched, 4);
-    kafka.createTopic("user_activity_dlq_" + rate, 1);
+    kafka.createTopic("user_activity_dlq_" + rate, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     Map<String, String> env = new HashMap<>(baseEnv);
     env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", "user_activity_dlq_" + rate,
         "TRIGGER_INTERVAL", trigger.toMillis() + "ms", "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),

@@ -184,6 +184,11 @@ class ChartTest {
     assertThat(Set.of(env.path("INPUT_TOPIC").asText(), env.path("ENRICHED_TOPIC").asText(), env.path("DLQ_TOPIC").asText()))
         .isEqualTo(topics);
     assertThat(m.ofKind("KafkaTopic")).allSatisfy(t -> assertThat(t.path("metadata").path("name").asText()).matches("[a-z0-9-]+"));
+    // a dead letter carries a whole input record plus headers: its topic takes what the pipeline's producer may send
+    Map<String, Long> maxBytes = m.ofKind("KafkaTopic").stream().collect(Collectors.toMap(
+        t -> t.path("spec").path("topicName").asText(), t -> t.path("spec").path("config").path("max.message.bytes").asLong()));
+    assertThat(maxBytes).containsEntry("user_activity", (long) dev.clickstream.app.sink.IngestSink.INPUT_MAX_MESSAGE_BYTES)
+        .containsEntry("user_activity_dlq", (long) dev.clickstream.app.sink.IngestSink.DEAD_LETTER_MAX_MESSAGE_BYTES);
     assertThat(m.ofKind("KafkaTopic").stream().filter(t -> t.path("spec").path("topicName").asText().equals("user_activity"))
         .findFirst().orElseThrow().path("spec").path("partitions").asInt()).isEqualTo(4);
 
@@ -202,7 +207,7 @@ class ChartTest {
     assertThat(env.path("LAKE_TRIGGER_INTERVAL").asText()).isEqualTo("1 minute");
     assertThat(env.path("LAKE_VACUUM_RETENTION").asText()).isEqualTo("7 days");
     assertThat(env.path("LAKE_MAINTENANCE_INTERVAL").asText()).isEqualTo("1 hour");
-    assertThat(env.path("MAX_EVENT_TIME_SKEW").asText()).isEqualTo("10 minutes");
+    assertThat(env.path("MAX_EVENT_TIME_SKEW").asText()).isEqualTo("1 minute");
     assertThat(env.path("DB_RETRY_TIMEOUT").asText()).isEqualTo("5 minutes");
     assertThat(env.path("STOP_TIMEOUT").asText()).isEqualTo("20 seconds");
 
@@ -465,6 +470,7 @@ class ChartTest {
       "app.lake.vacuumRetention|30 minutes|app.lake.vacuumRetention",
       "app.maxEventTimeSkew|0s|app.maxEventTimeSkew",
       "app.maxEventTimeSkew|soon|app.maxEventTimeSkew",
+      "app.maxEventTimeSkew|61s|app.maxEventTimeSkew (61s) must be at most half of app.watermarkDelay (2 minutes)",
       "app.stopTimeout|0s|app.stopTimeout",
       "app.dbRetryTimeout|later|app.dbRetryTimeout",
       "app.driver.requestCores|lots|app.driver.requestCores",

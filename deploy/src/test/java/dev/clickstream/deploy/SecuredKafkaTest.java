@@ -81,7 +81,8 @@ class SecuredKafkaTest {
     postgres = PostgresServer.startTemporary();
     work = Files.createTempDirectory("secured-kafka-");
     for (JsonNode topic : chart.ofKind("KafkaTopic")) {
-      broker.createTopic(topic.path("spec").path("topicName").asText(), topic.path("spec").path("partitions").asInt());
+      broker.createTopic(topic.path("spec").path("topicName").asText(), topic.path("spec").path("partitions").asInt(),
+          Map.of("max.message.bytes", topic.path("spec").path("config").path("max.message.bytes").asText()));
     }
     List<AclBinding> bindings = new ArrayList<>();
     for (JsonNode user : chart.ofKind("KafkaUser")) {

@@ -3,6 +3,7 @@ package dev.clickstream.local;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
@@ -113,7 +114,7 @@ public final class LocalClickstream implements Callable<Integer> {
          PostgresServer pg = startPostgres(data)) {
       kafka.createTopic("user_activity", 4);
       kafka.createTopic("enriched_activity", 4);
-      kafka.createTopic("user_activity_dlq", 1);
+      kafka.createTopic("user_activity_dlq", 1, IngestSink.deadLetterTopicConfigs());
       String jdbcUrl = pg.createDatabase("clickstream");
       // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
       DatabaseRoles roles = DatabaseRoles.LOCAL;

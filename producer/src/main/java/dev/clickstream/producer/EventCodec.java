@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -22,25 +23,31 @@ import java.util.regex.Pattern;
  * "event_type":..}}, event time in UTC with exactly three fraction digits. Reading: accepts any ISO-8601
  * instant with an offset and ignores unknown fields; a record is malformed with the first of these reasons, in
  * this order, the same order and messages as the application's parser (both are tested against one table of
- * cases, the test kit's {@code ContractCases}): not JSON (or not an object); a required field (event_id,
+ * cases, the test kit's {@code ContractCases}): a record over {@link #MAX_RECORD_BYTES} ({@code record too large});
+ * not JSON (or not an object, or text after the object); a required field (event_id,
  * event_time, user_id, event_type) missing, null or empty; a field of the contract that is not a string
- * ({@code wrong type: <field> must be a string}); an unparsable event_time; an event_time more than
+ * ({@code wrong type: <field> must be a string}); a NUL character in a string field ({@code nul character:
+ * <field>}); event_id, user_id, product_id, category or order_id over {@link #MAX_ID_BYTES} UTF-8 bytes, page_url
+ * over {@link #MAX_PAGE_URL_BYTES} ({@code field too long}); an unparsable event_time; an event_time more than
  * MAX_EVENT_TIME_SKEW ahead of the processing time; an unknown event_type; page_url missing for page_view or
  * click; for add_to_cart and purchase, product_id, category, price or currency missing, and order_id for purchase
  * ({@code <field> is missing (required for <type>)}); price or quantity not a JSON number ({@code wrong type: price
  * must be a number}); a price that is negative, has more than 2 decimals or is written with an exponent
- * ({@code invalid price: <text>}, rule {@link #PRICE}, applied to the number as written); a quantity that is not an
- * integer from 1 to 999,999,999 ({@code invalid quantity}); a currency that is not three capital letters (ISO 4217's
+ * ({@code invalid price: <text>}, rule {@link #PRICE}, applied to the number as written: below 10,000,000); a quantity
+ * that is not an integer from 1 to 9,999 ({@code invalid quantity}); a currency that is not three capital letters (ISO 4217's
  * format; {@code invalid currency}); a device other than desktop, mobile, tablet ({@code unknown device}); a country
  * that is not two capital letters (ISO 3166-1 alpha-2's format; {@code invalid country}).
- * {@link MalformedEventException#reason()} gives the reason's stable code.
+ * {@link MalformedEventException#reason()} gives the reason's stable code; a message is at most
+ * {@link #MAX_ERROR_BYTES} UTF-8 bytes (quoted text is cut, ending {@code ...}).
  */
 public final class EventCodec {
   /** ISO-8601 instant, UTC, millisecond precision, e.g. {@code 2026-11-23T12:00:00.123Z}. */
   public static final DateTimeFormatter EVENT_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** One JSON value per record: {@code {...}{...}} or {@code {...} text} is not JSON (DESIGN §3). */
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private EventCodec() {}
 
@@ -98,7 +105,18 @@ public final class EventCodec {
   }
 
   /** MAX_EVENT_TIME_SKEW's default (DESIGN §5): an event_time further ahead of the processing time is malformed. */
-  public static final Duration DEFAULT_MAX_EVENT_TIME_SKEW = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_MAX_EVENT_TIME_SKEW = Duration.ofMinutes(1);
+  /** The largest record value, UTF-8 bytes (DESIGN §3). */
+  public static final int MAX_RECORD_BYTES = 64 * 1024;
+  /** The longest event_id, user_id, product_id, category and order_id, UTF-8 bytes. */
+  public static final int MAX_ID_BYTES = 256;
+  /** The longest page_url, UTF-8 bytes. */
+  public static final int MAX_PAGE_URL_BYTES = 2048;
+  /** The longest error message, UTF-8 bytes. */
+  public static final int MAX_ERROR_BYTES = 1024;
+  /** The fields with a length bound, in the order it is checked. */
+  private static final List<String> BOUNDED = List.of("event_id", "user_id", "page_url", "product_id", "category",
+      "order_id");
   private static final List<String> REQUIRED = List.of("event_id", "event_time", "user_id", "event_type");
   private static final List<String> STRINGS = List.of("event_id", "event_time", "user_id", "event_type", "page_url",
       "product_id", "category", "currency", "order_id", "device", "country");
@@ -108,10 +126,10 @@ public final class EventCodec {
   public static final List<String> FIELDS = List.of("event_id", "event_time", "user_id", "page_url", "event_type",
       "product_id", "category", "price", "quantity", "currency", "order_id", "device", "country");
 
-  /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
-  public static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
-  /** A quantity as written: an integer from 1 to 999,999,999. */
-  public static final String QUANTITY = "^[1-9][0-9]{0,8}$";
+  /** A price as written: below 10,000,000, at most 2 decimals, no sign, no exponent. */
+  public static final String PRICE = "^(0|[1-9][0-9]{0,6})(\\.[0-9]{1,2})?$";
+  /** A quantity as written: an integer from 1 to 9,999. */
+  public static final String QUANTITY = "^[1-9][0-9]{0,3}$";
   /** ISO 4217's format: three capital letters. */
   public static final String CURRENCY = "^[A-Z]{3}$";
   /** ISO 3166-1 alpha-2's format: two capital letters. */
@@ -150,6 +168,34 @@ public final class EventCodec {
    */
   public static UserActivityEvent fromJson(String json, Instant processingTime, Duration maxEventTimeSkew)
       throws MalformedEventException {
+    try {
+      return validated(json, processingTime, maxEventTimeSkew);
+    } catch (MalformedEventException e) {
+      String message = e.getMessage();
+      if (message.getBytes(StandardCharsets.UTF_8).length <= MAX_ERROR_BYTES) {
+        throw e;
+      }
+      // the longest prefix of whole characters that fits with "..." (UTF-8 bytes)
+      StringBuilder cut = new StringBuilder();
+      int bytes = 0;
+      for (int cp : message.codePoints().toArray()) {
+        int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes + size > MAX_ERROR_BYTES - 3) {
+          break;
+        }
+        cut.appendCodePoint(cp);
+        bytes += size;
+      }
+      throw new MalformedEventException(cut + "...");
+    }
+  }
+
+  private static UserActivityEvent validated(String json, Instant processingTime, Duration maxEventTimeSkew)
+      throws MalformedEventException {
+    if (json != null && json.getBytes(StandardCharsets.UTF_8).length > MAX_RECORD_BYTES) {
+      throw new MalformedEventException("record too large: " + json.getBytes(StandardCharsets.UTF_8).length
+          + " bytes (at most " + MAX_RECORD_BYTES + ")");
+    }
     if (json == null || json.isBlank()) {
       throw new MalformedEventException("not JSON: empty value");
     }
@@ -177,6 +223,18 @@ public final class EventCodec {
     for (String field : NUMBERS) {
       if (present(node, field) && !node.get(field).isNumber()) {
         throw new MalformedEventException("wrong type: " + field + " must be a number");
+      }
+    }
+    for (String field : STRINGS) {
+      if (present(node, field) && node.get(field).asText().indexOf('\u0000') >= 0) {
+        throw new MalformedEventException("nul character: " + field);
+      }
+    }
+    for (String field : BOUNDED) {
+      int max = field.equals("page_url") ? MAX_PAGE_URL_BYTES : MAX_ID_BYTES;
+      int bytes = present(node, field) ? node.get(field).asText().getBytes(StandardCharsets.UTF_8).length : 0;
+      if (bytes > max) {
+        throw new MalformedEventException("field too long: " + field + " is " + bytes + " bytes (at most " + max + ")");
       }
     }
     String eventTimeText = node.get("event_time").asText();

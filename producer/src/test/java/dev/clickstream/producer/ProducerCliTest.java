@@ -104,7 +104,10 @@ class ProducerCliTest {
     assertThat(records).hasSize(100_000);
     assertThat(records).extracting(ConsumerRecord::partition).containsOnly(0, 1, 2, 3);
     for (ConsumerRecord<String, String> r : records) {
-      UserActivityEvent e = EventCodec.fromJson(r.value());
+      // unthrottled, the generator's clock runs ahead of the wall clock (100k events of a shop's traffic in a
+      // few seconds): parse them as of the last event's time
+      UserActivityEvent e = EventCodec.fromJson(r.value(), java.time.Instant.now().plus(java.time.Duration.ofDays(1)),
+          EventCodec.DEFAULT_MAX_EVENT_TIME_SKEW);
       assertThat(r.key()).isEqualTo(e.userId());
     }
     assertThat(records.stream().map(ConsumerRecord::value).distinct().count()).isEqualTo(100_000);
@@ -147,20 +150,27 @@ class ProducerCliTest {
 
   @Test
   void aRecordKafkaRefusesForGoodStopsTheProducerWithExitOneNamingTheError(@TempDir Path dir) throws Exception {
-    // the second record is larger than the producer's max.request.size (1 MB): RecordTooLargeException, which
-    // retrying cannot fix; 3,000 records follow it
-    KAFKA.createTopic("cli_refused", 1);
+    // the second record (valid: its page_url is within the contract's 2,048 bytes) is larger than the topic's
+    // max.message.bytes: RecordTooLargeException, which retrying cannot fix; 3,000 records follow it
+    KAFKA.createTopic("cli_refused", 1, java.util.Map.of("max.message.bytes", "1000"));
     StringBuilder file = new StringBuilder(EventCodec.toJson(new UserActivityEvent("e0", java.time.Instant.parse(
         "2026-11-23T12:00:00Z"), "u1", "/", EventType.PAGE_VIEW))).append('\n');
+    java.util.Random random = new java.util.Random(7); // random characters: no codec compresses them below the limit
+    StringBuilder page = new StringBuilder("/");
+    for (int i = 0; i < 2_000; i++) {
+      page.append((char) ('a' + random.nextInt(26)));
+    }
     file.append(EventCodec.toJson(new UserActivityEvent("e1", java.time.Instant.parse("2026-11-23T12:00:01Z"), "u1",
-        "/" + "x".repeat(2 * 1024 * 1024), EventType.PAGE_VIEW))).append('\n');
+        page.toString(), EventType.PAGE_VIEW))).append('\n');
     for (int i = 2; i < 3_002; i++) {
       file.append(EventCodec.toJson(new UserActivityEvent("e" + i, java.time.Instant.parse("2026-11-23T12:00:02Z"), "u1",
           "/", EventType.CLICK))).append('\n');
     }
     Path replay = Files.writeString(dir.resolve("refused.jsonl"), file);
+    // one record per flush: a batch of one record that the broker refuses is final (RecordTooLargeException); a
+    // batch of several is split and resent by the Kafka client
     Result result = run("--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "cli_refused", "--replay",
-        replay.toString(), "--speedup", "0");
+        replay.toString(), "--speedup", "0", "--batch-size", "1");
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err().lines().filter(l -> l.startsWith("clickstream-producer:")).toList()).singleElement().asString()
         .startsWith("clickstream-producer: Kafka refused a record of topic cli_refused and retrying cannot help: "

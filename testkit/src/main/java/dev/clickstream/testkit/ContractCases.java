@@ -15,14 +15,19 @@ import java.util.List;
  * class: each line is {@code {"case": <name>, "record": <the record value, as a JSON string>, "expect": "valid" |
  * <reason code>}}. The producer's codec and the application's parser are both tested against it, so the two
  * validators of one contract cannot drift apart. Event times are in 2026 except where a case is about the
- * clock: {@value #NOW_PLUS_5_MINUTES} in a record stands for the time the cases are loaded plus 5 minutes, inside
- * the default MAX_EVENT_TIME_SKEW of 10 minutes (the skew rule compares with the processing time).
+ * clock: {@value #NOW_PLUS_30_SECONDS} in a record stands for the time the cases are loaded plus 30 s, inside the
+ * default MAX_EVENT_TIME_SKEW of 1 minute, and {@value #NOW_PLUS_5_MINUTES} for that plus 5 minutes, beyond it (the
+ * skew rule compares with the processing time). {@code {{x*N}}} in a record stands for N copies of the text x
+ * (the cases at the length bounds).
  */
 public final class ContractCases {
   /** The {@code expect} of a record that must be accepted. */
   public static final String VALID = "valid";
+  /** Placeholder in a record for the load time plus 30 s, ISO-8601 UTC. */
+  public static final String NOW_PLUS_30_SECONDS = "NOW+30s";
   /** Placeholder in a record for the load time plus 5 minutes, ISO-8601 UTC. */
   public static final String NOW_PLUS_5_MINUTES = "NOW+5m";
+  private static final java.util.regex.Pattern REPEAT = java.util.regex.Pattern.compile("\\{\\{(.+?)\\*(\\d+)}}");
 
   /**
    * One case.
@@ -58,13 +63,26 @@ public final class ContractCases {
           continue;
         }
         JsonNode node = mapper.readTree(line);
-        String record = node.get("record").asText()
-            .replace(NOW_PLUS_5_MINUTES, java.time.Instant.now().plusSeconds(300).toString());
+        java.time.Instant now = java.time.Instant.now();
+        String record = expand(node.get("record").asText())
+            .replace(NOW_PLUS_30_SECONDS, now.plusSeconds(30).toString())
+            .replace(NOW_PLUS_5_MINUTES, now.plusSeconds(300).toString());
         cases.add(new Case(node.get("case").asText(), record, node.get("expect").asText()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the contract cases", e);
     }
     return cases;
+  }
+
+  /** @return {@code record} with each {@code {{x*N}}} replaced by N copies of x */
+  static String expand(String record) {
+    java.util.regex.Matcher m = REPEAT.matcher(record);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(1).repeat(Integer.parseInt(m.group(2)))));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }

@@ -55,4 +55,15 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
   public void createTopic(String name, int partitions) {
     broker().createTopic(name, partitions);
   }
+
+  /**
+   * Creates a topic with topic configs unless it exists.
+   *
+   * @param name topic name
+   * @param partitions partition count, at least 1
+   * @param configs topic configs, e.g. {@code max.message.bytes}
+   */
+  public void createTopic(String name, int partitions, java.util.Map<String, String> configs) {
+    broker().createTopic(name, partitions, configs);
+  }
 }

@@ -67,10 +67,35 @@ public interface KafkaFixture extends AutoCloseable {
    * @throws IllegalStateException when the broker refuses a topic or does not answer within 30 s
    */
   default void createTopics(Collection<String> names, int partitions) {
+    createTopics(names, partitions, java.util.Map.of());
+  }
+
+  /**
+   * Creates a topic with replication factor 1 and topic configs, doing nothing when it already exists.
+   *
+   * @param name topic name
+   * @param partitions number of partitions, at least 1
+   * @param configs topic configs, e.g. {@code max.message.bytes}
+   * @throws IllegalStateException when the broker refuses the topic
+   */
+  default void createTopic(String name, int partitions, java.util.Map<String, String> configs) {
+    createTopics(Set.of(name), partitions, configs);
+  }
+
+  /**
+   * Creates topics with replication factor 1 and the same configs; existing ones are left as they are.
+   *
+   * @param names topic names
+   * @param partitions number of partitions of each, at least 1
+   * @param configs topic configs
+   * @throws IllegalStateException when the broker refuses a topic or does not answer within 30 s
+   */
+  default void createTopics(Collection<String> names, int partitions, java.util.Map<String, String> configs) {
     try (Admin admin = admin()) {
       for (String name : names) {
         try {
-          admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+          admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+              .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.hll_sketch_estimate;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
@@ -31,6 +32,7 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -49,14 +51,15 @@ import org.apache.spark.sql.types.StructType;
  * (table, window, key): table string (one of {@link Table}), window_start timestamp, window_end timestamp, page_url,
  * product_id, category, currency, device, country (strings; each table uses its own), view_count,
  * active_user_count, views, add_to_carts, purchases, orders, units, events, users, viewers, cart_users, buyers
- * (long), revenue decimal(33,2), view_to_cart and cart_to_purchase decimal(6,4) (null when the denominator is 0).
+ * (long), revenue decimal(33,2), view_to_cart and cart_to_purchase decimal(24,4) (null when the denominator is 0).
  * Every value is absolute: the window's total so far, never an increment, so an upsert of it is idempotent.
  *
  * <p>How:
  * <ol>
- *   <li>Events are deduplicated once, on (dedupe key, event_time) with the watermark (Structured Streaming guide,
- *       "Streaming Deduplication"), the dedupe key being {@code order:<order_id>} for a purchase (an order counts
- *       once, however often it is resent) and the event_id otherwise. The deduplication is the query's first
+ *   <li>Events are deduplicated once, on a dedupe key within the watermark (Structured Streaming guide,
+ *       "Streaming Deduplication", {@code dropDuplicatesWithinWatermark}), the key being {@code order:<order_id>}
+ *       for a purchase (an order counts once, whatever event_id or event_time a resend carries) and the event_id
+ *       otherwise. The deduplication is the query's first
  *       stateful operator, so an event older than the watermark of the previous micro-batch is dropped there as
  *       late (Spark's numRowsDroppedByWatermark): every event that reaches the aggregation lies in windows that
  *       are still open, whatever their length.</li>
@@ -203,9 +206,8 @@ public final class WindowedAnalytics {
 
     Column table = col("table");
     Column items = col("items");
-    return watermarkedEvents
-        .withColumn("dedupe_key", when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id")))
-        .dropDuplicates("dedupe_key", "event_time")
+    return once(watermarkedEvents.withColumn("dedupe_key",
+            when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id"))))
         .select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
         .where(col("f").isNotNull())
         .select(time, col("f.*"))
@@ -280,6 +282,32 @@ public final class WindowedAnalytics {
     return struct(struct.toArray(new Column[0]));
   }
 
+  /**
+   * The first event of each dedupe key. Streaming: Spark's {@code dropDuplicatesWithinWatermark} (Structured
+   * Streaming guide, "Streaming Deduplication"): a key is remembered until the watermark passes its first event's
+   * time plus the watermark delay, whatever event_id or event_time a resend carries, and events behind the watermark
+   * are dropped there as late. Batch (recompute): the first by arrival, Kafka partition and offset where the rows
+   * have them (the lake's), so that a resend with another event_time counts where the live query counted it (a
+   * user's records share a partition, so their order is the order they arrived in).
+   */
+  private static Dataset<Row> once(Dataset<Row> keyed) {
+    if (keyed.isStreaming()) {
+      return keyed.dropDuplicatesWithinWatermark("dedupe_key");
+    }
+    List<String> names = Arrays.asList(keyed.columns());
+    List<Column> arrival = new ArrayList<>();
+    if (names.contains("kafka_partition") && names.contains("kafka_offset")) {
+      arrival.add(col("kafka_partition"));
+      arrival.add(col("kafka_offset"));
+    }
+    arrival.add(col("event_time"));
+    arrival.add(col("event_id"));
+    return keyed.withColumn("arrival", row_number().over(
+            Window.partitionBy(col("dedupe_key")).orderBy(arrival.toArray(new Column[0]))))
+        .where(col("arrival").equalTo(1))
+        .drop("arrival");
+  }
+
   /** @return the timestamp rounded down to a multiple of {@code unit} since the epoch (Spark's window alignment) */
   private static Column floorTo(Column timestamp, Duration unit) {
     long ms = unit.toMillis();
@@ -309,9 +337,13 @@ public final class WindowedAnalytics {
     return size(filter(items, v -> v.startsWith(tag))).cast(DataTypes.LongType);
   }
 
-  /** numerator / denominator rounded half-up to 4 decimals (Spark's round), null when the denominator is 0. */
+  /**
+   * numerator / denominator rounded half-up to 4 decimals (Spark's round), null when the denominator is 0; above 1
+   * when a window has more cart users than viewers. decimal(24,4): any ratio of two bigint counts fits (20 integer
+   * digits), as in the Postgres column (migration V3).
+   */
   private static Column rate(Column numerator, Column denominator) {
     Column exact = numerator.cast(DataTypes.createDecimalType(20, 0)).divide(denominator.cast(DataTypes.createDecimalType(20, 0)));
-    return when(denominator.gt(0), round(exact, 4).cast(DataTypes.createDecimalType(6, 4)));
+    return when(denominator.gt(0), round(exact, 4).cast(DataTypes.createDecimalType(24, 4)));
   }
 }

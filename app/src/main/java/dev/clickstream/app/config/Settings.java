@@ -50,9 +50,10 @@ import picocli.CommandLine.Option;
  * @param metricsLagInterval METRICS_LAG_INTERVAL, default 15 seconds: how long the latest offsets asked from the
  *     brokers for {@code clickstream_kafka_offsets_behind_latest} are reused, so that scrapes do not each call the
  *     brokers; &gt; 0
- * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 10 minutes (DESIGN §3): an event_time further ahead of the
- *     processing time is malformed ({@code event_time_in_future}), so that one client with a wrong clock cannot
- *     move the watermarks into the future
+ * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (DESIGN §3): an
+ *     event_time further ahead of the processing time is malformed ({@code event_time_in_future}). The largest
+ *     event time a query sees is then at most now + skew, so its watermark (that minus WATERMARK_DELAY) stays at
+ *     least WATERMARK_DELAY / 2 behind the clock, and no on-time event is dropped because of a fast clock
  * @param dbRetryTimeout DB_RETRY_TIMEOUT, default 5 minutes: how long a Postgres upsert retries transient errors
  *     (connection refused or lost, server shutting down or starting) before its micro-batch, and so the query,
  *     fails; 0 = no retry
@@ -158,7 +159,9 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         text(flags.metricsBindAddress, "127.0.0.1"),
         positive("METRICS_LAG_INTERVAL",
             value("METRICS_LAG_INTERVAL", text(flags.metricsLagInterval, "15 seconds"), Durations::parse)),
-        positive("MAX_EVENT_TIME_SKEW", value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "10 minutes"), Durations::parse)),
+        eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
+            value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "1 minute"), Durations::parse)),
+            value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse)),
         value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
         positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
         KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
@@ -181,6 +184,16 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
    */
   public TriggerSpec lakeQueryTrigger() {
     return trigger.availableNow() ? trigger : lakeTrigger;
+  }
+
+  /** A skew over half the watermark delay would let one fast clock move a watermark past on-time events. */
+  private static Duration eventTimeSkew(Duration skew, Duration watermarkDelay) {
+    if (skew.compareTo(watermarkDelay.dividedBy(2)) > 0) {
+      throw new SettingsException("MAX_EVENT_TIME_SKEW (" + skew.toSeconds() + " s) must be at most half of "
+          + "WATERMARK_DELAY (" + watermarkDelay.toSeconds() + " s): an event that far ahead would move the "
+          + "watermarks past events that are on time");
+    }
+    return skew;
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */

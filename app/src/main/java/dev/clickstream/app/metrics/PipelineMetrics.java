@@ -72,6 +72,8 @@ public final class PipelineMetrics implements AutoCloseable {
   private final Counter sinkRows = counter("clickstream_sink_rows_total", "Rows written to an output.", "sink");
   private final Counter sinkErrors = counter("clickstream_sink_errors_total",
       "Failed writes to an output (each fails its micro-batch, which Spark replays on restart).", "sink");
+  private final Counter rejectedRows = counter("clickstream_rejected_rows_total",
+      "Rows Postgres refused for their content (SQL state classes 22, 23), recorded in rejected_rows instead.", "table");
 
   /** query -> watermark of its last micro-batch */
   final Map<String, Instant> watermarks = new ConcurrentHashMap<>();
@@ -121,6 +123,9 @@ public final class PipelineMetrics implements AutoCloseable {
     for (String s : sinks) {
       sinkRows.labelValues(s);
       sinkErrors.labelValues(s);
+      if (!s.equals("lake") && !s.equals("enriched") && !s.equals("dead_letter")) { // a Postgres table
+        rejectedRows.labelValues(s);
+      }
     }
   }
 
@@ -138,6 +143,14 @@ public final class PipelineMetrics implements AutoCloseable {
    */
   public void sinkRows(String sink, long rows) {
     sinkRows.labelValues(sink).inc(rows);
+  }
+
+  /**
+   * @param table a Postgres table
+   * @param rows rows of one write that Postgres refused for their content, recorded in rejected_rows
+   */
+  public void rejectedRows(String table, long rows) {
+    rejectedRows.labelValues(table).inc(rows);
   }
 
   /** @param sink output whose write failed */

@@ -47,7 +47,7 @@ public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Ro
    */
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    write(batch);
+    write(batch, batchId);
     FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
 
@@ -55,15 +55,17 @@ public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Ro
    * Upserts rows of the six tables (a streaming micro-batch, or a recompute's batch result).
    *
    * @param rows rows of {@link WindowedAnalytics#of}
+   * @param batchId the micro-batch id, or {@link PostgresUpsertSink#RECOMPUTE_BATCH} (rejected rows are recorded
+   *     under it)
    * @return rows upserted per table
    * @throws Exception what a table's write throws
    */
-  public Map<Table, Long> write(Dataset<Row> rows) throws Exception {
+  public Map<Table, Long> write(Dataset<Row> rows, long batchId) throws Exception {
     Dataset<Row> cached = rows.persist(StorageLevel.MEMORY_AND_DISK()); // the aggregation runs once
     Map<Table, Long> written = new EnumMap<>(Table.class);
     try {
       for (Map.Entry<Table, PostgresUpsertSink> e : tables.entrySet()) {
-        written.put(e.getKey(), e.getValue().write(WindowedAnalytics.rowsOf(cached, e.getKey())));
+        written.put(e.getKey(), e.getValue().write(WindowedAnalytics.rowsOf(cached, e.getKey()), batchId));
       }
     } finally {
       cached.unpersist(false);

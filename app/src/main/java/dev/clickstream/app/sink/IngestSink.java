@@ -40,6 +40,22 @@ public final class IngestSink implements StreamSink {
   public static final String DEAD_LETTER = "dead_letter";
   /** The name of the query's observed metrics (Spark's {@code StreamingQueryProgress.observedMetrics}). */
   public static final String OBSERVATION = "ingest_outputs";
+  /**
+   * The largest record batch the input topic takes, bytes: Kafka's default {@code message.max.bytes} (the chart
+   * sets it on the topic). A dead letter carries the whole record, so its topic must take more.
+   */
+  public static final int INPUT_MAX_MESSAGE_BYTES = 1_048_588;
+  /**
+   * The dead-letter topic's {@code max.message.bytes}: the input's plus 64 KiB, room for the headers (the
+   * {@code error} at most 1 KiB, the source coordinates, the time) and the key. The chart, make run and the test
+   * broker create it so; the sink's producer may send records this large ({@code max.request.size}).
+   */
+  public static final int DEAD_LETTER_MAX_MESSAGE_BYTES = INPUT_MAX_MESSAGE_BYTES + 64 * 1024;
+
+  /** @return the dead-letter topic's configs: {@code max.message.bytes} = {@link #DEAD_LETTER_MAX_MESSAGE_BYTES} */
+  public static Map<String, String> deadLetterTopicConfigs() {
+    return Map.of("max.message.bytes", String.valueOf(DEAD_LETTER_MAX_MESSAGE_BYTES));
+  }
 
   private final Map<String, String> kafkaOptions;
   private final String enrichedTopic;
@@ -83,7 +99,10 @@ public final class IngestSink implements StreamSink {
         // lz4: the cheapest codec per byte on the producer side (Kafka docs, compression.type)
         .option("kafka.compression.type", "lz4")
         // a few ms of batching per partition; the whole micro-batch is sent at once anyway
-        .option("kafka.linger.ms", "5");
+        .option("kafka.linger.ms", "5")
+        // a dead letter of the largest input record (Kafka's default max.request.size, 1 MiB, is smaller, and a
+        // RecordTooLargeException is not retried: the micro-batch would fail on every replay)
+        .option("kafka.max.request.size", String.valueOf(DEAD_LETTER_MAX_MESSAGE_BYTES));
   }
 
   /**

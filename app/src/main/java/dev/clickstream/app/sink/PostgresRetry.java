@@ -6,6 +6,7 @@ import dev.failsafe.RetryPolicy;
 import dev.failsafe.function.CheckedSupplier;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +15,15 @@ import org.slf4j.LoggerFactory;
  * The one retry policy of the Postgres sinks (Failsafe): a write that fails with a transient error is tried
  * again, whole, until it succeeds or {@code DB_RETRY_TIMEOUT} has passed; any other error fails at once.
  *
- * <p>Transient (a retry can fix it): SQL states of class {@code 08} (connection exception: refused, lost, reset),
- * {@code 57P01} admin_shutdown, {@code 57P02} crash_shutdown, {@code 57P03} cannot_connect_now (the server is
- * starting), from the PostgreSQL manual, Appendix A "PostgreSQL Error Codes"; and an error without a state that
- * was caused by an {@link IOException}. Everything else (a constraint, a type, a permission) is fatal: retrying
- * would only delay the same failure.
+ * <p>Transient (a retry can fix it), from the PostgreSQL manual, Appendix A "PostgreSQL Error Codes": class
+ * {@code 08} (connection exception: refused, lost, reset, a socket timeout), {@code 57P01} admin_shutdown,
+ * {@code 57P02} crash_shutdown, {@code 57P03} cannot_connect_now (the server is starting), {@code 53300}
+ * too_many_connections, {@code 40001} serialization_failure, {@code 40P01} deadlock_detected, {@code 57014}
+ * query_canceled (a statement timeout, a cancel by an operator); the pool's {@link SQLTransientConnectionException}
+ * (no connection within its timeout); and an error without a state that was caused by an {@link IOException}.
+ * Everything else is fatal for the write as a whole: a row Postgres refuses for its content (classes 22 and 23)
+ * is set aside by {@link PostgresUpsertSink} into {@code rejected_rows}; a permission or a missing table would
+ * only fail again.
  *
  * <p>Backoff: the n-th retry waits {@code delay(n) = min(FIRST_DELAY x 2^n, MAX_DELAY)} = 0.5 s, 1 s, 2 s, ...,
  * 15 s (Failsafe's {@code withBackoff}), for at most {@code DB_RETRY_TIMEOUT} in all ({@code withMaxDuration}).
@@ -31,6 +36,9 @@ public final class PostgresRetry {
   public static final Duration MAX_DELAY = Duration.ofSeconds(15);
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresRetry.class);
+  /** The transient SQL states outside class 08 (see the class comment). */
+  private static final java.util.Set<String> TRANSIENT_STATES =
+      java.util.Set.of("57P01", "57P02", "57P03", "53300", "40001", "40P01", "57014");
 
   private PostgresRetry() {}
 
@@ -41,8 +49,10 @@ public final class PostgresRetry {
   public static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof SQLException e && e.getSQLState() != null) {
-        String state = e.getSQLState();
-        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+        return TRANSIENT_STATES.contains(e.getSQLState()) || e.getSQLState().startsWith("08");
+      }
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
       }
       if (t instanceof IOException) {
         return true;

@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.OutputMode;
 import org.apache.spark.util.LongAccumulator;
+import org.slf4j.LoggerFactory;
 
 /**
  * Upserts a streaming aggregate into a Postgres table from {@code foreachBatch}, in update output mode.
@@ -28,8 +29,16 @@ import org.apache.spark.util.LongAccumulator;
  * same statements leave the same rows, which makes the results exactly once (Structured Streaming guide,
  * "foreachBatch": idempotent writes keyed by the batch's content). A transient error (Postgres restarting, a
  * lost connection) makes the partition's whole transaction run again with backoff for up to DB_RETRY_TIMEOUT
- * ({@link PostgresRetry}); any other failed write, or one still failing after that, fails the micro-batch and so
- * the query; nothing is committed to the checkpoint for it.
+ * ({@link PostgresRetry}); a transient error still failing after that, or any error that is not about a row's
+ * content (a permission, a missing table), fails the micro-batch and so the query; nothing is committed to the
+ * checkpoint for it.
+ *
+ * <p>A row that Postgres refuses for its content (SQL state classes 22, data exception, and 23, integrity
+ * constraint violation: a value the contract let through but a column or a constraint added by hand does not
+ * take) must not stop the pipeline, nor be replayed for ever: the partition's rows are then written one by one,
+ * each under a savepoint, in one transaction; the refused ones go to {@code rejected_rows} (table_name, row_key
+ * jsonb, sql_state, message, query, batch_id, rejected_at; idempotent on (table_name, row_key, batch_id)), are
+ * counted in {@code clickstream_rejected_rows_total{table}}, and the rest is written.
  *
  * <p>Rows that repeat a key within a micro-batch are collapsed to the last one before writing (a multi-row
  * INSERT may not update one row twice), so a batch is written whatever its input.
@@ -38,8 +47,13 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   /** Rows per JDBC batch (DESIGN §8: batches of 1000 reach ~140-160k rows/s here). */
   public static final int BATCH_SIZE = 1000;
 
+  /** The longest error message kept in rejected_rows, characters; a longer one is cut. */
+  static final int MAX_MESSAGE_CHARS = 1000;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final DatabaseConfig db;
   private final String table;
+  private final String query;
   private final List<String> columns;
   private final List<String> keyColumns;
   private final String sql;
@@ -55,7 +69,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    * @param keyColumns the primary key, a subset of {@code columns}
    */
   public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns) {
-    this(db, table, columns, keyColumns, null);
+    this(db, table, columns, keyColumns, null, "analytics");
   }
 
   /**
@@ -65,10 +79,13 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    * @param keyColumns the primary key, a subset of {@code columns}
    * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the
    *     same transaction); null for none
+   * @param query the query that writes (rejected_rows' {@code query} column)
    */
-  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns, String deleteFlag) {
+  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
+      String deleteFlag, String query) {
     this.db = db;
     this.table = table;
+    this.query = query;
     this.columns = List.copyOf(columns);
     this.keyColumns = List.copyOf(keyColumns);
     this.sql = upsertSql(table, columns, keyColumns);
@@ -94,7 +111,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   public static PostgresUpsertSink userSessions(DatabaseConfig db) {
     return new PostgresUpsertSink(db, "user_sessions",
         List.of("user_id", "session_start", "session_end", "duration_seconds", "event_count", "page_view_count", "status"),
-        List.of("user_id", "session_start"), "deleted");
+        List.of("user_id", "session_start"), "deleted", "user-sessions");
   }
 
   /**
@@ -135,38 +152,68 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    */
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    write(batch);
+    write(batch, batchId);
     FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
+
+  /** The batch id a recompute's rows are rejected under (rejected_rows.batch_id; micro-batches count from 0). */
+  public static final long RECOMPUTE_BATCH = -1;
 
   /**
    * Upserts rows (an action), counting them in the metrics.
    *
    * @param rows rows with at least this sink's columns
-   * @return rows upserted or deleted
+   * @param batchId the micro-batch id, or {@link #RECOMPUTE_BATCH}: rejected_rows' {@code batch_id}
+   * @return rows upserted or deleted (rejected ones not included)
    * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back)
    */
-  public long write(Dataset<Row> rows) throws Exception {
-    // rows are written by the tasks; an accumulator brings their count back to the driver (successful tasks only)
+  public long write(Dataset<Row> rows, long batchId) throws Exception {
+    // rows are written by the tasks; accumulators bring their counts back to the driver (successful tasks only)
     LongAccumulator written = rows.sparkSession().sparkContext().longAccumulator();
+    LongAccumulator rejected = rows.sparkSession().sparkContext().longAccumulator();
     metrics.countWrite(table, () -> {
-      rows.foreachPartition((ForeachPartitionFunction<Row>) part -> written.add(writePartition(part)));
+      rows.foreachPartition((ForeachPartitionFunction<Row>) part -> {
+        long[] counts = writePartition(part, batchId);
+        written.add(counts[0]);
+        rejected.add(counts[1]);
+      });
       return written.value();
     });
+    metrics.rejectedRows(table, rejected.value());
     return written.value();
   }
 
-  /** @return rows upserted or deleted */
-  private long writePartition(Iterator<Row> rows) throws SQLException {
+  /** @return {rows upserted or deleted, rows rejected} */
+  private long[] writePartition(Iterator<Row> rows, long batchId) throws SQLException {
     if (!rows.hasNext()) {
-      return 0;
+      return new long[2];
     }
     java.util.Collection<Row> unique = lastRowPerKey(rows); // in memory: a retry writes them again
-    return PostgresRetry.run(db, () -> writeTransaction(unique));
+    return PostgresRetry.run(db, () -> writeTransaction(unique, batchId));
   }
 
-  /** One transaction: every row of the partition, or none. */
-  private long writeTransaction(java.util.Collection<Row> rows) throws SQLException {
+  /**
+   * @param e what a write threw
+   * @return whether Postgres refused a row for its content: SQL state class 22 (data exception) or 23 (integrity
+   *     constraint violation), PostgreSQL manual, Appendix A
+   */
+  static boolean refusedForContent(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException()) {
+      String state = s.getSQLState();
+      if (state != null && (state.startsWith("22") || state.startsWith("23"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * One transaction: every row of the partition, or none; when Postgres refuses a row for its content, the rows
+   * again one by one ({@link #writeRowByRow}).
+   *
+   * @return {rows upserted or deleted, rows rejected}
+   */
+  private long[] writeTransaction(java.util.Collection<Row> rows, long batchId) throws SQLException {
     long written = 0;
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
@@ -203,17 +250,93 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
           statement.executeBatch();
         }
         connection.commit();
-        return written;
+        return new long[] {written, 0};
       } catch (SQLException e) {
         SQLException failed = new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
         try {
           connection.rollback();
         } catch (SQLException lost) { // the connection is gone: the server rolls the transaction back itself
           failed.addSuppressed(lost);
+          throw failed;
+        }
+        if (refusedForContent(e)) {
+          return writeRowByRow(connection, rows, batchId);
         }
         throw failed;
+      } finally {
+        try {
+          connection.setAutoCommit(true); // back to the pool as it came
+        } catch (SQLException lost) { // a broken connection: the pool discards it
+          LoggerFactory.getLogger(PostgresUpsertSink.class).debug("connection lost: {}", lost.toString());
+        }
       }
     }
+  }
+
+  /**
+   * One transaction, each row under a savepoint: a row refused for its content is rolled back to its savepoint and
+   * recorded in rejected_rows, the others are written.
+   *
+   * @return {rows upserted or deleted, rows rejected}
+   * @throws SQLException any other error (the transaction rolled back by the caller's retry or failure)
+   */
+  private long[] writeRowByRow(Connection connection, java.util.Collection<Row> rows, long batchId)
+      throws SQLException {
+    long written = 0;
+    List<String[]> rejected = new java.util.ArrayList<>(); // {row_key json, sql_state, message}
+    try (PreparedStatement statement = connection.prepareStatement(sql);
+         PreparedStatement delete = connection.prepareStatement(deleteSql);
+         PreparedStatement reject = connection.prepareStatement("INSERT INTO rejected_rows (table_name, row_key, "
+             + "sql_state, message, query, batch_id) VALUES (?, ?::jsonb, ?, ?, ?, ?) ON CONFLICT (table_name, row_key, "
+             + "batch_id) DO UPDATE SET sql_state = EXCLUDED.sql_state, message = EXCLUDED.message, "
+             + "query = EXCLUDED.query, rejected_at = now()")) {
+      for (Row row : rows) {
+        boolean deletion = deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag));
+        List<String> bound = deletion ? keyColumns : columns;
+        PreparedStatement one = deletion ? delete : statement;
+        for (int i = 0; i < bound.size(); i++) {
+          one.setObject(i + 1, jdbcValue(row.getAs(bound.get(i))));
+        }
+        java.sql.Savepoint savepoint = connection.setSavepoint();
+        try {
+          one.executeUpdate();
+          connection.releaseSavepoint(savepoint);
+          written++;
+        } catch (SQLException e) {
+          if (!refusedForContent(e)) {
+            throw e;
+          }
+          connection.rollback(savepoint);
+          String message = e.getMessage() == null ? "" : e.getMessage();
+          rejected.add(new String[] {rowKey(row), e.getSQLState(),
+              message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "..." : message});
+        }
+      }
+      for (String[] r : rejected) {
+        reject.setString(1, table);
+        reject.setString(2, r[0]);
+        reject.setString(3, r[1]);
+        reject.setString(4, r[2]);
+        reject.setString(5, batchId == RECOMPUTE_BATCH ? "recompute" : query);
+        reject.setLong(6, batchId);
+        reject.addBatch();
+      }
+      if (!rejected.isEmpty()) {
+        reject.executeBatch();
+      }
+      connection.commit();
+      return new long[] {written, rejected.size()};
+    }
+  }
+
+  /** @return the row's primary key as a JSON object, e.g. {@code {"window_start":"2026-11-23T12:00:00Z","page_url":"/"}} */
+  private String rowKey(Row row) {
+    var key = JSON.createObjectNode();
+    for (String c : keyColumns) {
+      Object v = jdbcValue(row.getAs(c));
+      key.put(c, v == null ? null : v.toString());
+    }
+    return key.toString();
   }
 
   /**

@@ -63,7 +63,7 @@ public final class SchemaMigrations {
     long deadline = System.nanoTime() + patience.toNanos();
     SQLException last;
     do {
-      try (Connection c = db.connect()) {
+      try (Connection c = db.connectDirect()) {
         return;
       } catch (SQLException e) {
         last = e;

@@ -24,13 +24,19 @@ import java.util.regex.Pattern;
  * malformed record's {@code error} with the first failing rule, in this order (the order and messages of the
  * producer's {@code EventCodec}; both are tested against the test kit's {@code ContractCases}):
  * <ol>
+ *   <li>{@code record too large: <n> bytes (at most 65536)}: the value is longer than {@link #MAX_RECORD_BYTES};</li>
  *   <li>{@code not JSON: empty value} (null, empty or only whitespace); {@code not JSON: <Jackson's message>};
- *       {@code not JSON: not an object}. Strict JSON: no single quotes, comments, unquoted names, NaN or leading
+ *       {@code not JSON: not an object}; {@code not JSON: text after the object} (a second object, or anything but
+ *       whitespace after the first). Strict JSON: no single quotes, comments, unquoted names, NaN or leading
  *       zeros (Spark's JSON reader would accept single quotes by default). Unknown fields are ignored, and of a
  *       field given twice the last one counts;</li>
  *   <li>{@code <field> is missing}: event_id, event_time, user_id, event_type absent, null or empty;</li>
  *   <li>{@code wrong type: <field> must be a string} (a number, boolean, object or array in a string field, in the
  *       contract's field order), {@code wrong type: price must be a number} (likewise quantity);</li>
+ *   <li>{@code nul character: <field>}: U+0000 in a string field (Postgres text cannot hold it, SQL state 22021);
+ *       {@code field too long: <field> is <n> bytes (at most <max>)}: event_id, user_id, product_id, category,
+ *       order_id over {@link #MAX_ID_BYTES} UTF-8 bytes, page_url over {@link #MAX_PAGE_URL_BYTES} (a btree index
+ *       row of Postgres holds at most 2,704 bytes);</li>
  *   <li>{@code unparsable event_time: <text>}: not ISO-8601 with an offset ({@link #ISO_INSTANT}) or not a real
  *       date-time; {@code event_time in future: <text>}: later than processing time + MAX_EVENT_TIME_SKEW;</li>
  *   <li>{@code unknown event_type: <text>}; {@code page_url is missing (required for <type>)} for page_view and
@@ -41,16 +47,29 @@ import java.util.regex.Pattern;
  *       capital letters, ISO 4217's format), {@code unknown device: <text>}, {@code invalid country: <text>} (not two
  *       capital letters, ISO 3166-1 alpha-2's format).</li>
  * </ol>
- * An empty string in product_id, category, currency, order_id, device or country counts as absent (null).
+ * An empty string in product_id, category, currency, order_id, device or country counts as absent (null). An error
+ * message is at most {@link #MAX_ERROR_BYTES} UTF-8 bytes: the text it quotes is cut (ending {@code ...}), so that
+ * a dead letter is never much larger than the record it carries.
  */
 public final class EventRecordParser {
   /** ISO-8601 date-time with a mandatory offset (Z, +hh:mm or +hhmm); seconds and a fraction of 1-9 digits optional. */
   public static final String ISO_INSTANT =
       "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(?:Z|([+-])(\\d{2}):?(\\d{2}))$";
-  /** A price as written: digits, at most 10 before and 2 after the point, no sign, no exponent (numeric(12,2)). */
-  public static final String PRICE = "^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$";
-  /** A quantity as written: an integer from 1 to 999,999,999. */
-  public static final String QUANTITY = "^[1-9][0-9]{0,8}$";
+  /**
+   * A price as written: below 10,000,000, at most 2 decimals, no sign, no exponent. With {@link #QUANTITY} an order
+   * line is below 10^11, so a window's revenue fits numeric(38,2) for any number of events Spark can sum.
+   */
+  public static final String PRICE = "^(0|[1-9][0-9]{0,6})(\\.[0-9]{1,2})?$";
+  /** A quantity as written: an integer from 1 to 9,999. */
+  public static final String QUANTITY = "^[1-9][0-9]{0,3}$";
+  /** The largest record value, bytes (DESIGN §3): a larger one is malformed. */
+  public static final int MAX_RECORD_BYTES = 64 * 1024;
+  /** The longest event_id, user_id, product_id, category and order_id, UTF-8 bytes. */
+  public static final int MAX_ID_BYTES = 256;
+  /** The longest page_url, UTF-8 bytes. */
+  public static final int MAX_PAGE_URL_BYTES = 2048;
+  /** The longest error message, UTF-8 bytes (the dead letter's {@code error} header). */
+  public static final int MAX_ERROR_BYTES = 1024;
 
   private static final Pattern ISO = Pattern.compile(ISO_INSTANT);
   private static final Pattern PRICE_RULE = Pattern.compile(PRICE);
@@ -78,9 +97,11 @@ public final class EventRecordParser {
   private static final int[] REQUIRED = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE};
   /** The number fields, in the order their type is checked. */
   private static final int[] NUMBERS = {PRICE_FIELD, QUANTITY_FIELD};
-  /** The string fields, in the order their type is checked. */
+  /** The string fields, in the order their type (and then NUL characters) is checked. */
   private static final int[] STRINGS = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE, PAGE_URL, PRODUCT_ID, CATEGORY,
       CURRENCY, ORDER_ID, DEVICE, COUNTRY};
+  /** The fields with a length bound ({@link #MAX_ID_BYTES}, page_url {@link #MAX_PAGE_URL_BYTES}), in check order. */
+  private static final int[] BOUNDED = {EVENT_ID, USER_ID, PAGE_URL, PRODUCT_ID, CATEGORY, ORDER_ID};
 
   // what a slot held
   private static final byte ABSENT = 0; // not there, or null
@@ -102,7 +123,8 @@ public final class EventRecordParser {
       String productId, String category, BigDecimal price, Integer quantity, String currency, String orderId,
       String device, String country, String error) {
     static Event malformed(String error) {
-      return new Event(null, null, null, null, null, null, null, null, null, null, null, null, null, error);
+      return new Event(null, null, null, null, null, null, null, null, null, null, null, null, null,
+          truncated(error, MAX_ERROR_BYTES));
     }
   }
 
@@ -114,6 +136,9 @@ public final class EventRecordParser {
    *     bad input
    */
   public static Event parse(byte[] value, long processingTimeMicros, long maxEventTimeSkewMicros) {
+    if (value != null && value.length > MAX_RECORD_BYTES) {
+      return Event.malformed("record too large: " + value.length + " bytes (at most " + MAX_RECORD_BYTES + ")");
+    }
     if (value == null || isBlank(value)) {
       return Event.malformed("not JSON: empty value");
     }
@@ -149,6 +174,9 @@ public final class EventRecordParser {
           }
         }
       }
+      if (json.nextToken() != null) {
+        return Event.malformed("not JSON: text after the object");
+      }
     } catch (JsonProcessingException e) {
       return Event.malformed("not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
@@ -171,6 +199,18 @@ public final class EventRecordParser {
     for (int field : NUMBERS) {
       if (kind[field] == STRING || kind[field] == OTHER) {
         return Event.malformed("wrong type: " + NAMES[field] + " must be a number");
+      }
+    }
+    for (int field : STRINGS) {
+      if (text[field] != null && text[field].indexOf('\u0000') >= 0) {
+        return Event.malformed("nul character: " + NAMES[field]);
+      }
+    }
+    for (int field : BOUNDED) {
+      int max = field == PAGE_URL ? MAX_PAGE_URL_BYTES : MAX_ID_BYTES;
+      int bytes = text[field] == null ? 0 : utf8Length(text[field]);
+      if (bytes > max) {
+        return Event.malformed("field too long: " + NAMES[field] + " is " + bytes + " bytes (at most " + max + ")");
       }
     }
     String timeText = text[EVENT_TIME];
@@ -299,6 +339,48 @@ public final class EventRecordParser {
       }
     }
     return true;
+  }
+
+  /** @return the length of {@code s} in UTF-8, bytes (a lone surrogate counts as the 3 bytes of its replacement) */
+  static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * @param message an error message
+   * @param maxBytes its largest UTF-8 length
+   * @return {@code message}, or its longest prefix (whole characters) that fits with {@code ...} appended
+   */
+  static String truncated(String message, int maxBytes) {
+    if (utf8Length(message) <= maxBytes) {
+      return message;
+    }
+    int bytes = 0;
+    int end = 0;
+    while (end < message.length()) {
+      int cp = message.codePointAt(end);
+      int size = utf8Length(new String(Character.toChars(cp)));
+      if (bytes + size > maxBytes - 3) {
+        break;
+      }
+      bytes += size;
+      end += Character.charCount(cp);
+    }
+    return message.substring(0, end) + "...";
   }
 
   private static boolean isBlank(byte[] value) {

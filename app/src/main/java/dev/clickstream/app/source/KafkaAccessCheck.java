@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -54,11 +55,12 @@ public final class KafkaAccessCheck {
    * @param security how the client authenticates, for the message, e.g. {@code SASL_SSL, SCRAM-SHA-512}
    * @param topics the topics the pipeline reads or writes
    * @param timeout how long to wait for the brokers
+   * @return topic -> its Kafka topic id, for the topics that exist (a topic deleted and re-created has a new id)
    * @throws Failure with {@link Failure#refused()} true when authentication fails (wrong password or mechanism,
    *     a TLS handshake against an untrusted certificate) or a topic may not be described (ACLs); false when the
    *     brokers do not answer within {@code timeout}
    */
-  public static void check(Map<String, String> kafkaClient, String security, Collection<String> topics,
+  public static Map<String, Uuid> check(Map<String, String> kafkaClient, String security, Collection<String> topics,
       Duration timeout) {
     String servers = kafkaClient.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
     String at = "kafka at " + servers + " (" + security + ")";
@@ -75,9 +77,10 @@ public final class KafkaAccessCheck {
         throw failure(at, e, timeout);
       }
       List<String> denied = new ArrayList<>();
+      Map<String, Uuid> ids = new HashMap<>();
       for (var topic : admin.describeTopics(topics).topicNameValues().entrySet()) {
         try {
-          topic.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          ids.put(topic.getKey(), topic.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS).topicId());
         } catch (ExecutionException e) {
           if (e.getCause() instanceof AuthorizationException) {
             denied.add(topic.getKey());
@@ -95,6 +98,7 @@ public final class KafkaAccessCheck {
         throw new Failure(at + " does not let this user describe topic(s) " + String.join(", ", denied)
             + ": its ACLs must allow Read on the input topic and Write on the enriched and dead-letter topics", true);
       }
+      return ids;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Failure("interrupted while connecting to " + at, false);

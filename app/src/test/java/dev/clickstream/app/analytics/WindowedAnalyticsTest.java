@@ -7,6 +7,11 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.clickstream.app.metrics.PipelineMetrics;
+import dev.clickstream.app.sink.AnalyticsSink;
+import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.testkit.PostgresExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,14 +25,17 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The analytics query on a hand-made shop visit, micro-batch by micro-batch (MemoryStream): absolute values per
- * window in all six tables, a resent purchase counted once, a late purchase dropped by the watermark, exact decimal
+ * window in all six tables, a resent purchase counted once (also with a new event_id and event_time), a late purchase dropped by the watermark, exact decimal
  * revenue, rates rounded half-up and null without a denominator, the {@code unknown} segment, sliding windows of
  * active users.
  */
 class WindowedAnalyticsTest {
+  @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
   private static SparkSession spark;
 
   @BeforeAll
@@ -86,9 +94,12 @@ class WindowedAnalyticsTest {
       MicroBatches.add(input, query,
           "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
           "o2,2026-11-23T12:03:30Z,u2,purchase,p-2,books,0.05,3,EUR,o-2,,");
-      // the first purchase resent in a later micro-batch; the clock moves to 12:09 (watermark 12:07 next batch)
+      // the first purchase resent in a later micro-batch, once as it was and once with a new event_id and a new
+      // event_time (another minute: it would add a product_activity row and an active-users window if counted);
+      // the clock moves to 12:09 (watermark 12:07 next batch)
       MicroBatches.add(input, query,
           "o1,2026-11-23T12:03:00Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
+          "o1-again,2026-11-23T12:04:10Z,u1,purchase,p-1,books,19.90,2,EUR,o-1,mobile,DE",
           "v4,2026-11-23T12:09:00Z,u3,page_view,p-3,toys,,,,,tablet,FR");
       // behind the watermark (12:07): dropped, not counted anywhere
       MicroBatches.add(input, query, "o3,2026-11-23T12:05:00Z,u3,purchase,p-3,toys,5.00,1,EUR,o-3,tablet,FR");
@@ -128,6 +139,48 @@ class WindowedAnalyticsTest {
       assertThat(dropped).as("the late purchase, in the progress lines").isEqualTo(1);
     } finally {
       query.stop();
+    }
+  }
+
+  /**
+   * The contract's largest order lines, 300 of them in one window, and a funnel with 300 cart users and one viewer,
+   * through the real sink into the migrated tables: every value fits its column (revenue is a sum of lines below
+   * 10^11 each; a rate above 1 is a real value), exactly.
+   */
+  @Test
+  void aWindowFullOfMaximalOrdersAndAFunnelOfOneViewerFitEveryColumn(@TempDir java.nio.file.Path dir) throws Exception {
+    DatabaseConfig db = new DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
+    SchemaMigrations.migrate(db, java.time.Duration.ofSeconds(10));
+    MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
+    StreamingQuery query = new AnalyticsSink(db, new PipelineMetrics()).writer(WindowedAnalytics.of(events(input)))
+        .option("checkpointLocation", dir.toString()).start();
+    int buyers = 300;
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add("v1,2026-11-23T13:00:01Z,viewer,page_view,p-max,luxury,,,,,,");
+    for (int i = 0; i < buyers; i++) {
+      lines.add("c" + i + ",2026-11-23T13:00:02Z,u" + i + ",add_to_cart,p-max,luxury,9999999.99,9999,EUR,,,");
+      lines.add("o" + i + ",2026-11-23T13:01:00Z,u" + i + ",purchase,p-max,luxury,9999999.99,9999,EUR,order-" + i + ",,");
+    }
+    try {
+      MicroBatches.add(input, query, lines.toArray(new String[0]));
+      assertThat(query.exception().isEmpty()).as("the micro-batch was written").isTrue();
+    } finally {
+      query.stop();
+    }
+    java.math.BigDecimal line = new java.math.BigDecimal("9999999.99").multiply(java.math.BigDecimal.valueOf(9999));
+    try (var c = java.sql.DriverManager.getConnection(PG.jdbcUrl(), PG.user(), PG.password());
+         var st = c.createStatement()) {
+      var revenue = st.executeQuery("SELECT orders, units, revenue FROM category_revenue WHERE category = 'luxury'");
+      assertThat(revenue.next()).isTrue();
+      assertThat(revenue.getLong(1)).isEqualTo(buyers);
+      assertThat(revenue.getLong(2)).isEqualTo(9999L * buyers);
+      assertThat(revenue.getBigDecimal(3)).isEqualByComparingTo(line.multiply(java.math.BigDecimal.valueOf(buyers)));
+      var funnel = st.executeQuery("SELECT viewers, cart_users, buyers, view_to_cart, cart_to_purchase FROM conversion_funnel");
+      assertThat(funnel.next()).isTrue();
+      assertThat(funnel.getLong(1)).isEqualTo(1);
+      assertThat(funnel.getLong(2)).isEqualTo(buyers);
+      assertThat(funnel.getBigDecimal(4)).isEqualByComparingTo("300.0000");
+      assertThat(funnel.getBigDecimal(5)).isEqualByComparingTo("1.0000");
     }
   }
 }

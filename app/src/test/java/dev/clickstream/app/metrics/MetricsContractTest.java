@@ -159,7 +159,7 @@ class MetricsContractTest {
   @Tag("promtool")
   void promtoolChecksTheRulesAndTheirUnitTestsPass() throws Exception {
     Assumptions.assumeTrue(onPath("promtool"), "promtool is not installed (apt-get install prometheus): rule unit tests skipped");
-    assertThat(run("promtool", "check", "rules", RULES.toString())).contains("SUCCESS: 7 rules found");
+    assertThat(run("promtool", "check", "rules", RULES.toString())).contains("SUCCESS: 8 rules found");
     // make monitoring-local's configuration, with the same rules
     assertThat(run("promtool", "check", "config", ROOT.resolve("local/prometheus.yml").toString())).contains("SUCCESS: 1 rule files found");
     assertThat(run("promtool", "test", "rules", Path.of("src/test/resources/prometheus-rules-test.yaml").toAbsolutePath().toString()))

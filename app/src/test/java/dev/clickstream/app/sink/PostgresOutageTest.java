@@ -116,6 +116,13 @@ class PostgresOutageTest {
     assertThat(PostgresRetry.isTransient(new SQLException("the database system is starting up", "57P03"))).isTrue();
     assertThat(PostgresRetry.isTransient(new SQLException("wrapped", "08006", new java.net.SocketException("reset")))).isTrue();
     assertThat(PostgresRetry.isTransient(new SQLException("no state", null, new java.io.EOFException()))).isTrue();
+    for (String state : new String[] {"53300", "40001", "40P01", "57014"}) { // too many connections, serialization,
+      assertThat(PostgresRetry.isTransient(new SQLException("retry me", state))).as(state).isTrue(); // deadlock, cancel
+    }
+    assertThat(PostgresRetry.isTransient(new java.sql.SQLTransientConnectionException("pool timed out"))).isTrue();
+    assertThat(PostgresUpsertSink.refusedForContent(new SQLException("numeric field overflow", "22003"))).isTrue();
+    assertThat(PostgresUpsertSink.refusedForContent(new SQLException("check violation", "23514"))).isTrue();
+    assertThat(PostgresUpsertSink.refusedForContent(new SQLException("permission denied", "42501"))).isFalse();
     assertThat(PostgresRetry.isTransient(new SQLException("null value violates not-null constraint", "23502"))).isFalse();
     assertThat(PostgresRetry.isTransient(new SQLException("permission denied", "42501"))).isFalse();
     assertThat(PostgresRetry.isTransient(new IllegalStateException("ours"))).isFalse();

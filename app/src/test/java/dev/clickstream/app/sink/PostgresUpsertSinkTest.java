@@ -64,7 +64,7 @@ class PostgresUpsertSinkTest {
     db = new DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
     SchemaMigrations.migrate(db, Duration.ofSeconds(10));
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
-      s.execute("TRUNCATE page_view_counts, user_sessions");
+      s.execute("TRUNCATE page_view_counts, user_sessions, rejected_rows");
     }
   }
 
@@ -120,11 +120,22 @@ class PostgresUpsertSinkTest {
   void aPartitionThatFailsHalfWayLeavesNoneOfItsRowsAndCountsAnError() throws Exception {
     PipelineMetrics metrics = new PipelineMetrics();
     PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS).reportingTo(metrics);
-    // one partition; row 2,400 breaks NOT NULL after two JDBC batches of 1,000 were executed
-    assertThatThrownBy(() -> sink.call(pageViews(10, 1, null).withColumn("page_url",
-        org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("page_url").equalTo("/p2400"),
-            org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType)).otherwise(org.apache.spark.sql.functions.col("page_url"))), 3L))
-        .hasStackTraceContaining("upsert into page_view_counts failed");
+    // one partition; a trigger raises an error at row 2,400, after two JDBC batches of 1,000 were executed: not a
+    // row's content (SQL state P0001), so the whole micro-batch fails
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE FUNCTION refuse_p2400() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          + "IF NEW.page_url = '/p2400' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$");
+      s.execute("CREATE TRIGGER refuse_p2400 BEFORE INSERT ON page_view_counts FOR EACH ROW EXECUTE FUNCTION refuse_p2400()");
+    }
+    try {
+      assertThatThrownBy(() -> sink.call(pageViews(10, 1, null), 3L))
+          .hasStackTraceContaining("upsert into page_view_counts failed");
+    } finally {
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.execute("DROP TRIGGER refuse_p2400 ON page_view_counts");
+        s.execute("DROP FUNCTION refuse_p2400()");
+      }
+    }
     assertThat(pageViewRows()).as("the partition's transaction was rolled back").isEmpty();
     PrometheusText t = PrometheusText.parse(metrics.scrape());
     assertThat(t.value("clickstream_sink_errors_total", "sink", "page_view_counts")).hasValue(1);
@@ -134,6 +145,37 @@ class PostgresUpsertSinkTest {
     assertThat(pageViewRows()).hasSize(2_500);
     assertThat(PrometheusText.parse(metrics.scrape()).value("clickstream_sink_rows_total", "sink", "page_view_counts"))
         .hasValue(2_500);
+  }
+
+  /**
+   * A row Postgres refuses for its content (here NOT NULL, SQL state 23502, in the middle of the third JDBC batch)
+   * goes to rejected_rows with its key, state and message; the partition's other rows are written, the micro-batch
+   * succeeds, and its replay records the same rejection once.
+   */
+  @Test
+  void aRowRefusedForItsContentIsRejectedAndTheRestWritten() throws Exception {
+    PipelineMetrics metrics = new PipelineMetrics();
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS).reportingTo(metrics);
+    Dataset<Row> withANull = pageViews(10, 1, null).withColumn("page_url",
+        org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("page_url").equalTo("/p2400"),
+            org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType)).otherwise(org.apache.spark.sql.functions.col("page_url")));
+    sink.call(withANull, 3L);
+    sink.call(withANull, 3L); // the replay
+    assertThat(pageViewRows()).hasSize(2_499).doesNotContainKey("/p2400").containsEntry("/p2401", 2_411L);
+    List<String> rejected = new ArrayList<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT table_name, row_key->>'page_url', row_key->>'window_start', sql_state, "
+             + "message, query, batch_id FROM rejected_rows")) {
+      while (rs.next()) {
+        rejected.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4) + " "
+            + rs.getString(6) + " " + rs.getLong(7) + " " + rs.getString(5).contains("page_url"));
+      }
+    }
+    assertThat(rejected).containsExactly("page_view_counts null 2026-11-23T12:00Z 23502 analytics 3 true");
+    PrometheusText t = PrometheusText.parse(metrics.scrape());
+    assertThat(t.value("clickstream_rejected_rows_total", "table", "page_view_counts")).hasValue(2);
+    assertThat(t.value("clickstream_sink_errors_total", "sink", "page_view_counts")).isEmpty();
+    assertThat(t.value("clickstream_sink_rows_total", "sink", "page_view_counts")).hasValue(2 * 2_499);
   }
 
   @Test

@@ -91,4 +91,26 @@ class EventRecordParserTest {
     assertThat(e).isEqualTo(new Event(null, null, null, null, null, null, null, null, null, null, null, null, null,
         "invalid price: 19.999"));
   }
+
+  /** A dead letter quotes what is wrong, but at most 1 KiB of it: the header never makes the record too large. */
+  @Test
+  void anErrorMessageIsAtMostOneKibibyte() {
+    String huge = "é".repeat(30_000); // 60,000 UTF-8 bytes, inside the 64 KiB record bound
+    Event e = parse("{\"event_id\":\"e1\",\"event_time\":\"2026-11-23T11:59:00Z\",\"user_id\":\"u1\","
+        + "\"event_type\":\"" + huge + "\"}");
+    assertThat(e.error()).startsWith("unknown event_type: éé").endsWith("...");
+    assertThat(e.error().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(EventRecordParser.MAX_ERROR_BYTES)
+        .isGreaterThan(EventRecordParser.MAX_ERROR_BYTES - 4);
+    assertThat(EventRecordParser.truncated("short", 1024)).isEqualTo("short");
+    // whole characters only: a 4-byte character is never cut in half
+    assertThat(EventRecordParser.truncated("ab\uD83D\uDE00\uD83D\uDE00", 9)).isEqualTo("ab\uD83D\uDE00...");
+    assertThat(EventRecordParser.utf8Length("aé€\uD83D\uDE00")).isEqualTo(1 + 2 + 3 + 4);
+  }
+
+  @Test
+  void aRecordOverTheBoundIsTooLargeBeforeAnythingElse() {
+    byte[] big = new byte[EventRecordParser.MAX_RECORD_BYTES + 1];
+    java.util.Arrays.fill(big, (byte) 'x'); // not JSON either: the size is checked first
+    assertThat(EventRecordParser.parse(big, NOW, SKEW).error()).isEqualTo("record too large: 65537 bytes (at most 65536)");
+  }
 }
