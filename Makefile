@@ -32,7 +32,7 @@ FIXTURES ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions audit clean \
+.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions bench-hostile audit clean \
 	kind-up operators image-tars images deploy status logs psql produce-now recover verify drill diagnose e2e down \
 	monitoring-local monitoring grafana spark-ui kafka-ui
 
@@ -72,6 +72,9 @@ bench: build ## throughput against the plain-consumer ceiling (each query alone,
 
 bench-sessions: build ## benchmark session state: 100k users, 10 min of event time (ARGS="users events/s minutes"); long sessions: ARGS="long [users] [hours]"
 	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.SessionStateBenchmark $(ARGS)
+
+bench-hostile: build ## what one key can make the pipeline hold: a bot user (100k events in a minute), 1M users in one window, a year of event dates (ARGS="botEvents windowUsers"); report in bench/results
+	java $$(cat app/target/jvm.options) -Xmx6g -cp 'bench/target/classes:bench/target/lib/*' dev.clickstream.bench.HostileKeyBenchmark $(ARGS)
 
 audit: build ## list the runtime dependencies of every module that have a known vulnerability (audit/known-vulnerabilities.csv; no network)
 	$(MVN) -q dependency:list -DincludeScope=runtime -DoutputFile=target/runtime-dependencies.txt

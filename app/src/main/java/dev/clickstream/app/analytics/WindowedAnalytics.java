@@ -3,11 +3,9 @@ package dev.clickstream.app.analytics;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.hll_sketch_agg;
 import static org.apache.spark.sql.functions.hll_sketch_estimate;
@@ -15,7 +13,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_millis;
@@ -75,15 +72,16 @@ import org.apache.spark.sql.types.StructType;
  *       that one of its event's two group windows. State of a group leaves the store when the watermark passes
  *       the group's end.</li>
  * </ol>
- * Exact distinct users and orders come from one {@code collect_set} per group of values tagged with what they
- * are ({@code o:} order, {@code u:} user of a segment, {@code v:}/{@code c:}/{@code b:} viewer, cart user, buyer of
- * the funnel), counted by tag after the aggregation: Spark's streaming aggregation has no exact
- * {@code count(distinct)} (guide, "Unsupported Operations"), the sets per window are small (users of a segment or
- * of the funnel in 10 minutes), and every aggregate function is updated for every fact row, so one set costs
- * less than five (the A/B is in bench/README.md). Active users of all the shop in 5 minutes can be many, so they
- * are counted with an Apache DataSketches HLL sketch ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}:
- * relative standard error 1.04 / sqrt(2^14) = 0.8% in HLL mode, DataSketches HLL documentation; a window with few
- * users is still in the sketch's exact coupon mode). Money is decimal throughout: price decimal(12,2) x quantity, summed
+ * Orders are the category_revenue facts of a group: the deduplication lets each order_id through once, so
+ * counting them is exact and holds no set. Distinct users (all the shop's in the 5-minute active-users windows, a
+ * segment's, the funnel's viewers, cart users and buyers) are counted with Apache DataSketches HLL sketches
+ * ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}, one per kind of user in a group; Spark's streaming
+ * aggregation has no exact {@code count(distinct)}, guide, "Unsupported Operations"): a group's state is at most
+ * ~8 KB per sketch however many users its window has, where an exact set held ~550 bytes per user (a window of a
+ * million users: ~550 MB; bench/results/*-hostile.md). The estimate is exact in practice while a sketch is in its
+ * coupon modes (up to about 3/4 x 2^(lgConfigK - 3) = 1,536 distinct users: only collisions of 26-bit hashes,
+ * ~n^2 / 2^27 of them, can miss one) and has a relative standard error of 1.04 / sqrt(2^14) = 0.8% above (DataSketches HLL
+ * documentation). Money is decimal throughout: price decimal(12,2) x quantity, summed
  * exactly.
  *
  * <p>Why one query: each streaming query pays a fixed cost per micro-batch (planning, a Kafka fetch, state store
@@ -115,7 +113,6 @@ public final class WindowedAnalytics {
   static final String GROUP_SLIDE = "5 minutes";
   private static final long GROUP_SLIDE_MS = Duration.ofMinutes(5).toMillis();
   /** Prefixes of the values of the one set of exact distinct values a group keeps. */
-  private static final String ORDER = "o:";
   private static final String USER = "u:";
   private static final String VIEWER = "v:";
   private static final String CART_USER = "c:";
@@ -197,7 +194,7 @@ public final class WindowedAnalytics {
     facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
         "category", col("category"), "is_view", flag(isProductView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
     facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
-        "item", tagged(ORDER, col("order_id")), "units", units, "revenue", col("price").multiply(units)))));
+        "units", units, "revenue", col("price").multiply(units)))));
     facts.add(when(isProductView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, tenMinutes, Map.of(
         "item", when(isProductView, tagged(VIEWER, col("user_id"))).when(isCart, tagged(CART_USER, col("user_id")))
             .otherwise(tagged(BUYER, col("user_id")))))));
@@ -205,7 +202,7 @@ public final class WindowedAnalytics {
         "k2", coalesce(col("country"), lit(UNKNOWN)), "item", tagged(USER, col("user_id")))));
 
     Column table = col("table");
-    Column items = col("items");
+    Column item = col("item");
     return once(watermarkedEvents.withColumn("dedupe_key",
             when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id"))))
         .select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
@@ -218,7 +215,12 @@ public final class WindowedAnalytics {
         .agg(max(col("category")).as("category"),
             sum(col("is_view")).as("views"), sum(col("is_cart")).as("add_to_carts"),
             sum(col("is_purchase")).as("purchases"), sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
-            count(lit(1)).as("events"), collect_set(col("item")).as("items"),
+            count(lit(1)).as("events"),
+            // distinct users: a segment's or the funnel's viewers in one sketch (a group has one or the other),
+            // cart users and buyers in one each
+            hll_sketch_agg(when(item.startsWith(USER).or(item.startsWith(VIEWER)), item), LG_CONFIG_K).as("users_or_viewers"),
+            hll_sketch_agg(when(item.startsWith(CART_USER), item), LG_CONFIG_K).as("cart_users_sketch"),
+            hll_sketch_agg(when(item.startsWith(BUYER), item), LG_CONFIG_K).as("buyers_sketch"),
             hll_sketch_estimate(hll_sketch_agg(col("active_user"), LG_CONFIG_K)).as("active_user_count"))
         .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
             when(table.equalTo(Table.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
@@ -230,8 +232,12 @@ public final class WindowedAnalytics {
             col("events").as("view_count"), col("active_user_count"),
             col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
             coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"),
-            tagCount(items, ORDER).as("orders"), tagCount(items, USER).as("users"), tagCount(items, VIEWER).as("viewers"),
-            tagCount(items, CART_USER).as("cart_users"), tagCount(items, BUYER).as("buyers"))
+            // each category_revenue fact is one order: the deduplication let each order_id through once
+            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("events")).otherwise(lit(0L)).as("orders"),
+            hll_sketch_estimate(col("users_or_viewers")).as("users"),
+            hll_sketch_estimate(col("users_or_viewers")).as("viewers"),
+            hll_sketch_estimate(col("cart_users_sketch")).as("cart_users"),
+            hll_sketch_estimate(col("buyers_sketch")).as("buyers"))
         .withColumn("view_to_cart", rate(col("cart_users"), col("viewers")))
         .withColumn("cart_to_purchase", rate(col("buyers"), col("cart_users")));
   }
@@ -252,9 +258,9 @@ public final class WindowedAnalytics {
   /**
    * The fields of a fact row after table and window_start: every table's facts have this one struct
    * type, with the fields the table does not use null. k1, k2: the table's key; category: a product's category;
-   * item: a value counted exactly distinct, tagged with what it is ({@code o:<order_id>}, {@code u:<user>} of a
-   * segment, {@code v:}, {@code c:}, {@code b:} a viewer, cart user or buyer of the funnel: one set per group instead
-   * of five); active_user: users of the HLL sketch; is_*: 1 or 0; units, revenue: of a purchase.
+   * item: a user counted distinct, tagged with what it is ({@code u:<user>} of a segment, {@code v:}, {@code c:},
+   * {@code b:} a viewer, cart user or buyer of the funnel); active_user: users of the active-users sketch; is_*: 1
+   * or 0; units, revenue: of a purchase.
    */
   private static final StructType FACT = new StructType()
       .add("k1", DataTypes.StringType).add("k2", DataTypes.StringType).add("category", DataTypes.StringType)
@@ -332,10 +338,6 @@ public final class WindowedAnalytics {
     return concat(lit(tag), value);
   }
 
-  /** @return how many values of a group's tagged set carry the tag */
-  private static Column tagCount(Column items, String tag) {
-    return size(filter(items, v -> v.startsWith(tag))).cast(DataTypes.LongType);
-  }
 
   /**
    * numerator / denominator rounded half-up to 4 decimals (Spark's round), null when the denominator is 0; above 1
