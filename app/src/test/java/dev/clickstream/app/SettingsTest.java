@@ -210,4 +210,20 @@ class SettingsTest {
     assertThat(exit.stderr()).containsExactly(
         "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days)");
   }
+
+  /** README's settings table lists exactly the settings the code reads, so that neither drifts from the other. */
+  @Test
+  void theReadmeListsExactlyTheSettingsTheCodeReads() throws Exception {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+    int start = readme.indexOf("Settings (flag `--name` or environment variable `NAME`");
+    String table = readme.substring(start, readme.indexOf("Exit status:", start));
+    java.util.SortedSet<String> listed = new java.util.TreeSet<>();
+    for (String line : table.lines().filter(l -> l.startsWith("| `")).toList()) {
+      var names = java.util.regex.Pattern.compile("`([A-Z][A-Z0-9_]+)`").matcher(line.split("\\|")[1]);
+      while (names.find()) {
+        listed.add(names.group(1));
+      }
+    }
+    assertThat(listed).isEqualTo(Settings.environmentNames());
+  }
 }

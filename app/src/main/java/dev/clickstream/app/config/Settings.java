@@ -2,6 +2,7 @@ package dev.clickstream.app.config;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -284,6 +285,19 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
    */
   public String checkpointFor(String queryName) {
     return checkpointRoot.replaceAll("/+$", "") + "/" + queryName;
+  }
+
+  /** The settings read from the environment only: secrets, never flags (DESIGN §5). */
+  static final List<String> SECRETS = List.of("DB_PASSWORD", "DB_MIGRATION_PASSWORD", "KAFKA_SASL_JAAS_CONFIG");
+
+  /**
+   * @return the environment variable of every setting this class reads (each flag's, and the secrets'), sorted: the
+   *     README's settings table lists exactly these (SettingsTest)
+   */
+  public static java.util.SortedSet<String> environmentNames() {
+    java.util.SortedSet<String> names = new java.util.TreeSet<>(SECRETS);
+    new CommandLine(new Flags()).getCommandSpec().options().forEach(o -> names.add(envName(o)));
+    return names;
   }
 
   private static String envName(OptionSpec option) {
