@@ -280,13 +280,14 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     }
   }
 
-  /** @return every result table of the pipeline */
+  /** @return every table the pipeline writes: the results and rejected_rows */
   static List<String> tables() {
     List<String> tables = new ArrayList<>();
     for (WindowedAnalytics.Table t : WindowedAnalytics.Table.values()) {
       tables.add(t.tableName());
     }
     tables.add("user_sessions");
+    tables.add("rejected_rows");
     return tables;
   }
 
