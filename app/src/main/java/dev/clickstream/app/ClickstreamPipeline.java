@@ -68,15 +68,23 @@ public final class ClickstreamPipeline {
   /** Every query name, in start order. */
   public static final List<String> QUERIES = List.of(INGEST, LAKE, ANALYTICS, USER_SESSIONS);
 
+  /** The Postgres tables the queries write: the analytics' six and user_sessions. */
+  public static final List<String> TABLES = tables();
   /** Every output: the {@code sink} label of {@code clickstream_sink_rows_total} and {@code _errors_total}. */
   public static final List<String> SINKS = sinks();
 
+  private static List<String> tables() {
+    List<String> tables = new ArrayList<>();
+    for (WindowedAnalytics.Table t : WindowedAnalytics.Table.values()) {
+      tables.add(t.tableName());
+    }
+    tables.add("user_sessions");
+    return List.copyOf(tables);
+  }
+
   private static List<String> sinks() {
     List<String> sinks = new ArrayList<>(List.of(IngestSink.ENRICHED, IngestSink.DEAD_LETTER, LakeSink.LAKE));
-    for (WindowedAnalytics.Table t : WindowedAnalytics.Table.values()) {
-      sinks.add(t.tableName());
-    }
-    sinks.add("user_sessions");
+    sinks.addAll(TABLES);
     return List.copyOf(sinks);
   }
 
@@ -276,7 +284,7 @@ public final class ClickstreamPipeline {
     });
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
-    metrics.expect(specs.stream().map(QuerySpec::name).toList(), EventParser.REASONS, SINKS);
+    metrics.expect(specs.stream().map(QuerySpec::name).toList(), EventParser.REASONS, SINKS, TABLES);
     supervisor.start(specs);
   }
 

@@ -3,7 +3,6 @@ package dev.clickstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.clickstream.app.ClickstreamPipeline;
-import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
@@ -282,11 +281,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
 
   /** @return every table the pipeline writes: the results and rejected_rows */
   static List<String> tables() {
-    List<String> tables = new ArrayList<>();
-    for (WindowedAnalytics.Table t : WindowedAnalytics.Table.values()) {
-      tables.add(t.tableName());
-    }
-    tables.add("user_sessions");
+    List<String> tables = new ArrayList<>(ClickstreamPipeline.TABLES);
     tables.add("rejected_rows");
     return tables;
   }

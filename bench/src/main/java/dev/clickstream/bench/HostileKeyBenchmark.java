@@ -66,31 +66,31 @@ public final class HostileKeyBenchmark {
     report.append("| scenario | query | records | s | state rows | state memory, bytes | state on disk, bytes | heap after GC / peak, MB | lake files |\n");
     report.append("|---|---|---|---|---|---|---|---|---|\n");
 
-    List<String> bot = new ArrayList<>();
+    List<UserActivityEvent> bot = new ArrayList<>();
     for (int i = 0; i < botEvents; i++) {
-      bot.add(EventCodec.toJson(new UserActivityEvent("bot-" + i, t0.plusNanos(i * (60_000_000_000L / botEvents)),
-          "bot", "/p" + (i % 50), EventType.PAGE_VIEW)));
+      bot.add(new UserActivityEvent("bot-" + i, t0.plusNanos(i * (60_000_000_000L / botEvents)), "bot",
+          "/p" + (i % 50), EventType.PAGE_VIEW));
     }
     run(report, "one user, " + String.format("%,d", botEvents) + " events in a minute", bot,
         Set.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS));
 
-    List<String> wide = new ArrayList<>();
+    List<UserActivityEvent> wide = new ArrayList<>();
     for (int u = 0; u < windowUsers; u++) {
       Instant t = t0.plusNanos(u * (540_000_000_000L / windowUsers)); // inside 12:00-12:09
-      wide.add(EventCodec.toJson(new UserActivityEvent("v-" + u, t, "user-" + u, "/product/p" + (u % 300),
-          EventType.PAGE_VIEW, "p" + (u % 300), "books", null, null, null, null, "mobile", "DE")));
+      wide.add(new UserActivityEvent("v-" + u, t, "user-" + u, "/product/p" + (u % 300),
+          EventType.PAGE_VIEW, "p" + (u % 300), "books", null, null, null, null, "mobile", "DE"));
       if (u % 2 == 0) {
-        wide.add(EventCodec.toJson(new UserActivityEvent("c-" + u, t.plusMillis(1), "user-" + u, "/product/p" + (u % 300),
-            EventType.ADD_TO_CART, "p" + (u % 300), "books", new BigDecimal("9.99"), 1, "EUR", null, "mobile", "DE")));
+        wide.add(new UserActivityEvent("c-" + u, t.plusMillis(1), "user-" + u, "/product/p" + (u % 300),
+            EventType.ADD_TO_CART, "p" + (u % 300), "books", new BigDecimal("9.99"), 1, "EUR", null, "mobile", "DE"));
       }
     }
     run(report, String.format("%,d users in one 10-minute window", windowUsers), wide, Set.of(ClickstreamPipeline.ANALYTICS));
 
-    List<String> dates = new ArrayList<>();
+    List<UserActivityEvent> dates = new ArrayList<>();
     LocalDate day = LocalDate.of(2025, 11, 23);
     for (int d = 0; d < 365; d++) {
-      dates.add(EventCodec.toJson(new UserActivityEvent("d-" + d, day.plusDays(d).atTime(12, 0).toInstant(ZoneOffset.UTC),
-          "u" + d, "/", EventType.PAGE_VIEW)));
+      dates.add(new UserActivityEvent("d-" + d, day.plusDays(d).atTime(12, 0).toInstant(ZoneOffset.UTC), "u" + d, "/",
+          EventType.PAGE_VIEW));
     }
     run(report, "one record per event_date, a year of dates", dates, Set.of(ClickstreamPipeline.LAKE));
 
@@ -104,7 +104,8 @@ public final class HostileKeyBenchmark {
   }
 
   /** Sends {@code values} to a fresh broker and runs the queries over them, available-now; adds report rows. */
-  private static void run(StringBuilder report, String scenario, List<String> values, Set<String> queries) throws Exception {
+  private static void run(StringBuilder report, String scenario, List<UserActivityEvent> values, Set<String> queries)
+      throws Exception {
     Path dir = Files.createTempDirectory("bench-hostile-");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
@@ -116,9 +117,8 @@ public final class HostileKeyBenchmark {
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
       props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        for (String v : values) {
-          String user = v.substring(v.indexOf("\"user_id\":\"") + 11, v.indexOf('"', v.indexOf("\"user_id\":\"") + 11));
-          producer.send(new ProducerRecord<>("user_activity", user, v));
+        for (UserActivityEvent e : values) {
+          producer.send(new ProducerRecord<>("user_activity", e.userId(), EventCodec.toJson(e)));
         }
       }
       String jdbc = pg.createDatabase("bench");
@@ -170,21 +170,12 @@ public final class HostileKeyBenchmark {
         }
         report.append(String.format("| %s | %s%s | %,d | %.1f | %,d | %,d | %,d | %,d / %,d | %s |%n", scenario, q,
             status == 0 ? "" : " (exit " + status + ")", values.size(), seconds, rows, memory,
-            size(Path.of(settings.checkpointFor(q), "state")), heap, peak,
+            SessionStateBenchmark.size(Path.of(settings.checkpointFor(q), "state")), heap, peak,
             q.equals(ClickstreamPipeline.LAKE) ? String.format("%,d", lakeFiles) : ""));
       }
       spark.stop();
     } finally {
       dev.clickstream.testkit.Directories.deleteRecursively(dir);
-    }
-  }
-
-  private static long size(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
     }
   }
 

@@ -215,7 +215,11 @@ public final class SessionStateBenchmark {
     }
   }
 
-  private static long size(Path dir) throws IOException {
+  /** @return the bytes of the regular files below {@code dir}; 0 when it does not exist (a query without state) */
+  static long size(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
     }

@@ -192,9 +192,9 @@ public final class EventCodec {
 
   private static UserActivityEvent validated(String json, Instant processingTime, Duration maxEventTimeSkew)
       throws MalformedEventException {
-    if (json != null && json.getBytes(StandardCharsets.UTF_8).length > MAX_RECORD_BYTES) {
-      throw new MalformedEventException("record too large: " + json.getBytes(StandardCharsets.UTF_8).length
-          + " bytes (at most " + MAX_RECORD_BYTES + ")");
+    int recordBytes = json == null ? 0 : json.getBytes(StandardCharsets.UTF_8).length;
+    if (recordBytes > MAX_RECORD_BYTES) {
+      throw new MalformedEventException("record too large: " + recordBytes + " bytes (at most " + MAX_RECORD_BYTES + ")");
     }
     if (json == null || json.isBlank()) {
       throw new MalformedEventException("not JSON: empty value");

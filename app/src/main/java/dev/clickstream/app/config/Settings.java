@@ -129,6 +129,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     if (dbPassword == null) {
       throw new SettingsException("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
     }
+    Duration watermarkDelay = value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse);
     boolean ownMigrationRole = flags.dbMigrationUser != null && !flags.dbMigrationUser.isBlank();
     String dbMigrationPassword = ownMigrationRole ? env.get("DB_MIGRATION_PASSWORD") : dbPassword;
     if (dbMigrationPassword == null) {
@@ -147,7 +148,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         text(flags.lakePath, "./data/lake"),
         text(flags.checkpointRoot, "./data/checkpoints"),
         value("TRIGGER_INTERVAL", text(flags.triggerInterval, "5 seconds"), TriggerSpec::parse),
-        value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse),
+        watermarkDelay,
         positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", text(flags.sessionTimeout, "15 minutes"), Durations::parse)),
         startingOffsets(text(flags.startingOffsets, "earliest")),
         flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
@@ -162,7 +163,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
             value("METRICS_LAG_INTERVAL", text(flags.metricsLagInterval, "15 seconds"), Durations::parse)),
         eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
             value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "1 minute"), Durations::parse)),
-            value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse)),
+            watermarkDelay),
         value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
         positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
         KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),

@@ -111,8 +111,10 @@ public final class PipelineMetrics implements AutoCloseable {
    * @param queries query names
    * @param reasons dead-letter reason codes
    * @param sinks output names
+   * @param tables the Postgres tables among them (the {@code table} label of {@code clickstream_rejected_rows_total})
    */
-  public void expect(Collection<String> queries, Collection<String> reasons, Collection<String> sinks) {
+  public void expect(Collection<String> queries, Collection<String> reasons, Collection<String> sinks,
+      Collection<String> tables) {
     for (String q : queries) {
       inputRows.labelValues(q);
       batches.labelValues(q);
@@ -123,10 +125,8 @@ public final class PipelineMetrics implements AutoCloseable {
     for (String s : sinks) {
       sinkRows.labelValues(s);
       sinkErrors.labelValues(s);
-      if (!s.equals("lake") && !s.equals("enriched") && !s.equals("dead_letter")) { // a Postgres table
-        rejectedRows.labelValues(s);
-      }
     }
+    tables.forEach(rejectedRows::labelValues);
   }
 
   /**

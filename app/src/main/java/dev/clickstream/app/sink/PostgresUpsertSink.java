@@ -222,13 +222,11 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
         int pending = 0;
         List<Row> deletions = new java.util.ArrayList<>();
         for (Row row : rows) {
-          if (deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag))) {
+          if (isDeletion(row)) {
             deletions.add(row);
             continue;
           }
-          for (int i = 0; i < columns.size(); i++) {
-            statement.setObject(i + 1, jdbcValue(row.getAs(columns.get(i))));
-          }
+          bind(statement, columns, row);
           statement.addBatch();
           written++;
           if (++pending == BATCH_SIZE) {
@@ -237,9 +235,7 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
           }
         }
         for (Row row : deletions) {
-          for (int i = 0; i < keyColumns.size(); i++) {
-            delete.setObject(i + 1, jdbcValue(row.getAs(keyColumns.get(i))));
-          }
+          bind(delete, keyColumns, row);
           delete.addBatch();
           written++;
         }
@@ -291,12 +287,9 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
              + "batch_id) DO UPDATE SET sql_state = EXCLUDED.sql_state, message = EXCLUDED.message, "
              + "query = EXCLUDED.query, rejected_at = now()")) {
       for (Row row : rows) {
-        boolean deletion = deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag));
-        List<String> bound = deletion ? keyColumns : columns;
+        boolean deletion = isDeletion(row);
         PreparedStatement one = deletion ? delete : statement;
-        for (int i = 0; i < bound.size(); i++) {
-          one.setObject(i + 1, jdbcValue(row.getAs(bound.get(i))));
-        }
+        bind(one, deletion ? keyColumns : columns, row);
         java.sql.Savepoint savepoint = connection.setSavepoint();
         try {
           one.executeUpdate();
@@ -326,6 +319,18 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
       }
       connection.commit();
       return new long[] {written, rejected.size()};
+    }
+  }
+
+  /** @return whether the row is to be deleted by key ({@code deleteFlag} true) rather than upserted */
+  private boolean isDeletion(Row row) {
+    return deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag));
+  }
+
+  /** Sets the statement's parameters 1..n to the row's values of {@code bound}, in order. */
+  private static void bind(PreparedStatement statement, List<String> bound, Row row) throws SQLException {
+    for (int i = 0; i < bound.size(); i++) {
+      statement.setObject(i + 1, jdbcValue(row.getAs(bound.get(i))));
     }
   }
 

@@ -373,7 +373,7 @@ public final class EventRecordParser {
     int end = 0;
     while (end < message.length()) {
       int cp = message.codePointAt(end);
-      int size = utf8Length(new String(Character.toChars(cp)));
+      int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
       if (bytes + size > maxBytes - 3) {
         break;
       }

@@ -32,7 +32,8 @@ class QueryMetricsListenerTest {
 
   @Test
   void everyExpectedSeriesStartsAtZero() {
-    metrics.expect(List.of("ingest", "user-sessions"), List.of("not_json"), List.of("lake", "user_sessions"));
+    metrics.expect(List.of("ingest", "user-sessions"), List.of("not_json"), List.of("lake", "user_sessions"),
+        List.of("user_sessions"));
     PrometheusText t = scrape();
     assertThat(t.value("clickstream_query_up", "query", "user-sessions")).hasValue(0);
     assertThat(t.value("clickstream_input_rows_total", "query", "ingest")).hasValue(0);
