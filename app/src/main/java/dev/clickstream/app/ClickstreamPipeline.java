@@ -3,6 +3,8 @@ package dev.clickstream.app;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
+import dev.clickstream.app.config.IngestMode;
+import dev.clickstream.app.config.TriggerSpec;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.config.SettingsException;
 import dev.clickstream.app.metrics.KafkaLag;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -40,7 +43,8 @@ import sun.misc.Signal;
  * {@code ${CHECKPOINT_ROOT}/<query-name>}:
  * <ul>
  *   <li>{@code ingest}: valid events to {@code enriched_activity}, malformed records with their reason to the
- *       dead-letter topic (Kafka -> Kafka, stateless; at least once);</li>
+ *       dead-letter topic (Kafka -> Kafka, stateless; at least once), under TRIGGER_INTERVAL or in Spark's real-time
+ *       mode (INGEST_MODE, {@link IngestMode});</li>
  *   <li>{@code lake}: valid events to the Delta table, one idempotent commit per micro-batch, on
  *       LAKE_TRIGGER_INTERVAL (exactly once for every reader);</li>
  *   <li>{@code analytics}: the six windowed tables from one deduplicated aggregation, upserted into Postgres;</li>
@@ -98,6 +102,10 @@ public final class ClickstreamPipeline {
   private final QuerySupervisor supervisor;
   /** FAULT_HALT_AFTER_BATCH's listener, or null. */
   private FaultHook faultHook;
+  /** The ingest query's mode, chosen at {@link #start()} ({@link IngestMode#choose}); micro-batch before. */
+  private IngestMode ingestMode = IngestMode.MICRO_BATCH;
+  /** The input topic's partitions, known at {@link #start()}. */
+  private volatile Set<TopicPartition> inputPartitions = Set.of();
 
   /**
    * @param spark a session configured by {@link #sessionConfig}
@@ -128,7 +136,8 @@ public final class ClickstreamPipeline {
     this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::cachedLatestOffsets)
         .observing(IngestSink.OBSERVATION, row -> IngestSink.record(row, metrics))
         .observing(LakeSink.OBSERVATION, row -> LakeSink.record(row, metrics));
-    this.supervisor = new QuerySupervisor(spark, settings::checkpointFor, metrics, settings.stopTimeout());
+    this.supervisor = new QuerySupervisor(spark, settings::checkpointFor, metrics, settings.stopTimeout(),
+        () -> kafkaLag.latestOffsets(inputPartitions));
   }
 
   /** @return this pipeline's metrics (served on METRICS_PORT while it runs, readable with {@code scrape()} after) */
@@ -246,13 +255,15 @@ public final class ClickstreamPipeline {
    * @return the queries, in start order
    */
   List<QuerySpec> queries() {
-    Dataset<Row> parsed = EventParser.parse(KafkaSource.read(spark, settings), settings.maxEventTimeSkew());
+    Dataset<Row> parsed = EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew());
     Dataset<Row> valid = EventParser.validEvents(parsed);
     Dataset<Row> watermarked = valid.withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
     DatabaseConfig db = database(settings);
     return List.of(
-        new QuerySpec(INGEST, parsed, new IngestSink(settings.sparkKafkaOptions(), settings.enrichedTopic(),
-            settings.dlqTopic()), settings.trigger(), true),
+        ingestMode == IngestMode.REAL_TIME
+            ? new QuerySpec(INGEST, EventParser.parse(KafkaSource.read(spark, settings, true), settings.maxEventTimeSkew()),
+                ingestSink(), TriggerSpec.realTime(settings.realTimeBatchDuration(), settings.trigger().availableNow()), true)
+            : new QuerySpec(INGEST, parsed, ingestSink(), settings.trigger(), true),
         new QuerySpec(LAKE, valid, new LakeSink(new LakeTable(settings.lakeEventsPath()), metrics),
             settings.lakeQueryTrigger(), true),
         new QuerySpec(ANALYTICS, WindowedAnalytics.of(watermarked), new AnalyticsSink(db, metrics), settings.trigger(), false),
@@ -260,16 +271,38 @@ public final class ClickstreamPipeline {
             PostgresUpsertSink.userSessions(db).reportingTo(metrics), settings.trigger(), true));
   }
 
+  private IngestSink ingestSink() {
+    return new IngestSink(settings.sparkKafkaOptions(), settings.enrichedTopic(), settings.dlqTopic());
+  }
+
   /**
-   * Checks what the queries need, then starts every selected query.
+   * Checks what the queries need, chooses the ingest query's mode, then starts every selected query.
    *
    * @throws TimeoutException when Spark cannot start a query
-   * @throws StartupException naming a time zone, lake or checkpoint this version cannot use
+   * @throws StartupException naming a time zone, lake or checkpoint this version cannot use, or INGEST_MODE=real-time
+   *     with too few task slots
    * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer
    */
   public void start() throws TimeoutException {
+    List<String> names = QUERIES.stream().filter(selected::contains).toList();
+    int partitions = StartupChecks.run(spark, settings, names, kafkaLag);
+    inputPartitions = java.util.stream.IntStream.range(0, partitions)
+        .mapToObj(p -> new TopicPartition(settings.inputTopic(), p)).collect(java.util.stream.Collectors.toSet());
+    if (selected.contains(INGEST)) {
+      IngestMode.Choice choice;
+      try {
+        choice = IngestMode.choose(settings.ingestMode(), IngestMode.taskSlots(
+            java.util.Arrays.stream(spark.sparkContext().getConf().getAll())
+                .collect(java.util.stream.Collectors.toMap(t -> t._1(), t -> t._2())),
+            Runtime.getRuntime().availableProcessors()),
+            partitions, names.size() > 1 ? IngestMode.OTHER_QUERIES_SLOTS : 0);
+      } catch (SettingsException e) {
+        throw new StartupException(e.getMessage());
+      }
+      LOG.info(choice.reason());
+      ingestMode = choice.mode();
+    }
     List<QuerySpec> specs = queries().stream().filter(q -> selected.contains(q.name())).toList();
-    StartupChecks.run(spark, settings, specs.stream().map(QuerySpec::name).toList(), kafkaLag);
     // StreamingQuery.stop() waits this long for the query's thread, then throws a TimeoutException (SQLConf
     // spark.sql.streaming.stopTimeout; Spark's default 0 waits for ever); read from this session by stop()
     spark.conf().set("spark.sql.streaming.stopTimeout", settings.stopTimeout().toMillis());
@@ -350,6 +383,11 @@ public final class ClickstreamPipeline {
   /** Stops every query; see {@link QuerySupervisor#stop()}. */
   public void stop() {
     supervisor.stop();
+  }
+
+  /** @return the ingest query's mode, as {@link #start()} chose it */
+  public IngestMode ingestMode() {
+    return ingestMode;
   }
 
   /** @return queries that did not stop within STOP_TIMEOUT when they were asked to */

@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import dev.clickstream.app.metrics.KafkaLag;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -24,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * ({@code ${CHECKPOINT_ROOT}/<name>}) with its own trigger; no query waits for another. The run ends:
  * <ul>
  *   <li>when every query has ended (available-now: each has processed the topic up to the offsets that were its
- *       latest when it started): exit status 0;</li>
+ *       latest when it started; a real-time query is stopped here after the batch that reaches them): exit status
+ *       0;</li>
  *   <li>when {@link #stop()} was called (SIGTERM/SIGINT): every query stopped, 0;</li>
  *   <li>when one query fails: the others are stopped, 1 with the cause on stderr;</li>
  *   <li>when a query does not stop within STOP_TIMEOUT of being asked to: 1 naming it.</li>
@@ -43,6 +48,7 @@ final class QuerySupervisor {
   private final Function<String, String> checkpointFor;
   private final PipelineMetrics metrics;
   private final Duration stopTimeout;
+  private final Supplier<Map<TopicPartition, Long>> latestInputOffsets;
   private final Map<String, Running> running = new LinkedHashMap<>();
   /** Queries that did not stop within STOP_TIMEOUT (their thread may still run). */
   private final List<String> stuck = new CopyOnWriteArrayList<>();
@@ -54,6 +60,8 @@ final class QuerySupervisor {
     StreamingQuery query;
     int metricsBugRestarts;
     boolean done;
+    /** A real-time query that ends at the latest offsets of its start: those offsets; else null. */
+    Map<TopicPartition, Long> endAt;
 
     Running(QuerySpec spec) {
       this.spec = spec;
@@ -65,9 +73,13 @@ final class QuerySupervisor {
    * @param checkpointFor query name -> its checkpoint directory
    * @param metrics where each query's trigger interval goes
    * @param stopTimeout STOP_TIMEOUT, for the message when a query does not stop
+   * @param latestInputOffsets the input topic's latest offsets (empty when the brokers do not answer): where a
+   *     real-time query that {@link TriggerSpec#endsAtLatest() ends at the latest offsets} ends
    */
-  QuerySupervisor(SparkSession spark, Function<String, String> checkpointFor, PipelineMetrics metrics, Duration stopTimeout) {
+  QuerySupervisor(SparkSession spark, Function<String, String> checkpointFor, PipelineMetrics metrics, Duration stopTimeout,
+      Supplier<Map<TopicPartition, Long>> latestInputOffsets) {
     this.spark = spark;
+    this.latestInputOffsets = latestInputOffsets;
     this.checkpointFor = checkpointFor;
     this.metrics = metrics;
     this.stopTimeout = stopTimeout;
@@ -95,11 +107,24 @@ final class QuerySupervisor {
   private void start(Running r) throws TimeoutException {
     TriggerSpec t = r.spec.trigger();
     metrics.triggerInterval(r.spec.name(), t.availableNow() ? 0 : t.interval().toMillis() / 1000.0);
+    if (t.realTime() && t.endsAtLatest()) {
+      r.endAt = latestInputOffsets.get();
+      if (r.endAt.isEmpty()) {
+        throw new IllegalStateException("query " + r.spec.name() + " should end at the input topic's latest offsets, "
+            + "and the brokers did not tell them");
+      }
+      LOG.info("query={} ends after the batch that reaches offsets {}", r.spec.name(), r.endAt);
+    }
     LOG.info("query={} starting, trigger {}", r.spec.name(), t);
     DataStreamWriter<Row> writer = r.spec.sink().writer(r.spec.rows())
         .queryName(r.spec.name())
-        .option("checkpointLocation", checkpointFor.apply(r.spec.name()))
-        .trigger(t.availableNow() ? Trigger.AvailableNow() : Trigger.ProcessingTime(t.interval().toMillis()));
+        .option("checkpointLocation", checkpointFor.apply(r.spec.name()));
+    if (t.realTime()) {
+      // real-time mode runs stateless queries in update mode only (Structured Streaming guide, "Real-time mode")
+      writer = writer.outputMode("update").trigger(Trigger.RealTime(t.interval().toMillis()));
+    } else {
+      writer = writer.trigger(t.availableNow() ? Trigger.AvailableNow() : Trigger.ProcessingTime(t.interval().toMillis()));
+    }
     r.query = r.spec.noDataMicroBatches() ? writer.start() : startWithoutNoDataBatches(writer);
   }
 
@@ -143,6 +168,10 @@ final class QuerySupervisor {
           all = List.copyOf(running.values());
         }
         for (Running r : all) {
+          if (r.query.isActive() && r.endAt != null && !stopRequested && reached(r.query.lastProgress(), r.endAt)) {
+            LOG.info("query={} has processed the latest offsets of its start: stopping it", r.spec.name());
+            stopAll(List.of(r.query)).forEach(stuck::add);
+          }
           if (r.query.isActive()) {
             active = true;
           } else if (!r.done) {
@@ -202,6 +231,20 @@ final class QuerySupervisor {
     }
     r.done = true;
     return null;
+  }
+
+  /**
+   * @param progress a query's last progress, or null
+   * @param endAt partition -> offset
+   * @return whether that progress's batch ended at or after {@code endAt} in every partition (a batch's progress is
+   *     reported after its commit)
+   */
+  static boolean reached(StreamingQueryProgress progress, Map<TopicPartition, Long> endAt) {
+    if (progress == null || progress.sources().length == 0 || progress.sources()[0].endOffset() == null) {
+      return false;
+    }
+    Map<TopicPartition, Long> end = KafkaLag.parseOffsets(progress.sources()[0].endOffset());
+    return endAt.entrySet().stream().allMatch(e -> end.getOrDefault(e.getKey(), -1L) >= e.getValue());
   }
 
   /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -124,18 +125,19 @@ final class StartupChecks {
    * @param queries the names of the queries about to start
    * @param kafkaLag asks the brokers for latest offsets
    * @throws ClickstreamPipeline.StartupException naming what this version cannot use
+   * @return the input topic's partitions; 0 when it does not exist yet
    * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer
    */
-  static void run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
+  static int run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
     for (String name : queries) {
       requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
     }
-    Map<String, Uuid> topicIds = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
+    Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
         List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
     for (String name : queries) {
       requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.inputTopic(),
-          topicIds.get(settings.inputTopic()), kafkaLag);
+          topics.containsKey(settings.inputTopic()) ? topics.get(settings.inputTopic()).topicId() : null, kafkaLag);
     }
     if (queries.contains(ClickstreamPipeline.LAKE)) {
       LakeTable lake = new LakeTable(settings.lakeEventsPath());
@@ -145,5 +147,7 @@ final class StartupChecks {
         throw new ClickstreamPipeline.StartupException(e.getMessage());
       }
     }
+    TopicDescription input = topics.get(settings.inputTopic());
+    return input == null ? 0 : input.partitions().size();
   }
 }

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGKILL twice mid-stream and restarted on the same checkpoints, rides out a Postgres restart and a Kafka
  * broker restart, exits naming the database after a longer outage, and halts (FAULT_HALT_AFTER_BATCH) between a
  * micro-batch's Postgres commit and Spark's commit, twice; when everything has been processed the results equal
- * the oracle exactly, as if nothing had happened.
+ * the oracle exactly, as if nothing had happened. The ingest query runs in real-time mode but between the two
+ * kills, where it runs in micro-batch mode on the same checkpoint: both modes are killed mid-stream, and the
+ * restarts switch modes; its Kafka outputs carry every record at least once, and a record written twice was first
+ * written at most one real-time batch duration before a driver ended.
  */
 class CrashRecoveryTest {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -55,6 +58,12 @@ class CrashRecoveryTest {
     // a backlog (what arrived while a driver was down) is read in several micro-batches, not one or two: each
     // step below waits for micro-batches it can count
     streaming.put("MAX_OFFSETS_PER_TRIGGER", "2000");
+    // 4 input partitions + 2 slots: real-time ingest (micro-batch between the kills, below)
+    streaming.put("SPARK_MASTER", "local[6]");
+    streaming.put("INGEST_MODE", "real-time");
+    Map<String, String> microBatchIngest = new java.util.HashMap<>(streaming);
+    microBatchIngest.put("INGEST_MODE", "micro-batch");
+    List<Long> ends = new java.util.ArrayList<>(); // when each driver ended: killed, halted, exited
     List<dev.clickstream.producer.ProducedRecord> heldBack = data.rest().subList(data.rest().size() - 5_000, data.rest().size());
 
     // 1. the first chunk establishes the watermark: wait for two micro-batches of the windowed queries
@@ -71,8 +80,9 @@ class CrashRecoveryTest {
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
       pipeline.kill();
+      ends.add(System.currentTimeMillis());
       mark(log, "kill -9 number " + kill);
-      pipeline = PipelineProcess.start(streaming, log);
+      pipeline = PipelineProcess.start(kill == 1 ? microBatchIngest : streaming, log);
       producer.join();
     }
 
@@ -101,6 +111,7 @@ class CrashRecoveryTest {
     PG.server().stop();
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(0, 1_000), 0); // something to write
     assertThat(pipeline.process().waitFor(120, TimeUnit.SECONDS)).as("driver exits after losing Postgres").isTrue();
+    ends.add(System.currentTimeMillis());
     assertThat(pipeline.process().exitValue()).isEqualTo(1);
     assertThat(Files.readString(log)).contains("failed: SQLException: postgres at " + PG.jdbcUrl()
         + "?ApplicationName=crash&password=**** unreachable for 20 s (DB_RETRY_TIMEOUT)");
@@ -113,6 +124,7 @@ class CrashRecoveryTest {
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, graceful, log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
+    ends.add(System.currentTimeMillis());
     assertThat(graceful.process().exitValue()).as(tail(log)).isZero();
 
     // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
@@ -124,6 +136,7 @@ class CrashRecoveryTest {
     PipelineProcess halted = PipelineProcess.start(halting, log);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(2_000, heldBack.size()), 0);
     assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
+    ends.add(System.currentTimeMillis());
     assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
     Path analytics = checkpoints.resolve(ClickstreamPipeline.ANALYTICS);
     assertThat(analytics.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
@@ -132,6 +145,7 @@ class CrashRecoveryTest {
     mark(log, "restart: replays micro-batch " + n + ", halting again after it");
     PipelineProcess replayed = PipelineProcess.start(halting, log);
     assertThat(replayed.process().waitFor(240, TimeUnit.SECONDS)).as("halted again; log:%n%s", tail(log)).isTrue();
+    ends.add(System.currentTimeMillis());
     assertThat(replayed.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
     assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).doesNotExist();
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).as("the replay of micro-batch n")
@@ -143,6 +157,7 @@ class CrashRecoveryTest {
     catchUp.put("TRIGGER_INTERVAL", "available-now");
     PipelineProcess last = PipelineProcess.start(catchUp, log);
     assertThat(last.process().waitFor(300, TimeUnit.SECONDS)).isTrue();
+    ends.add(System.currentTimeMillis());
     assertThat(last.process().exitValue()).as(tail(log)).isZero();
 
     // 8. the same results as the oracle; state lived in RocksDB with changelog checkpoints
@@ -166,12 +181,38 @@ class CrashRecoveryTest {
     assertThat(lakeIds.stream().sorted().toList()).as("every valid record once, resends included").isEqualTo(oracle.lakeEventIds);
 
     // Kafka sinks are at least once: a replayed micro-batch may repeat records, never lose one
-    Set<String> enriched = new HashSet<>();
+    Map<String, List<Long>> writtenById = new java.util.HashMap<>();
     var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
     for (ConsumerRecord<String, String> r : Results.consumeAll(KAFKA.bootstrapServers(), "enriched_activity")) {
-      enriched.add(mapper.readTree(r.value()).get("event_id").asText());
+      writtenById.computeIfAbsent(mapper.readTree(r.value()).get("event_id").asText(), id -> new java.util.ArrayList<>())
+          .add(r.timestamp());
     }
-    assertThat(enriched).isEqualTo(oracle.validEventIds);
+    assertThat(writtenById.keySet()).isEqualTo(oracle.validEventIds);
+    // A replay repeats what the ended driver wrote in its last, uncommitted batch: at most one real-time batch
+    // duration (5 s; in micro-batch mode one trigger + one micro-batch) before it ended; 3 s more for the batch's
+    // commit and the test's own view of when the driver ended. An event the data sends n times (resends) has n
+    // copies of its own; each copy beyond them must follow a driver end that came at most that long after the copy
+    // before it.
+    long window = 5_000 + 3_000;
+    Map<String, Long> sent = new java.util.HashMap<>();
+    oracle.lakeEventIds.forEach(id -> sent.merge(id, 1L, Long::sum));
+    long rewritten = 0;
+    for (var e : writtenById.entrySet()) {
+      List<Long> times = e.getValue().stream().sorted().toList();
+      long extra = times.size() - sent.get(e.getKey());
+      if (extra <= 0) {
+        continue;
+      }
+      rewritten += extra;
+      long afterAnEnd = 0;
+      for (int i = 1; i < times.size(); i++) {
+        long before = times.get(i - 1);
+        long after = times.get(i);
+        afterAnEnd += ends.stream().anyMatch(end -> before <= end && end < after && end - before <= window) ? 1 : 0;
+      }
+      assertThat(afterAnEnd).as("event %s written %d times, sent %d times, at %s; drivers ended at %s", e.getKey(),
+          times.size(), sent.get(e.getKey()), times, ends).isGreaterThanOrEqualTo(extra);
+    }
     Set<String> deadLetters = new HashSet<>();
     List<ConsumerRecord<String, String>> dlq = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
     for (ConsumerRecord<String, String> r : dlq) {
@@ -182,8 +223,9 @@ class CrashRecoveryTest {
     for (String secret : List.of(urlSecret, roles.writerPassword(), roles.ownerPassword())) {
       assertThat(driverLog).as("a password in the driver's log").doesNotContain(secret);
     }
-    System.out.printf("recovery: %d records, %d dead-letter records for %d malformed, %d late dropped%n",
-        data.records.size(), dlq.size(), deadLetters.size(), oracle.droppedLate);
+    System.out.printf("recovery: %d records, %d dead-letter records for %d malformed, %d late dropped, %d enriched "
+        + "records written twice over %d driver ends%n", data.records.size(), dlq.size(), deadLetters.size(),
+        oracle.droppedLate, rewritten, ends.size());
   }
 
   /** Sends records at 250 records/s (a slice of ~9,500 takes ~40 s) on a thread of its own. */

@@ -52,6 +52,23 @@ class SettingsTest {
     assertThat(s.dbRetryTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(s.stopTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.faultHaltAfterBatch()).isEmpty();
+    assertThat(s.ingestMode()).as("chosen by task slots at start").isEmpty();
+    assertThat(s.realTimeBatchDuration()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void ingestModeIsMicroBatchOrRealTimeWithBatchesOfAtLeastFiveSeconds() {
+    assertThat(Settings.parse(new String[] {"--ingest-mode=real-time"}, DB).ingestMode())
+        .contains(dev.clickstream.app.config.IngestMode.REAL_TIME);
+    assertThat(Settings.parse(new String[0], env("INGEST_MODE", "Micro-Batch")).ingestMode())
+        .contains(dev.clickstream.app.config.IngestMode.MICRO_BATCH);
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("INGEST_MODE", "continuous")))
+        .isInstanceOf(SettingsException.class).hasMessage("INGEST_MODE: 'continuous' is neither micro-batch nor real-time");
+    assertThat(Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "30 s")).realTimeBatchDuration())
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "1 second")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got 1000 ms)");
   }
 
   @Test

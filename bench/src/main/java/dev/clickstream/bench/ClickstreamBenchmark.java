@@ -184,7 +184,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   private static double noop(SparkSession spark, Settings settings, String name,
       java.util.function.UnaryOperator<Dataset<Row>> transform) throws Exception {
     long start = System.nanoTime();
-    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings)).writeStream().format("noop")
+    StreamingQuery query = transform.apply(KafkaSource.read(spark, settings, false)).writeStream().format("noop")
         .queryName(name).option("checkpointLocation", settings.checkpointFor(name)).trigger(Trigger.AvailableNow()).start();
     query.awaitTermination();
     return seconds(start);

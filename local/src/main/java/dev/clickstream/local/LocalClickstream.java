@@ -1,6 +1,7 @@
 package dev.clickstream.local;
 
 import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
@@ -40,7 +41,8 @@ import sun.misc.Signal;
 /**
  * {@code make run}: the whole platform in one process on a laptop. An in-process Kafka broker (KRaft) and an
  * embedded PostgreSQL 17 keep their data under {@code ./data/kafka} and {@code ./data/postgres}; the pipeline
- * (local[*]) keeps its lake and checkpoints under {@code ./data}, so a second run continues where the first
+ * (local[N]: a task slot per input partition plus two, so that ingest runs in real-time mode) keeps its lake and
+ * checkpoints under {@code ./data}, so a second run continues where the first
  * stopped. A producer thread sends generated traffic (or a replayed file) unless {@code --no-producer}.
  *
  * <p>It prints how to look with real clients first, then a {@link LiveSummary} every 10 s. Ctrl-C/SIGTERM
@@ -99,6 +101,9 @@ public final class LocalClickstream implements Callable<Integer> {
     System.exit(cl.execute(args));
   }
 
+  /** Partitions of the local input and enriched topics. */
+  static final int INPUT_PARTITIONS = 4;
+
   @Override
   public Integer call() throws Exception {
     Path data = dataDir.toAbsolutePath().normalize();
@@ -112,8 +117,8 @@ public final class LocalClickstream implements Callable<Integer> {
     installSignalHandlers();
     try (KafkaBroker kafka = startKafka(data);
          PostgresServer pg = startPostgres(data)) {
-      kafka.createTopic("user_activity", 4);
-      kafka.createTopic("enriched_activity", 4);
+      kafka.createTopic("user_activity", INPUT_PARTITIONS);
+      kafka.createTopic("enriched_activity", INPUT_PARTITIONS);
       kafka.createTopic("user_activity_dlq", 1, IngestSink.deadLetterTopicConfigs());
       String jdbcUrl = pg.createDatabase("clickstream");
       // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
@@ -129,7 +134,10 @@ public final class LocalClickstream implements Callable<Integer> {
       env.put("LAKE_PATH", data.resolve("lake").toString());
       env.put("CHECKPOINT_ROOT", data.resolve("checkpoints").toString());
       env.put("TRIGGER_INTERVAL", triggerInterval);
-      env.put("SPARK_MASTER", "local[*]");
+      // a task slot per input partition for real-time ingest, two for the other queries (IngestMode.choose): its
+      // tasks wait on Kafka most of the time, so more slots than cores cost little
+      env.put("SPARK_MASTER", "local[" + Math.max(Runtime.getRuntime().availableProcessors(),
+          INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]");
       env.put("METRICS_PORT", String.valueOf(portMetrics));
       Settings settings = Settings.parse(new String[0], env);
       SchemaMigrations.migrate(new DatabaseConfig(jdbcUrl, roles.owner(), roles.ownerPassword()), roles.writer(),

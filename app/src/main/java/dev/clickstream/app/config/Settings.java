@@ -66,6 +66,11 @@ import picocli.CommandLine.Option;
  * @param faultHaltAfterBatch FAULT_HALT_AFTER_BATCH, for crash tests only, unset by default:
  *     {@code <query>:<batchId>} halts the JVM (exit 137, no shutdown hooks: a lost pod) right after that query's
  *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
+ * @param ingestMode INGEST_MODE, {@code micro-batch} or {@code real-time}; unset (the default) chooses real-time
+ *     when Spark has a task slot for every input partition plus two, else micro-batch ({@link IngestMode#choose})
+ * @param realTimeBatchDuration REAL_TIME_BATCH_DURATION, default 5 seconds, at least 5 seconds (Spark 4.1's
+ *     minimum): how long a batch of the real-time ingest query lasts, which is how often it writes its checkpoint
+ *     and reports progress, and at most how much output a restart after a crash repeats
  */
 public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
     String jdbcUrl, String dbUser, String dbPassword, String dbMigrationUser, String dbMigrationPassword,
@@ -74,7 +79,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     String sparkMaster, TriggerSpec lakeTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
     int metricsPort, String metricsBindAddress, Duration metricsLagInterval, Duration maxEventTimeSkew,
     Duration dbRetryTimeout, Duration stopTimeout,
-    KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch) {
+    KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch, Optional<IngestMode> ingestMode,
+    Duration realTimeBatchDuration) {
+  /** Spark 4.1's smallest real-time batch duration (its real-time trigger refuses less). */
+  public static final Duration MIN_REAL_TIME_BATCH_DURATION = Duration.ofSeconds(5);
+
 
   /**
    * A micro-batch of a query: where FAULT_HALT_AFTER_BATCH halts the JVM.
@@ -169,7 +178,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
             flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
-            : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)));
+            : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)),
+        flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
+            : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
+        realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", text(flags.realTimeBatchDuration, "5 seconds"),
+            Durations::parse)));
   }
 
   /** A processing-time trigger, &gt; 0 (available-now is chosen by TRIGGER_INTERVAL for every query at once). */
@@ -196,6 +209,14 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
           + "watermarks past events that are on time");
     }
     return skew;
+  }
+
+  private static Duration realTimeBatchDuration(Duration d) {
+    if (d.compareTo(MIN_REAL_TIME_BATCH_DURATION) < 0) {
+      throw new SettingsException("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got "
+          + d.toMillis() + " ms)");
+    }
+    return d;
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
@@ -265,6 +286,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("MAX_EVENT_TIME_SKEW", maxEventTimeSkew.toSeconds() + " s");
     m.put("DB_RETRY_TIMEOUT", dbRetryTimeout.toSeconds() + " s");
     m.put("STOP_TIMEOUT", stopTimeout.toSeconds() + " s");
+    m.put("INGEST_MODE", ingestMode.map(IngestMode::toString).orElse("unset (chosen by task slots)"));
+    m.put("REAL_TIME_BATCH_DURATION", realTimeBatchDuration.toMillis() + " ms");
     faultHaltAfterBatch.ifPresent(f -> m.put("FAULT_HALT_AFTER_BATCH", f.toString()));
     return m;
   }
@@ -403,6 +426,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--db-retry-timeout") String dbRetryTimeout;
     @Option(names = "--stop-timeout") String stopTimeout;
     @Option(names = "--fault-halt-after-batch") String faultHaltAfterBatch;
+    @Option(names = "--ingest-mode") String ingestMode;
+    @Option(names = "--real-time-batch-duration") String realTimeBatchDuration;
   }
 
 }

@@ -3,15 +3,33 @@ package dev.clickstream.app.config;
 import java.time.Duration;
 
 /**
- * The micro-batch trigger: a processing-time interval, or {@code available-now} (process everything that is
- * in the topic when the query starts, in one or more micro-batches bounded by MAX_OFFSETS_PER_TRIGGER, then
- * stop; Spark's {@code Trigger.AvailableNow()}).
+ * A query's trigger: a processing-time interval, {@code available-now} (process everything that is in the topic
+ * when the query starts, in one or more micro-batches bounded by MAX_OFFSETS_PER_TRIGGER, then stop; Spark's
+ * {@code Trigger.AvailableNow()}), or real-time ({@code Trigger.RealTime(batchDuration)}, see {@link IngestMode}).
  *
- * @param interval time between micro-batch starts; null for available-now
+ * @param interval time between micro-batch starts, or a real-time batch's duration; null for available-now
+ * @param realTime whether this is Spark's real-time trigger
+ * @param endsAtLatest whether the query ends once it has processed the offsets that were latest when it started:
+ *     true for available-now; for a real-time trigger, the pipeline stops the query after the batch that reaches
+ *     them (the real-time counterpart of available-now, which Spark does not offer)
  */
-public record TriggerSpec(Duration interval) {
+public record TriggerSpec(Duration interval, boolean realTime, boolean endsAtLatest) {
   /** The text that selects available-now. */
   public static final String AVAILABLE_NOW = "available-now";
+
+  /** @param interval a processing-time interval, or null for available-now */
+  public TriggerSpec(Duration interval) {
+    this(interval, false, interval == null);
+  }
+
+  /**
+   * @param batchDuration REAL_TIME_BATCH_DURATION
+   * @param endsAtLatest whether the run ends at the latest offsets of its start (TRIGGER_INTERVAL=available-now)
+   * @return a real-time trigger
+   */
+  public static TriggerSpec realTime(Duration batchDuration, boolean endsAtLatest) {
+    return new TriggerSpec(batchDuration, true, endsAtLatest);
+  }
 
   /** @return whether this is available-now */
   public boolean availableNow() {
@@ -36,6 +54,7 @@ public record TriggerSpec(Duration interval) {
 
   @Override
   public String toString() {
-    return availableNow() ? AVAILABLE_NOW : interval.toMillis() + " ms";
+    return availableNow() ? AVAILABLE_NOW : realTime ? "real-time, batches of " + interval.toMillis() + " ms"
+        + (endsAtLatest ? ", until the latest offsets of the start" : "") : interval.toMillis() + " ms";
   }
 }

@@ -9,6 +9,8 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +36,8 @@ import java.util.function.Supplier;
  *       {@code clickstream_late_rows_dropped_total}, {@code clickstream_state_rows},
  *       {@code clickstream_state_memory_bytes}, {@code clickstream_query_up} (1 running, 0 not);</li>
  *   <li>{@code clickstream_dead_letters_total{reason}}, {@code clickstream_sink_rows_total{sink}},
- *       {@code clickstream_sink_errors_total{sink}};</li>
+ *       {@code clickstream_sink_errors_total{sink}}, {@code clickstream_rejected_rows_total{table}};</li>
+ *   <li>{@code clickstream_enriched_latency_seconds} (histogram, no labels): source record to enriched record;</li>
  *   <li>the Prometheus client's JVM metrics ({@code jvm_memory_used_bytes}, {@code jvm_gc_collection_seconds}, ...).</li>
  * </ul>
  * Counters start at 0 for every query, reason and sink named in {@link #expect}, so that {@code rate()} and
@@ -43,6 +46,12 @@ import java.util.function.Supplier;
 public final class PipelineMetrics implements AutoCloseable {
   /** Buckets of {@code clickstream_batch_duration_seconds}, s: around typical triggers (1 s to 1 min). */
   static final double[] BATCH_DURATION_BUCKETS = {0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300};
+
+  /**
+   * Upper bounds of {@code clickstream_enriched_latency_seconds}, s: from real-time mode's milliseconds (Spark's
+   * real-time mode guide reports single-digit ms for stateless Kafka queries) to a micro-batch trigger's seconds.
+   */
+  public static final double[] ENRICHED_LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
   /** Metrics nobody serves or reads: the default of sinks used outside a pipeline (tests, tools). */
   public static final PipelineMetrics UNREAD = new PipelineMetrics();
@@ -60,7 +69,7 @@ public final class PipelineMetrics implements AutoCloseable {
   final Gauge lastBatch = gauge("clickstream_last_batch_timestamp_seconds",
       "Unix time, s, at which the query's last micro-batch completed.", "query");
   final Gauge triggerInterval = gauge("clickstream_trigger_interval_seconds",
-      "The query's processing-time trigger interval, s; 0 for an available-now trigger.", "query");
+      "The query's processing-time trigger interval, or real-time batch duration, s; 0 for an available-now trigger.", "query");
   final Counter lateRowsDropped = counter("clickstream_late_rows_dropped_total",
       "Rows dropped by the query's stateful operators for being older than the watermark (Spark's "
           + "numRowsDroppedByWatermark; for aggregations, rows after partial aggregation).", "query");
@@ -75,6 +84,10 @@ public final class PipelineMetrics implements AutoCloseable {
   private final Counter rejectedRows = counter("clickstream_rejected_rows_total",
       "Rows Postgres refused for their content (SQL state classes 22, 23), recorded in rejected_rows instead.", "table");
 
+  /** Per bucket of ENRICHED_LATENCY_BUCKETS and +Inf: enriched records in it (not cumulative). */
+  private final long[] enrichedLatencyCounts = new long[ENRICHED_LATENCY_BUCKETS.length + 1];
+  private double enrichedLatencySum;
+
   /** query -> watermark of its last micro-batch */
   final Map<String, Instant> watermarks = new ConcurrentHashMap<>();
   private HTTPServer server;
@@ -88,7 +101,34 @@ public final class PipelineMetrics implements AutoCloseable {
           watermarks.forEach((query, watermark) -> cb.call((nowMs - watermark.toEpochMilli()) / 1000.0, query));
         })
         .register(registry);
+    registry.register(this::enrichedLatencySnapshot);
     JvmMetrics.builder().register(registry);
+  }
+
+  /**
+   * Adds one batch's enriched latencies to {@code clickstream_enriched_latency_seconds}.
+   *
+   * @param atMost per upper bound of {@link #ENRICHED_LATENCY_BUCKETS}, then +Inf: enriched records of the batch
+   *     whose latency is at most that (cumulative, as Prometheus buckets are)
+   * @param sumSeconds their latencies summed, s
+   */
+  public synchronized void enrichedLatency(long[] atMost, double sumSeconds) {
+    for (int i = 0; i < enrichedLatencyCounts.length; i++) {
+      enrichedLatencyCounts[i] += atMost[i] - (i == 0 ? 0 : atMost[i - 1]);
+    }
+    enrichedLatencySum += sumSeconds;
+  }
+
+  private synchronized HistogramSnapshot enrichedLatencySnapshot() {
+    double[] bounds = java.util.Arrays.copyOf(ENRICHED_LATENCY_BUCKETS, ENRICHED_LATENCY_BUCKETS.length + 1);
+    bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+    return HistogramSnapshot.builder().name("clickstream_enriched_latency_seconds")
+        .help("Enriched latency of a valid record, s: when the ingest query hands it to the Kafka producer (the "
+            + "enriched record's timestamp) minus the source record's Kafka timestamp.")
+        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+            .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, enrichedLatencyCounts.clone()))
+            .sum(enrichedLatencySum).build())
+        .build();
   }
 
   /**

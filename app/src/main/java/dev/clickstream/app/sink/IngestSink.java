@@ -4,6 +4,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.when;
 
 import dev.clickstream.app.analytics.EnrichedEvents;
@@ -15,6 +18,8 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF0;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -31,8 +36,12 @@ import org.apache.spark.sql.types.DataTypes;
  *
  * <p>Rows per output and dead letters per reason are counted in the same pass with an observation named
  * {@value #OBSERVATION} ({@code Dataset.observe}); Spark reports it in the micro-batch's progress, and
- * {@link #record} turns it into {@code clickstream_sink_rows_total{sink="enriched"|"dead_letter"}} and
- * {@code clickstream_dead_letters_total{reason}}.
+ * {@link #record} turns it into {@code clickstream_sink_rows_total{sink="enriched"|"dead_letter"}},
+ * {@code clickstream_dead_letters_total{reason}} and {@code clickstream_enriched_latency_seconds}: the enriched
+ * latency of each valid record, its processing time as it is handed to the Kafka producer (which stamps the enriched
+ * record with the same clock, its CreateTime) minus the source record's Kafka timestamp, counted into the buckets of
+ * {@link PipelineMetrics#ENRICHED_LATENCY_BUCKETS} by the same observation. The plan is one stateless stage (Kafka
+ * source, projection, observation, Kafka sink), which both a processing-time and Spark's real-time trigger run.
  */
 public final class IngestSink implements StreamSink {
   /** Output names: the {@code sink} label of the metrics. */
@@ -83,13 +92,30 @@ public final class IngestSink implements StreamSink {
     Column reason = EventParser.reason(col("error"));
     EventParser.REASONS.forEach(r -> counts.add(count(when(reason.equalTo(r), 1)).as(r)));
     Column valid = col("error").isNull();
-    return parsed.observe(OBSERVATION, counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0]))
+    Column latency = col(LATENCY_MS);
+    counts.add(coalesce(sum(when(valid, latency)), lit(0L)).as(LATENCY_MS));
+    for (int i = 0; i < PipelineMetrics.ENRICHED_LATENCY_BUCKETS.length; i++) {
+      long boundMs = Math.round(PipelineMetrics.ENRICHED_LATENCY_BUCKETS[i] * 1000);
+      counts.add(count(when(valid.and(latency.leq(boundMs)), 1)).as(LATENCY_MS + "_le_" + i));
+    }
+    return parsed.withColumn(LATENCY_MS, NOW_MS.apply().minus(unix_millis(col("kafka_timestamp"))))
+        .observe(OBSERVATION, counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0]))
         .select(when(valid, lit(enrichedTopic)).otherwise(lit(deadLetterTopic)).as("topic"),
             when(valid, col("user_id").cast(DataTypes.BinaryType)).otherwise(col("key")).as("key"),
             when(valid, EnrichedEvents.json().cast(DataTypes.BinaryType))
                 .otherwise(coalesce(col("value"), lit(new byte[0]))).as("value"),
             when(col("error").isNotNull(), EventParser.deadLetterHeaders()).as("headers"));
   }
+
+  /** The observed column of the enriched latency, ms (a record's; summed over valid records in the observation). */
+  static final String LATENCY_MS = "enriched_latency_ms";
+
+  /**
+   * () -> the wall clock, ms, read per row as it is produced (a projection's {@code current_timestamp} is the
+   * micro-batch's start, one value for every row). Nondeterministic, so Spark neither folds nor re-orders it.
+   */
+  private static final UserDefinedFunction NOW_MS =
+      udf((UDF0<Long>) System::currentTimeMillis, DataTypes.LongType).asNondeterministic();
 
   @Override
   public DataStreamWriter<Row> writer(Dataset<Row> parsed) {
@@ -116,5 +142,11 @@ public final class IngestSink implements StreamSink {
     for (String r : EventParser.REASONS) {
       metrics.deadLetters(r, observed.getLong(observed.fieldIndex(r)));
     }
+    long[] atMost = new long[PipelineMetrics.ENRICHED_LATENCY_BUCKETS.length + 1];
+    for (int i = 0; i < atMost.length - 1; i++) {
+      atMost[i] = observed.getLong(observed.fieldIndex(LATENCY_MS + "_le_" + i));
+    }
+    atMost[atMost.length - 1] = observed.getLong(observed.fieldIndex("records")) - malformed;
+    metrics.enrichedLatency(atMost, observed.getLong(observed.fieldIndex(LATENCY_MS)) / 1000.0);
   }
 }

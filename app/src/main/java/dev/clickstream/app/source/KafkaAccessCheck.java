@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -55,12 +56,13 @@ public final class KafkaAccessCheck {
    * @param security how the client authenticates, for the message, e.g. {@code SASL_SSL, SCRAM-SHA-512}
    * @param topics the topics the pipeline reads or writes
    * @param timeout how long to wait for the brokers
-   * @return topic -> its Kafka topic id, for the topics that exist (a topic deleted and re-created has a new id)
+   * @return topic -> its description (topic id: a topic deleted and re-created has a new one; partitions), for the
+   *     topics that exist
    * @throws Failure with {@link Failure#refused()} true when authentication fails (wrong password or mechanism,
    *     a TLS handshake against an untrusted certificate) or a topic may not be described (ACLs); false when the
    *     brokers do not answer within {@code timeout}
    */
-  public static Map<String, Uuid> check(Map<String, String> kafkaClient, String security, Collection<String> topics,
+  public static Map<String, TopicDescription> check(Map<String, String> kafkaClient, String security, Collection<String> topics,
       Duration timeout) {
     String servers = kafkaClient.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
     String at = "kafka at " + servers + " (" + security + ")";
@@ -77,10 +79,10 @@ public final class KafkaAccessCheck {
         throw failure(at, e, timeout);
       }
       List<String> denied = new ArrayList<>();
-      Map<String, Uuid> ids = new HashMap<>();
+      Map<String, TopicDescription> ids = new HashMap<>();
       for (var topic : admin.describeTopics(topics).topicNameValues().entrySet()) {
         try {
-          ids.put(topic.getKey(), topic.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS).topicId());
+          ids.put(topic.getKey(), topic.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
           if (e.getCause() instanceof AuthorizationException) {
             denied.add(topic.getKey());

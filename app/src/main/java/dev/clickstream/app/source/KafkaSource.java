@@ -16,10 +16,13 @@ public final class KafkaSource {
    * @param spark the session
    * @param settings bootstrap servers and Kafka security settings, topic, max offsets per trigger, and
    *     STARTING_OFFSETS (where a fresh checkpoint starts: {@code earliest}, {@code latest} or Spark's JSON form)
+   * @param realTime whether the query runs under Spark's real-time trigger, which refuses
+   *     {@code maxOffsetsPerTrigger} (a real-time batch reads what arrives during its duration): MAX_OFFSETS_PER_TRIGGER
+   *     is then left out
    * @return rows of Spark's Kafka schema: key binary, value binary, topic string, partition int, offset long,
    *     timestamp timestamp, timestampType int
    */
-  public static Dataset<Row> read(SparkSession spark, Settings settings) {
+  public static Dataset<Row> read(SparkSession spark, Settings settings, boolean realTime) {
     DataStreamReader reader = spark.readStream()
         .format("kafka")
         .options(settings.sparkKafkaOptions())
@@ -29,7 +32,7 @@ public final class KafkaSource {
         .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).
         .option("failOnDataLoss", "true");
-    if (settings.maxOffsetsPerTrigger().isPresent()) {
+    if (settings.maxOffsetsPerTrigger().isPresent() && !realTime) {
       reader = reader.option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger().get());
     }
     return reader.load();

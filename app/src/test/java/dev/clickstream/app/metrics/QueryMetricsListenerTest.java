@@ -168,6 +168,14 @@ class QueryMetricsListenerTest {
       ingestSchema = ingestSchema.add(reason, "long");
       ingestValues.add(reason.equals("not_json") ? 2L : reason.equals("invalid_price") ? 1L : 0L);
     }
+    // 97 enriched records: 60 within 5 ms, 30 more within 10 ms, 7 more within 1 s; 900 ms in all
+    ingestSchema = ingestSchema.add("enriched_latency_ms", "long");
+    ingestValues.add(900L);
+    for (int i = 0; i < PipelineMetrics.ENRICHED_LATENCY_BUCKETS.length; i++) {
+      ingestSchema = ingestSchema.add("enriched_latency_ms_le_" + i, "long");
+      double bound = PipelineMetrics.ENRICHED_LATENCY_BUCKETS[i];
+      ingestValues.add(bound < 0.01 ? 60L : bound < 1 ? 90L : 97L);
+    }
     Row ingest = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(ingestValues.toArray(), ingestSchema);
     Row lake = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {97L},
         new org.apache.spark.sql.types.StructType().add("rows", "long"));
@@ -183,5 +191,11 @@ class QueryMetricsListenerTest {
     assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(97);
     assertThat(t.value("clickstream_dead_letters_total", "reason", "not_json")).hasValue(2);
     assertThat(t.value("clickstream_dead_letters_total", "reason", "invalid_price")).hasValue(1);
+    assertThat(t.value("clickstream_enriched_latency_seconds_bucket", "le", "0.005")).hasValue(60);
+    assertThat(t.value("clickstream_enriched_latency_seconds_bucket", "le", "0.5")).hasValue(90);
+    assertThat(t.value("clickstream_enriched_latency_seconds_bucket", "le", "1.0")).hasValue(97);
+    assertThat(t.value("clickstream_enriched_latency_seconds_bucket", "le", "+Inf")).hasValue(97);
+    assertThat(t.value("clickstream_enriched_latency_seconds_count")).hasValue(97);
+    assertThat(t.value("clickstream_enriched_latency_seconds_sum")).hasValue(0.9);
   }
 }
