@@ -143,9 +143,17 @@ sparkConf:
   # CPU requested by the pods (less than the task slots of `cores`): Spark's running-on-kubernetes docs
   spark.kubernetes.driver.request.cores: {{ .Values.app.driver.requestCores | quote }}
   spark.kubernetes.executor.request.cores: {{ .Values.app.executor.requestCores | quote }}
-  # 2 per executor task slot (DESIGN §8); the application's own default counts the driver's processors, which on
-  # a node without a CPU limit are the host's (32 on a 16-core laptop), frozen into the checkpoints
-  spark.sql.shuffle.partitions: {{ mul 2 .Values.app.executor.cores .Values.app.executor.instances | quote }}
+  # 2 per task slot of the micro-batch queries (DESIGN §8): every executor slot, less one per input partition when
+  # ingest may run in real-time mode (values.yaml, app.ingestMode). The application's own default counts the
+  # driver's processors, which on a node without a CPU limit are the host's (32 on a 16-core laptop), frozen into
+  # the checkpoints
+  {{- $slots := mul .Values.app.executor.cores .Values.app.executor.instances }}
+  {{- $partitions := .Values.kafka.topics.input.partitions }}
+  {{- $batchSlots := $slots }}
+  {{- if and (ne .Values.app.ingestMode "micro-batch") (ge (int $slots) (int (add $partitions 2))) }}
+  {{- $batchSlots = sub $slots $partitions }}
+  {{- end }}
+  spark.sql.shuffle.partitions: {{ mul 2 $batchSlots | quote }}
   # the root filesystem is read-only: Spark's default warehouse is ./spark-warehouse in the image's work dir
   spark.sql.warehouse.dir: /tmp/spark-warehouse
   # Driver-executor RPC authenticated and encrypted (Spark's security docs: on Kubernetes Spark generates a secret

@@ -79,6 +79,11 @@ class CrashRecoveryTest {
       Thread producer = sendAsync(arriving.subList((kill - 1) * slice, kill * slice));
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
+      if (kill == 1) { // mid-batch of real-time ingest: 3 s into the batch after its next commit
+        long ingestBatches = PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST);
+        awaitCommits(checkpoints, ClickstreamPipeline.INGEST, ingestBatches + 1, pipeline, log);
+        Thread.sleep(3_000);
+      }
       pipeline.kill();
       ends.add(System.currentTimeMillis());
       mark(log, "kill -9 number " + kill);
@@ -193,6 +198,7 @@ class CrashRecoveryTest {
     // commit and the test's own view of when the driver ended. An event the data sends n times (resends) has n
     // copies of its own; each copy beyond them must follow a driver end that came at most that long after the copy
     // before it.
+    // (kill number 1 comes 3 s into a real-time batch, so that its replay has records to repeat)
     long window = 5_000 + 3_000;
     Map<String, Long> sent = new java.util.HashMap<>();
     oracle.lakeEventIds.forEach(id -> sent.merge(id, 1L, Long::sum));
@@ -204,15 +210,17 @@ class CrashRecoveryTest {
         continue;
       }
       rewritten += extra;
-      long afterAnEnd = 0;
+      long afterAnEnd = 0; // copies written after a driver end that came at most `window` after an earlier copy
       for (int i = 1; i < times.size(); i++) {
-        long before = times.get(i - 1);
         long after = times.get(i);
-        afterAnEnd += ends.stream().anyMatch(end -> before <= end && end < after && end - before <= window) ? 1 : 0;
+        long firstBefore = times.get(0);
+        afterAnEnd += ends.stream().anyMatch(end -> end < after && firstBefore <= end && end - window <= times.stream()
+            .filter(t -> t <= end).mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE)) ? 1 : 0;
       }
       assertThat(afterAnEnd).as("event %s written %d times, sent %d times, at %s; drivers ended at %s", e.getKey(),
           times.size(), sent.get(e.getKey()), times, ends).isGreaterThanOrEqualTo(extra);
     }
+    assertThat(rewritten).as("kill number 1 came mid-batch: the restart wrote its records again").isPositive();
     Set<String> deadLetters = new HashSet<>();
     List<ConsumerRecord<String, String>> dlq = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
     for (ConsumerRecord<String, String> r : dlq) {
@@ -233,6 +241,13 @@ class CrashRecoveryTest {
     Thread producer = new Thread(() -> ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", records, 250));
     producer.start();
     return producer;
+  }
+
+  private static void awaitCommits(Path checkpoints, String query, long atLeast, PipelineProcess pipeline, Path log) {
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      assertThat(pipeline.isAlive()).as("pipeline alive; log tail:%n%s", tail(log)).isTrue();
+      assertThat(PipelineProcess.commits(checkpoints, query)).isGreaterThanOrEqualTo(atLeast);
+    });
   }
 
   private static void awaitCommits(Path checkpoints, long atLeast, PipelineProcess pipeline, Path log) {

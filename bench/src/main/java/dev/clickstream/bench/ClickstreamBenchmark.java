@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Durations;
+import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.SchemaMigrations;
@@ -51,7 +52,8 @@ import picocli.CommandLine.Spec;
  *   <li>after one unmeasured warm-up run, each query alone over that topic with available-now: events/s and ratio
  *       to the ceiling;</li>
  *   <li>all queries together: events/s and ratio;</li>
- *   <li>all queries at fixed input rates with a processing-time trigger ({@link LatencyBenchmark}).</li>
+ *   <li>all queries at fixed input rates with a processing-time trigger, the ingest query in micro-batch mode
+ *       (--rates) and in real-time mode (--real-time-rates), Spark local[6] ({@link LatencyBenchmark}).</li>
  * </ol>
  * Writes {@code bench/results/<yyyyMMdd-HHmmss>.md} (hardware, versions, settings, tables, targets), {@code .json}
  * and two charts ({@code -throughput.png}, {@code -latency.png}). Exit 0 when the run completed (targets missed or not: a benchmark reports, it does not judge),
@@ -71,6 +73,14 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   @Option(names = "--rates", split = ",", description = "input rates of the latency runs, events/s, also the steps of the "
       + "highest sustained rate; 0 = no latency run (default: ${DEFAULT-VALUE})")
   List<Integer> rates = List.of(5_000, 10_000, 15_000, 20_000, 25_000);
+
+  @Option(names = "--real-time-rates", split = ",", description = "input rates of the latency runs with the ingest "
+      + "query in real-time mode (INGEST_MODE=real-time), events/s; 0 = none (default: ${DEFAULT-VALUE})")
+  List<Integer> realTimeRates = List.of(5_000, 20_000);
+
+  @Option(names = "--real-time-alone", negatable = true, description = "also run ingest alone in real-time mode at "
+      + "those rates: what real-time mode gives without the other queries on the same cores (default: ${DEFAULT-VALUE})")
+  boolean realTimeAlone = true;
 
   @Option(names = "--measure", converter = DurationConverter.class, description = "measured time per latency run (default: 2 minutes)")
   Duration measure = Duration.ofMinutes(2);
@@ -153,14 +163,36 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
         throughput.put(BenchmarkReport.TOGETHER, events / pipeline(spark, settings, db, ClickstreamPipeline.QUERIES));
         deleteRun(run);
       }
-      for (int rate : rates.stream().filter(r -> r > 0).toList()) {
-        if (spark == null) {
-          spark = session(Settings.parse(new String[0], withRunPaths(env, dir)));
+      // the latency runs, in both ingest modes, in a session with a task slot per input partition (4) + 2, as make
+      // run has: real-time ingest holds 4, the other queries share 2
+      java.util.SortedSet<Integer> allRates = new java.util.TreeSet<>();
+      rates.stream().filter(r -> r > 0).forEach(allRates::add);
+      realTimeRates.stream().filter(r -> r > 0).forEach(allRates::add);
+      Map<String, String> latencyEnv = new HashMap<>(env);
+      latencyEnv.put("SPARK_MASTER", "local[" + (4 + IngestMode.OTHER_QUERIES_SLOTS) + "]");
+      if (!allRates.isEmpty() && spark != null) {
+        spark.stop();
+        SparkSession.clearActiveSession();
+        SparkSession.clearDefaultSession();
+        spark = null;
+      }
+      for (int rate : allRates) {
+        for (IngestMode mode : IngestMode.values()) {
+          if (!(mode == IngestMode.REAL_TIME ? realTimeRates : rates).contains(rate)) {
+            continue;
+          }
+          if (spark == null) {
+            spark = session(Settings.parse(new String[0], withRunPaths(latencyEnv, dir)));
+          }
+          List<List<String>> queryGroups = mode == IngestMode.REAL_TIME && realTimeAlone
+              ? List.of(ClickstreamPipeline.QUERIES, List.of(ClickstreamPipeline.INGEST)) : List.of(ClickstreamPipeline.QUERIES);
+          for (List<String> queries : queryGroups) {
+            Path run = dir.resolve("latency-" + rate + "-" + mode + "-" + queries.size());
+            latencies.add(LatencyBenchmark.run(kafka, latencyEnv, db, spark, run, rate, mode, queries, warmUp, measure,
+                trigger));
+            deleteRun(run);
+          }
         }
-        Path run = dir.resolve("latency-" + rate);
-        LatencyBenchmark.Result r = LatencyBenchmark.run(kafka, env, db, spark, run, rate, warmUp, measure, trigger);
-        latencies.add(r);
-        deleteRun(run);
       }
       if (spark != null) {
         spark.stop();

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.analytics.WindowedAnalytics;
+import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.producer.EventCodec;
@@ -56,7 +57,7 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
  * The latency runs of the benchmark: the whole pipeline (all queries) at a fixed input rate with a
- * processing-time trigger, in steady state.
+ * processing-time trigger, the ingest query in micro-batch or real-time mode, in steady state.
  *
  * <p>A producer thread sends the producer's mix (late and malformed records included) at {@code rate}
  * events/s with event time = wall time, for warm-up + measured time. The pipeline then drains what was sent
@@ -81,11 +82,13 @@ public final class LatencyBenchmark {
 
   /**
    * @param rate input events/s
+   * @param mode INGEST_MODE of the run
+   * @param queries the queries that ran: all of them, or ingest alone
    * @param sent records sent during the run
    * @param sentPerSecond achieved send rate, events/s
    * @param enrichedMs latency to enriched_activity, ms
    * @param enrichedMissing measured valid events with no enriched record
-   * @param postgresMs latency to page_view_counts.updated_at, ms
+   * @param postgresMs latency to page_view_counts.updated_at, ms (none without analytics)
    * @param postgresUncounted measured on-time page views no row version counted
    * @param heapPeakBytes largest sampled heap use (garbage included), bytes
    * @param liveHeapPeakBytes largest heap use right after a garbage collection (what stays reachable), bytes
@@ -95,9 +98,14 @@ public final class LatencyBenchmark {
    *     before its Delta commit) minus the event's Kafka timestamp, ms, measured events
    * @param lag per query, records behind the input topic during the measured time (see {@link Lag})
    */
-  public record Result(int rate, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
+  public record Result(int rate, IngestMode mode, List<String> queries, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
       Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
       Map<String, Percentiles> batchMs, Percentiles lakeMs, Map<String, Lag> lag) {
+    /** @return the mode and, when not every query ran, which did: {@code real-time, ingest alone} */
+    public String label() {
+      return mode + (queries.size() == ClickstreamPipeline.QUERIES.size() ? "" : ", " + String.join(" + ", queries) + " alone");
+    }
+
     /** @return whether any query's lag grew over the measured time */
     public boolean lagGrowing() {
       return lag.values().stream().anyMatch(Lag::growing);
@@ -124,6 +132,8 @@ public final class LatencyBenchmark {
    * @param spark the session
    * @param dir a scratch directory for this run's checkpoints and lake
    * @param rate input events/s, &gt; 0
+   * @param mode the ingest query's mode (INGEST_MODE); real-time needs a task slot per input partition (4) + 2
+   * @param queries the queries to run, from {@code ClickstreamPipeline.QUERIES}
    * @param warmUp sent but not measured (first micro-batches include start-up)
    * @param measured how long measured events are sent
    * @param trigger the micro-batch trigger interval
@@ -133,14 +143,17 @@ public final class LatencyBenchmark {
    * @throws Exception on Kafka, JDBC or interruption errors
    */
   public static Result run(KafkaBroker kafka, Map<String, String> baseEnv, DatabaseConfig db, SparkSession spark,
-      Path dir, int rate, Duration warmUp, Duration measured, Duration trigger) throws Exception {
-    String input = "user_activity_" + rate;
-    String enriched = "enriched_activity_" + rate;
+      Path dir, int rate, IngestMode mode, List<String> queries, Duration warmUp, Duration measured, Duration trigger)
+      throws Exception {
+    String run = rate + "_" + mode.name().toLowerCase(java.util.Locale.ROOT) + "_" + queries.size();
+    String input = "user_activity_" + run;
+    String enriched = "enriched_activity_" + run;
     kafka.createTopic(input, 4);
     kafka.createTopic(enriched, 4);
-    kafka.createTopic("user_activity_dlq_" + rate, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
+    kafka.createTopic("user_activity_dlq_" + run, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     Map<String, String> env = new HashMap<>(baseEnv);
-    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", "user_activity_dlq_" + rate,
+    env.put("INGEST_MODE", mode.toString());
+    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", "user_activity_dlq_" + run,
         "TRIGGER_INTERVAL", trigger.toMillis() + "ms", "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
         "LAKE_PATH", dir.resolve("lake").toString()));
     env.remove("MAX_OFFSETS_PER_TRIGGER");
@@ -171,7 +184,7 @@ public final class LatencyBenchmark {
 
     LiveHeapPeak liveHeap = LiveHeapPeak.start();
 
-    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings, java.util.Set.copyOf(queries));
     int[] status = {-1};
     Thread runner = new Thread(() -> status[0] = pipeline.runUntilDone(), "pipeline");
     runner.start();
@@ -194,10 +207,10 @@ public final class LatencyBenchmark {
     double sentPerSecond = sent * 1000.0 / (System.currentTimeMillis() - sendStart);
 
     long deadline = System.currentTimeMillis() + 180_000;
-    while (!caughtUp(progress, sent) && runner.isAlive() && System.currentTimeMillis() < deadline) {
+    while (!caughtUp(progress, queries, sent) && runner.isAlive() && System.currentTimeMillis() < deadline) {
       Thread.sleep(500);
     }
-    boolean drained = caughtUp(progress, sent);
+    boolean drained = caughtUp(progress, queries, sent);
     pipeline.stop();
     runner.join();
     samplers.shutdown();
@@ -210,7 +223,7 @@ public final class LatencyBenchmark {
       throw pollFailure.get();
     }
     if (status[0] != 0) {
-      throw new IllegalStateException("latency run at " + rate + " events/s: pipeline status " + status[0]);
+      throw new IllegalStateException("latency run at " + rate + " events/s (" + mode + "): pipeline status " + status[0]);
     }
     if (!drained) { // a rate the pipeline does not sustain: measured as far as it got (missing, uncounted, lag)
       System.err.println("bench: at " + rate + " events/s the pipeline did not process all " + sent
@@ -247,15 +260,20 @@ public final class LatencyBenchmark {
     });
     WindowLatency.Result postgres = windows.latencies(measureFrom);
     Map<String, Lag> lag = new LinkedHashMap<>();
-    for (String query : ClickstreamPipeline.QUERIES) {
-      var queryTrigger = query.equals(ClickstreamPipeline.LAKE) ? settings.lakeQueryTrigger() : settings.trigger();
+    for (String query : queries) {
+      Duration batch = query.equals(ClickstreamPipeline.LAKE) ? settings.lakeQueryTrigger().interval()
+          : query.equals(ClickstreamPipeline.INGEST) && mode == IngestMode.REAL_TIME ? settings.realTimeBatchDuration()
+          : settings.trigger().interval();
       lag.put(query, lag(progress, query, sendStart, sentPerSecond, measureFrom, sendEnd,
-          (long) (sentPerSecond * queryTrigger.interval().toMillis() / 1000)));
+          (long) (sentPerSecond * batch.toMillis() / 1000)));
     }
-    return new Result(rate, sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
-        measuredValid - enrichedLatencies.size(), Percentiles.of(postgres.latenciesMs()), postgres.uncounted(),
+    return new Result(rate, mode, List.copyOf(queries), sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
+        measuredValid - enrichedLatencies.size(),
+        queries.contains(ClickstreamPipeline.ANALYTICS) ? Percentiles.of(postgres.latenciesMs()) : Percentiles.NONE,
+        queries.contains(ClickstreamPipeline.ANALYTICS) ? postgres.uncounted() : 0,
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
-        lakeLatency(spark, settings.lakeEventsPath(), measureFrom), lag);
+        queries.contains(ClickstreamPipeline.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
+            : Percentiles.NONE, lag);
   }
 
   /** Latency to the lake of the events sent from {@code fromMs} on: see {@link Result#lakeMs()}. */
@@ -294,12 +312,12 @@ public final class LatencyBenchmark {
   }
 
   /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
-  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long sent) {
+  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, List<String> queries, long sent) {
     Map<String, Long> read = new HashMap<>();
     for (StreamingQueryProgress p : progress) {
       read.merge(p.name(), endOffsetSum(p), Math::max);
     }
-    return ClickstreamPipeline.QUERIES.stream().allMatch(q -> read.getOrDefault(q, 0L) >= sent);
+    return queries.stream().allMatch(q -> read.getOrDefault(q, 0L) >= sent);
   }
 
   private static long endOffsetSum(StreamingQueryProgress p) {

@@ -12,6 +12,9 @@ import java.util.Arrays;
  * @param max largest value
  */
 public record Percentiles(int count, long p50, long p95, long p99, long max) {
+  /** No measurement (the run had no such output). */
+  public static final Percentiles NONE = new Percentiles(0, 0, 0, 0, 0);
+
   /**
    * @param values the sample (any unit; it is not modified)
    * @return the percentiles

@@ -136,7 +136,7 @@ public final class SessionStateBenchmark {
     SchemaMigrations.migrate(db, Duration.ofSeconds(30));
     SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
-    Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings), settings.maxEventTimeSkew()))
+    Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew()))
         .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
     long start = System.nanoTime();
     StreamingQuery query = PostgresUpsertSink.userSessions(db)

@@ -306,11 +306,47 @@ class ChartTest {
     JsonNode conf = render(null).one("SparkApplication").path("spec").path("sparkConf");
     assertThat(conf.path("spark.kubernetes.driver.request.cores").asText()).isEqualTo("500m");
     assertThat(conf.path("spark.kubernetes.executor.request.cores").asText()).isEqualTo("500m");
-    assertThat(conf.path("spark.sql.shuffle.partitions").asText()).as("2 x 1 core x 1 executor").isEqualTo("2");
+    assertThat(conf.path("spark.sql.shuffle.partitions").asText())
+        .as("2 x (6 slots - 4 held by real-time ingest)").isEqualTo("4");
     api();
     JsonNode bigger = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
-        .set("app.executor.instances", "3").set("app.executor.cores", "2").call()).one("SparkApplication");
+        .set("app.executor.instances", "3").set("app.executor.cores", "2").set("app.ingestMode", "micro-batch").call())
+        .one("SparkApplication");
     assertThat(bigger.path("spec").path("sparkConf").path("spark.sql.shuffle.partitions").asText()).isEqualTo("12");
+  }
+
+  /**
+   * The default executors have a task slot for every input partition plus the two the other queries need, so the
+   * application's INGEST_MODE default (IngestMode.choose, by the same arithmetic from the same Spark settings) is
+   * real-time; asking for real-time without them fails the render, naming the values.
+   */
+  @Test
+  void theDefaultExecutorsRunIngestInRealTimeModeAndTooFewSlotsFailTheRender() throws Exception {
+    JsonNode app = render(null).one("SparkApplication").path("spec");
+    Map<String, String> conf = new java.util.HashMap<>();
+    app.path("sparkConf").fields().forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
+    conf.put("spark.master", "k8s://https://kubernetes.default.svc");
+    conf.put("spark.executor.instances", app.path("executor").path("instances").asText());
+    conf.put("spark.executor.cores", app.path("executor").path("cores").asText());
+    int partitions = render(null).ofKind("KafkaTopic").stream()
+        .filter(t -> t.path("spec").path("topicName").asText().equals("user_activity"))
+        .findFirst().orElseThrow().path("spec").path("partitions").asInt();
+    assertThat(app.path("driver").path("envVars").has("INGEST_MODE")).as("auto: chosen at start").isFalse();
+    assertThat(app.path("driver").path("envVars").path("REAL_TIME_BATCH_DURATION").asText()).isEqualTo("5 seconds");
+    var choice = dev.clickstream.app.config.IngestMode.choose(java.util.Optional.empty(),
+        dev.clickstream.app.config.IngestMode.taskSlots(conf, 1), partitions,
+        dev.clickstream.app.config.IngestMode.OTHER_QUERIES_SLOTS);
+    assertThat(choice.mode()).as(choice.reason()).isEqualTo(dev.clickstream.app.config.IngestMode.REAL_TIME);
+
+    api();
+    assertThatThrownBy(() -> new Helm(CHART).template().withName("clickstream").set("app.ingestMode", "real-time")
+        .set("app.executor.cores", "5").call())
+        .hasMessageContaining("app.ingestMode real-time needs executor.instances x executor.cores >= "
+            + "kafka.topics.input.partitions + 2 = 6 task slots (one per input partition, 2 for the other queries); "
+            + "app.executor gives 5");
+    JsonNode micro = Manifests.parse(new Helm(CHART).template().withName("clickstream").withNamespace("clickstream")
+        .set("app.ingestMode", "micro-batch").set("app.executor.cores", "1").call()).one("SparkApplication");
+    assertThat(micro.path("spec").path("driver").path("envVars").path("INGEST_MODE").asText()).isEqualTo("micro-batch");
   }
 
   /**
@@ -496,6 +532,9 @@ class ChartTest {
       "postgres.roles.owner|postgres|postgres.roles",
       "postgres.existingSecret|Not_A_Name|postgres.existingSecret",
       "monitoring.lagInterval|often|monitoring.lagInterval",
+      "app.ingestMode|continuous|app.ingestMode",
+      "app.realTimeBatchDuration|2s|app.realTimeBatchDuration (2s) must be at least 5 seconds",
+      "app.realTimeBatchDuration|soon|app.realTimeBatchDuration",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {
