@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run` at its defaults (50 events/s, 5 s trigger, the lake once a minute), measured as a new user sees it:
 # the JVM's CPU over the last MEASURE seconds (utime + stime from /proc/<pid>/stat) and each query's micro-batch
-# durations (p50 / p99 / max, from the per-micro-batch log lines). Writes bench/results/<stamp>-make-run.md.
+# durations (p50 / p99 / max, from the per-micro-batch log lines), and the enriched latency over the same time
+# (p50 / p99 as the upper bound of the bucket of clickstream_enriched_latency_seconds that holds them, from two
+# scrapes of /metrics). Writes bench/results/<stamp>-make-run.md.
 # Usage: bench/make-run/profile.sh [warm-up seconds, default 90] [measured seconds, default 300]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,14 +13,16 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 java $(cat app/target/jvm.options) -Xmx3g -Dlog4j2.configurationFile=bench/make-run/log4j2.properties \
   -cp 'local/target/classes:local/target/lib/*' dev.clickstream.local.LocalClickstream \
-  --data-dir "$work/data" --port-kafka 19092 --port-postgres 15432 --port-metrics 0 > "$work/out.log" 2> "$work/err.log" &
+  --data-dir "$work/data" --port-kafka 19092 --port-postgres 15432 --port-metrics 19464 > "$work/out.log" 2> "$work/err.log" &
 pid=$!
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+buckets() { curl -s http://127.0.0.1:19464/metrics | grep '^clickstream_enriched_latency_seconds_bucket' \
+  | sed 's/.*le="\([^"]*\)"} \(.*\)/\1 \2/'; }
 hz=$(getconf CLK_TCK)
 sleep "$warmup"
-t0=$(date +%s.%N); c0=$(ticks); from=$(date '+%Y-%m-%d %H:%M:%S')
+t0=$(date +%s.%N); c0=$(ticks); from=$(date '+%Y-%m-%d %H:%M:%S'); buckets > "$work/b0"
 sleep "$measure"
-t1=$(date +%s.%N); c1=$(ticks)
+t1=$(date +%s.%N); c1=$(ticks); buckets > "$work/b1"
 cores=$(echo "($c1 - $c0) / $hz / ($t1 - $t0)" | bc -l)
 stamp=$(date +%Y%m%d-%H%M%S)
 out=bench/results/$stamp-make-run.md
@@ -29,6 +33,7 @@ out=bench/results/$stamp-make-run.md
   printf '| figure | measured | target | met |\n|---|---:|---:|---|\n'
   met=$(echo "$cores <= 0.25" | bc -l)
   printf '| JVM CPU, mean over %s s (cores) | %.3f | <= 0.25 | %s |\n' "$measure" "$cores" "$([ "$met" = 1 ] && echo yes || echo '**no**')"
+  mode=$(grep -o 'ingest mode [a-z-]*' "$work/err.log" | head -1 | sed 's/ingest mode //')
   for q in ingest lake analytics user-sessions; do
     # micro-batches that started in the measured time (the log line's timestamp, then query=<q> ... durationMs=)
     awk -v from="$from" '($1 " " substr($2, 1, 8)) >= from' "$work/err.log" \
@@ -38,10 +43,22 @@ out=bench/results/$stamp-make-run.md
       p50=$(awk -v n="$n" 'NR == int((n * 50 + 99) / 100)' "$work/$q.ms")
       p99=$(awk -v n="$n" 'NR == int((n * 99 + 99) / 100)' "$work/$q.ms")
       max=$(tail -1 "$work/$q.ms")
-      if [ "$q" = lake ]; then target="-"; ok="-"; else target="<= 1,500"; ok=$([ "$p99" -le 1500 ] && echo yes || echo '**no**'); fi
+      # the lake commits once a minute; a real-time ingest batch lasts REAL_TIME_BATCH_DURATION by design
+      if [ "$q" = lake ] || { [ "$q" = ingest ] && [ "$mode" = real-time ]; }; then target="-"; ok="-"; else target="<= 1,500"; ok=$([ "$p99" -le 1500 ] && echo yes || echo '**no**'); fi
       printf '| %s micro-batch ms, p50 / p99 / max (%d micro-batches) | %s / %s / %s | %s | %s |\n' "$q" "$n" "$p50" "$p99" "$max" "$target" "$ok"
     fi
   done
+  # enriched latency: the buckets' increase over the measured time, cumulative; a quantile is the first bound
+  # whose count reaches that share of all
+  paste "$work/b0" "$work/b1" | awk -v mode="$mode" '
+    { le[NR] = $1; n[NR] = $4 - $2 } END {
+      total = n[NR]; p50 = ""; p99 = ""
+      for (i = 1; i <= NR; i++) {
+        if (p50 == "" && n[i] >= 0.5 * total) p50 = le[i]
+        if (p99 == "" && n[i] >= 0.99 * total) p99 = le[i]
+      }
+      printf "| enriched latency, %s ingest: p50 / p99 at most (s; %d records) | %s / %s | - | - |\n", mode, total, p50, p99
+    }'
   echo
   echo "The last live summary of the run:"
   echo

@@ -59,15 +59,15 @@ final class BenchmarkCharts {
     }
     JFreeChart chart = ChartFactory.createBarChart("Latency from the source record's Kafka timestamp", null, "seconds",
         data, PlotOrientation.VERTICAL, true, false, false);
-    chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelLines(3); // "20,000 events/s," over "micro-batch:" ...
+    chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelLines(4); // "20,000 events/s," over "micro-batch:" ...
     // real-time mode's milliseconds and micro-batch's tens of seconds on one chart: a logarithmic axis from 1 ms
     org.jfree.chart.axis.LogAxis seconds = new org.jfree.chart.axis.LogAxis("seconds (log scale)");
     seconds.setSmallestValue(0.001);
     seconds.setBase(10);
-    seconds.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createStandardTickUnits());
+    seconds.setNumberFormatOverride(new java.text.DecimalFormat("0.###")); // 0.001 ... 100, not 10^x
     chart.getCategoryPlot().setRangeAxis(seconds);
     chart.getCategoryPlot().addRangeMarker(new ValueMarker(trigger.toMillis() / 1000.0, Color.GRAY, new java.awt.BasicStroke(1.5f)));
-    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 500);
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, Math.max(900, 150 * data.getColumnCount()), 560);
   }
 
   private static void add(DefaultCategoryDataset data, Percentiles p, String category) {

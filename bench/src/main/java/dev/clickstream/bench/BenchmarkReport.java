@@ -20,11 +20,12 @@ import java.util.Map;
  * @param warmUp warm-up per latency run
  * @param measure measured time per latency run
  * @param trigger trigger interval of the latency runs
+ * @param realTimeBatch REAL_TIME_BATCH_DURATION of the real-time latency runs
  * @param throughput run name to events/s, in run order; the ceiling is {@value #CEILING}
  * @param latencies latency results, one per rate
  */
 public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Duration measure, Duration trigger,
-    Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {
+    Duration realTimeBatch, Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {
   /** Name of the ceiling run in {@link #throughput}. */
   public static final String CEILING = "plain KafkaConsumer (ceiling)";
   /** Name of the run of all queries in {@link #throughput}. */
@@ -127,13 +128,13 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     }
     if (!latencies.isEmpty()) {
       md.append(String.format("%nLatency: all queries, Spark local[6], trigger %d s (lake: LAKE_TRIGGER_INTERVAL, 1 minute), "
-              + "ingest in micro-batch mode (under the trigger) or real-time mode (REAL_TIME_BATCH_DURATION 5 s), each rate %d s "
+              + "ingest in micro-batch mode (under the trigger) or real-time mode (REAL_TIME_BATCH_DURATION %d ms), each rate %d s "
               + "warm-up then %d s measured; latency from the source record's Kafka timestamp, ms (p50 / p95 / p99 / max); "
               + "to the lake: the modification time of the Parquet file holding the event (written just before its commit). "
               + "Lag: records behind the topic, mean over the first and the last third of the measured time. Heap: JVM heap "
               + "used, peak of 100 ms samples, and right after each GC (an upper bound of the reachable data), of one JVM "
               + "holding driver, executor, broker and producer.%n%n",
-          trigger.toSeconds(), warmUp.toSeconds(), measure.toSeconds()));
+          trigger.toSeconds(), realTimeBatch.toMillis(), warmUp.toSeconds(), measure.toSeconds()));
       md.append("| input events/s | ingest mode | sent events/s | to enriched_activity | to Postgres updated_at | to the lake | lag, first -> last third "
           + "| heap peak, sampled / after GC | state rows | micro-batch ms, p50 / p99 / max |\n|---:|---|---:|---|---|---|---|---:|---|---|\n");
       for (LatencyBenchmark.Result r : latencies) {
@@ -160,7 +161,8 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
         "memoryGiB", totalMemoryGiB(), "java", System.getProperty("java.version"),
         "spark", org.apache.spark.package$.MODULE$.SPARK_VERSION(), "sparkOverrides", sparkOverrides()));
     root.put("settings", Map.of("events", events, "maxOffsetsPerTrigger", maxOffsets, "warmUpSeconds", warmUp.toSeconds(),
-        "measureSeconds", measure.toSeconds(), "triggerSeconds", trigger.toSeconds()));
+        "measureSeconds", measure.toSeconds(), "triggerSeconds", trigger.toSeconds(),
+        "realTimeBatchMillis", realTimeBatch.toMillis()));
     root.put("eventsPerSecond", throughput);
     root.put("latency", latencies);
     root.put("targets", targets());
@@ -192,6 +194,9 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
   }
 
   private static String quartet(Percentiles p) {
+    if (p.count() == 0) {
+      return "-"; // the run had no such output
+    }
     return String.format("%,d / %,d / %,d / %,d", p.p50(), p.p95(), p.p99(), p.max());
   }
 

@@ -3,11 +3,11 @@ package dev.clickstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -78,6 +78,10 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       + "query in real-time mode (INGEST_MODE=real-time), events/s; 0 = none (default: ${DEFAULT-VALUE})")
   List<Integer> realTimeRates = List.of(5_000, 20_000);
 
+  @Option(names = "--real-time-batch", converter = DurationConverter.class, description = "REAL_TIME_BATCH_DURATION "
+      + "of the real-time runs (default: 5 seconds)")
+  Duration realTimeBatch = Duration.ofSeconds(5);
+
   @Option(names = "--real-time-alone", negatable = true, description = "also run ingest alone in real-time mode at "
       + "those rates: what real-time mode gives without the other queries on the same cores (default: ${DEFAULT-VALUE})")
   boolean realTimeAlone = true;
@@ -115,22 +119,23 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     List<LatencyBenchmark.Result> latencies = new ArrayList<>();
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
-      kafka.createTopic("user_activity", 4);
-      kafka.createTopic("enriched_activity", 4);
-      kafka.createTopic("user_activity_dlq", 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
-
-      long t0 = System.nanoTime();
-      produce(kafka.bootstrapServers(), "user_activity", events);
-      throughput.put("producer", events / seconds(t0));
-      throughput.put(BenchmarkReport.CEILING, events / consumeAll(kafka.bootstrapServers(), events));
-
       String jdbc = pg.createDatabase("bench");
       DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
-      SchemaMigrations.migrate(db, Duration.ofSeconds(30));
       Map<String, String> env = new HashMap<>(Map.of(
           "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
           "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
           "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets), "METRICS_PORT", "0"));
+      Settings base = Settings.parse(new String[0], withRunPaths(env, dir)); // topic names: the settings' defaults
+      kafka.createTopic(base.inputTopic(), 4);
+      kafka.createTopic(base.enrichedTopic(), 4);
+      kafka.createTopic(base.dlqTopic(), 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
+
+      long t0 = System.nanoTime();
+      produce(kafka.bootstrapServers(), base.inputTopic(), events);
+      throughput.put("producer", events / seconds(t0));
+      throughput.put(BenchmarkReport.CEILING, events / consumeAll(kafka.bootstrapServers(), base.inputTopic(), events));
+
+      PipelineLauncher.migrate(base);
       SparkSession spark = null;
       if (runs == null || runs.contains("profile")) {
         Settings settings = Settings.parse(new String[0], withRunPaths(env, dir.resolve("profile")));
@@ -170,6 +175,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       realTimeRates.stream().filter(r -> r > 0).forEach(allRates::add);
       Map<String, String> latencyEnv = new HashMap<>(env);
       latencyEnv.put("SPARK_MASTER", "local[" + (4 + IngestMode.OTHER_QUERIES_SLOTS) + "]");
+      latencyEnv.put("REAL_TIME_BATCH_DURATION", realTimeBatch.toMillis() + "ms");
       if (!allRates.isEmpty() && spark != null) {
         spark.stop();
         SparkSession.clearActiveSession();
@@ -200,7 +206,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     } finally {
       deleteRun(dir);
     }
-    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, throughput, latencies).write(Path.of("bench", "results"),
+    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, realTimeBatch, throughput, latencies).write(Path.of("bench", "results"),
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     return 0;
   }
@@ -280,8 +286,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   }
 
   private static SparkSession session(Settings settings) {
-    return SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).config("spark.ui.enabled", "false")
-        .getOrCreate();
+    return PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
   }
 
   private static void produce(String bootstrap, String topic, long events) {
@@ -295,10 +300,10 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     }
   }
 
-  private static double consumeAll(String bootstrap, long expected) {
+  private static double consumeAll(String bootstrap, String topic, long expected) {
     long[] seen = {0};
     long start = System.nanoTime();
-    LatencyBenchmark.forEachRecord(bootstrap, "user_activity", r -> seen[0]++);
+    LatencyBenchmark.forEachRecord(bootstrap, topic, r -> seen[0]++);
     if (seen[0] != expected) {
       throw new IllegalStateException("read " + seen[0] + " records, produced " + expected);
     }

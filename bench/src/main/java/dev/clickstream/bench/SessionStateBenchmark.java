@@ -139,7 +139,7 @@ public final class SessionStateBenchmark {
     Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew()))
         .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
     long start = System.nanoTime();
-    StreamingQuery query = PostgresUpsertSink.userSessions(db)
+    StreamingQuery query = PostgresUpsertSink.userSessions(db, new dev.clickstream.app.metrics.PipelineMetrics())
         .writer(UserSessions.of(events, settings.sessionTimeout()))
         .queryName(ClickstreamPipeline.USER_SESSIONS)
         .option("checkpointLocation", settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))
