@@ -4,15 +4,16 @@ import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.IngestMode;
-import dev.clickstream.app.config.TriggerSpec;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.config.SettingsException;
+import dev.clickstream.app.config.TriggerSpec;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.metrics.QueryMetricsListener;
 import dev.clickstream.app.sink.AnalyticsSink;
 import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.FaultHook;
+import dev.clickstream.app.sink.FaultHaltingSink;
+import dev.clickstream.app.sink.ForeachBatchSink;
 import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeSink;
@@ -24,10 +25,13 @@ import dev.clickstream.app.source.KafkaAccessCheck;
 import dev.clickstream.app.source.KafkaSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
@@ -35,6 +39,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 import sun.misc.Signal;
 
 /**
@@ -100,8 +105,6 @@ public final class ClickstreamPipeline {
   private final KafkaLag kafkaLag;
   private final QueryMetricsListener metricsListener;
   private final QuerySupervisor supervisor;
-  /** FAULT_HALT_AFTER_BATCH's listener, or null. */
-  private FaultHook faultHook;
   /** The ingest query's mode, chosen at {@link #start()} ({@link IngestMode#choose}); micro-batch before. */
   private IngestMode ingestMode = IngestMode.MICRO_BATCH;
   /** The input topic's partitions, known at {@link #start()}. */
@@ -170,23 +173,16 @@ public final class ClickstreamPipeline {
       return 2;
     }
     LOG.info("settings {}", settings.describe());
+    PipelineLauncher launcher;
     try {
-      int applied = SchemaMigrations.migrate(migrationDatabase(settings), settings.dbUser(), Duration.ofSeconds(60));
-      LOG.info("schema migrations applied: {}", applied);
+      launcher = PipelineLauncher.launch(settings);
     } catch (SchemaMigrations.StartupException e) {
       System.err.println("clickstream: " + e.getMessage());
       return 1;
     }
-    SparkSession spark = SparkSession.builder().config(sessionConfig(settings)).getOrCreate();
-    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
-    try (LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
-        settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval())) {
-      pipeline.installSignalHandlers();
-      return pipeline.runUntilDone();
-    } finally {
-      if (pipeline.stuckQueries().isEmpty()) {
-        spark.stop();
-      } // else the JVM exits with the query's thread still running: stopping Spark could wait for it for ever
+    try (launcher) {
+      launcher.pipeline().installSignalHandlers();
+      return launcher.runUntilDone();
     }
   }
 
@@ -268,7 +264,30 @@ public final class ClickstreamPipeline {
             settings.lakeQueryTrigger(), true),
         new QuerySpec(ANALYTICS, WindowedAnalytics.of(watermarked), new AnalyticsSink(db, metrics), settings.trigger(), false),
         new QuerySpec(USER_SESSIONS, UserSessions.of(watermarked, settings.sessionTimeout()),
-            PostgresUpsertSink.userSessions(db).reportingTo(metrics), settings.trigger(), true));
+            PostgresUpsertSink.userSessions(db, metrics), settings.trigger(), true));
+  }
+
+  /**
+   * @param spec a query
+   * @return the query, its sink wrapped in a {@link FaultHaltingSink} when FAULT_HALT_AFTER_BATCH names it
+   * @throws StartupException when FAULT_HALT_AFTER_BATCH names a query without a foreachBatch sink, or none
+   */
+  private QuerySpec faultHalting(QuerySpec spec) {
+    Settings.FaultPoint point = settings.faultHaltAfterBatch().orElse(null);
+    List<String> halting = List.of(LAKE, ANALYTICS, USER_SESSIONS); // the foreachBatch sinks
+    if (point == null) {
+      return spec;
+    }
+    if (!halting.contains(point.query())) {
+      throw new StartupException("FAULT_HALT_AFTER_BATCH: " + point.query() + " has no foreachBatch sink to halt "
+          + "after; choose one of " + halting);
+    }
+    if (!point.query().equals(spec.name())) {
+      return spec;
+    }
+    LOG.warn("FAULT_HALT_AFTER_BATCH={}: this JVM halts after the sink wrote that micro-batch (crash tests only)", point);
+    return new QuerySpec(spec.name(), spec.rows(), new FaultHaltingSink((ForeachBatchSink) spec.sink(), point),
+        spec.trigger(), spec.noDataMicroBatches());
   }
 
   private IngestSink ingestSink() {
@@ -286,35 +305,26 @@ public final class ClickstreamPipeline {
   public void start() throws TimeoutException {
     List<String> names = QUERIES.stream().filter(selected::contains).toList();
     int partitions = StartupChecks.run(spark, settings, names, kafkaLag);
-    inputPartitions = java.util.stream.IntStream.range(0, partitions)
-        .mapToObj(p -> new TopicPartition(settings.inputTopic(), p)).collect(java.util.stream.Collectors.toSet());
+    inputPartitions = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(settings.inputTopic(), p))
+        .collect(Collectors.toSet());
     if (selected.contains(INGEST)) {
+      Map<String, String> sparkConf = Arrays.stream(spark.sparkContext().getConf().getAll())
+          .collect(Collectors.toMap(Tuple2::_1, Tuple2::_2));
       IngestMode.Choice choice;
       try {
-        choice = IngestMode.choose(settings.ingestMode(), IngestMode.taskSlots(
-            java.util.Arrays.stream(spark.sparkContext().getConf().getAll())
-                .collect(java.util.stream.Collectors.toMap(t -> t._1(), t -> t._2())),
-            Runtime.getRuntime().availableProcessors()),
-            partitions, names.size() > 1 ? IngestMode.OTHER_QUERIES_SLOTS : 0);
+        choice = IngestMode.choose(settings.ingestMode(),
+            IngestMode.taskSlots(sparkConf, Runtime.getRuntime().availableProcessors()), partitions,
+            names.size() > 1 ? IngestMode.OTHER_QUERIES_SLOTS : 0);
       } catch (SettingsException e) {
         throw new StartupException(e.getMessage());
       }
       LOG.info(choice.reason());
       ingestMode = choice.mode();
     }
-    List<QuerySpec> specs = queries().stream().filter(q -> selected.contains(q.name())).toList();
+    List<QuerySpec> specs = queries().stream().filter(q -> selected.contains(q.name())).map(this::faultHalting).toList();
     // StreamingQuery.stop() waits this long for the query's thread, then throws a TimeoutException (SQLConf
     // spark.sql.streaming.stopTimeout; Spark's default 0 waits for ever); read from this session by stop()
     spark.conf().set("spark.sql.streaming.stopTimeout", settings.stopTimeout().toMillis());
-    settings.faultHaltAfterBatch().ifPresent(point -> {
-      if (!QUERIES.contains(point.query()) || point.query().equals(INGEST)) {
-        throw new StartupException("FAULT_HALT_AFTER_BATCH: " + point.query() + " has no foreachBatch sink to halt "
-            + "after; choose one of " + QUERIES.subList(1, QUERIES.size()));
-      }
-      LOG.warn("FAULT_HALT_AFTER_BATCH={}: this JVM halts after the sink wrote that micro-batch (crash tests only)", point);
-      faultHook = FaultHook.arm(point);
-      spark.streams().addListener(faultHook);
-    });
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
     metrics.expect(specs.stream().map(QuerySpec::name).toList(), EventParser.REASONS, SINKS, TABLES);
@@ -373,10 +383,6 @@ public final class ClickstreamPipeline {
       }
       spark.streams().removeListener(microBatchLog); // a session may run another pipeline after this one
       spark.streams().removeListener(metricsListener);
-      if (faultHook != null) {
-        spark.streams().removeListener(faultHook);
-        FaultHook.disarm();
-      }
     }
   }
 
@@ -403,7 +409,8 @@ public final class ClickstreamPipeline {
     }
   }
 
-  private void installSignalHandlers() {
+  /** SIGTERM and SIGINT stop the queries (Kubernetes sends SIGTERM to a pod it stops). */
+  void installSignalHandlers() {
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         Signal.handle(new Signal(name), signal -> {

@@ -1,6 +1,7 @@
 package dev.clickstream.app;
 
 import dev.clickstream.app.config.TriggerSpec;
+import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,14 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import dev.clickstream.app.metrics.KafkaLag;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.streaming.Trigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -149,7 +149,7 @@ public final class Recompute {
       Dataset<Row> windows = WindowedAnalytics.of(between(lake, range.from(), range.windowsTo()))
           .where(col("window_start").geq(lit(Timestamp.from(range.from())))
               .and(col("window_end").leq(lit(Timestamp.from(range.windowsTo())))));
-      Map<WindowedAnalytics.Table, Long> written = new AnalyticsSink(db, PipelineMetrics.UNREAD)
+      Map<WindowedAnalytics.Table, Long> written = new AnalyticsSink(db, new PipelineMetrics())
           .write(windows, PostgresUpsertSink.RECOMPUTE_BATCH);
       done.add("windows in [" + range.from() + ", " + range.windowsTo() + "): rows upserted " + written);
     }
@@ -159,7 +159,7 @@ public final class Recompute {
       Dataset<Row> sessions = UserSessions.ofHistory(between(lake, range.sessionEventsFrom(), range.sessionEventsTo()),
           settings.sessionTimeout(), range.sessionsTo().plus(settings.sessionTimeout()).toEpochMilli()).where(inRange);
       int deleted = deleteSessions(db, range);
-      long written = PostgresUpsertSink.userSessions(db).write(sessions, PostgresUpsertSink.RECOMPUTE_BATCH);
+      long written = PostgresUpsertSink.userSessions(db, new PipelineMetrics()).write(sessions, PostgresUpsertSink.RECOMPUTE_BATCH);
       done.add("sessions in [" + range.from() + ", " + range.sessionsTo() + "): " + deleted + " rows deleted, "
           + written + " written");
     }

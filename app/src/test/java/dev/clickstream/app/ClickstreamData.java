@@ -129,7 +129,7 @@ final class ClickstreamData {
 
   /**
    * Records that an ordinary web client or a bot can send and that once stopped the pipeline or were miscounted
-   * (README, "What no record can do"), all in the middle of the stream at the time of {@code near}: NUL
+   * (docs/pipeline.md, "What no record can do"), all in the middle of the stream at the time of {@code near}: NUL
    * characters, a page_url over the bound and one at it, a user_id of 256 UTF-8 bytes, a record over 64 KiB with a
    * huge event_type, a random value near the input topic's limit, two objects in one record, an object with text
    * after it, and maximal orders (the clock skew has a test of its own, at the real clock).

@@ -142,7 +142,7 @@ class CrashRecoveryTest {
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(2_000, heldBack.size()), 0);
     assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
     ends.add(System.currentTimeMillis());
-    assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
+    assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHaltingSink.EXIT_STATUS);
     Path analytics = checkpoints.resolve(ClickstreamPipeline.ANALYTICS);
     assertThat(analytics.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
     assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).as("and not committed").doesNotExist();
@@ -151,7 +151,7 @@ class CrashRecoveryTest {
     PipelineProcess replayed = PipelineProcess.start(halting, log);
     assertThat(replayed.process().waitFor(240, TimeUnit.SECONDS)).as("halted again; log:%n%s", tail(log)).isTrue();
     ends.add(System.currentTimeMillis());
-    assertThat(replayed.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHook.EXIT_STATUS);
+    assertThat(replayed.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHaltingSink.EXIT_STATUS);
     assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).doesNotExist();
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).as("the replay of micro-batch n")
         .isEqualTo(written);

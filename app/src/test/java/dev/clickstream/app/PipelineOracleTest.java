@@ -507,6 +507,20 @@ class PipelineOracleTest {
     }
   }
 
+  /** The fault hook wraps a foreachBatch sink; the Kafka sink of ingest has none, so naming it is refused. */
+  @Test
+  void aFaultHaltAfterAQueryWithoutForeachBatchIsOneLineAndExitTwo() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
+        PG.password(), Files.createTempDirectory("fault-ingest-").toString(), "available-now"));
+    env.put("FAULT_HALT_AFTER_BATCH", "ingest:0");
+    Results.Exit exit = Results.capturingStderr(
+        () -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
+    assertThat(exit.status()).isEqualTo(2);
+    assertThat(exit.stderr()).containsExactly("clickstream: FAULT_HALT_AFTER_BATCH: ingest has no foreachBatch sink to "
+        + "halt after; choose one of [lake, analytics, user-sessions]");
+    assertThat(spark.streams().active()).isEmpty();
+  }
+
   private static volatile boolean releaseStuckBatch;
 
   /**

@@ -18,7 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** What a user sees after a run: table rows and topic records, read with plain clients. */
-final class Results {
+public final class Results {
   /**
    * An exit status and the lines printed on stderr while it was computed.
    *
@@ -128,11 +128,26 @@ final class Results {
     }
   }
 
-  interface RowReader {
+  /** Reads one row of a result set. */
+  public interface RowReader {
+    /**
+     * @param rs the result set, on a row
+     * @throws SQLException from the JDBC driver
+     */
     void read(ResultSet rs) throws SQLException;
   }
 
-  static void query(String jdbcUrl, String user, String password, String sql, RowReader reader) throws SQLException {
+  /**
+   * Runs a query and hands each row to {@code reader}.
+   *
+   * @param jdbcUrl database URL
+   * @param user role
+   * @param password its password
+   * @param sql the query
+   * @param reader called once per row
+   * @throws SQLException from the JDBC driver
+   */
+  public static void query(String jdbcUrl, String user, String password, String sql, RowReader reader) throws SQLException {
     try (Connection c = DriverManager.getConnection(jdbcUrl, user, password); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {

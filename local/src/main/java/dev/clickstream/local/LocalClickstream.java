@@ -1,13 +1,12 @@
 package dev.clickstream.local;
 
 import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
-import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeTable;
-import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.producer.DurationConverter;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.ProducedRecord;
@@ -117,9 +116,6 @@ public final class LocalClickstream implements Callable<Integer> {
     installSignalHandlers();
     try (KafkaBroker kafka = startKafka(data);
          PostgresServer pg = startPostgres(data)) {
-      kafka.createTopic("user_activity", INPUT_PARTITIONS);
-      kafka.createTopic("enriched_activity", INPUT_PARTITIONS);
-      kafka.createTopic("user_activity_dlq", 1, IngestSink.deadLetterTopicConfigs());
       String jdbcUrl = pg.createDatabase("clickstream");
       // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
       DatabaseRoles roles = DatabaseRoles.LOCAL;
@@ -139,13 +135,15 @@ public final class LocalClickstream implements Callable<Integer> {
       env.put("SPARK_MASTER", "local[" + Math.max(Runtime.getRuntime().availableProcessors(),
           INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]");
       env.put("METRICS_PORT", String.valueOf(portMetrics));
-      Settings settings = Settings.parse(new String[0], env);
-      SchemaMigrations.migrate(new DatabaseConfig(jdbcUrl, roles.owner(), roles.ownerPassword()), roles.writer(),
-          Duration.ofSeconds(60));
-
-      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
+      Settings settings = Settings.parse(new String[0], env); // topic names: the settings' defaults
+      kafka.createTopic(settings.inputTopic(), INPUT_PARTITIONS);
+      kafka.createTopic(settings.enrichedTopic(), INPUT_PARTITIONS);
+      kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
+      PipelineLauncher launcher = PipelineLauncher.launch(settings);
+      SparkSession spark = launcher.spark();
       out.println("clickstream is starting. Look with real clients:");
-      out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics user_activity, enriched_activity, user_activity_dlq");
+      out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics " + settings.inputTopic() + ", "
+          + settings.enrichedTopic() + ", " + settings.dlqTopic());
       out.println("  JDBC URL:        " + jdbcUrl + "   (read-only role " + roles.reader() + "; the pipeline writes as "
           + roles.writer() + ")");
       out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + roles.reader() + " clickstream");
@@ -157,17 +155,14 @@ public final class LocalClickstream implements Callable<Integer> {
       out.println("  stop:            Ctrl-C (a second run continues from the checkpoints; make clean-data starts over)");
       out.flush();
 
-      ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
-      // the same lake maintenance as the pipeline's own main: a vacuum every LAKE_MAINTENANCE_INTERVAL
-      LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
-          settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval());
+      ClickstreamPipeline pipeline = launcher.pipeline();
       int[] pipelineStatus = {-1};
       Thread pipelineThread = new Thread(() -> {
-        pipelineStatus[0] = pipeline.runUntilDone();
+        pipelineStatus[0] = launcher.runUntilDone();
         stopRequested.countDown();
       }, "clickstream-pipeline");
       pipelineThread.start();
-      Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers());
+      Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers(), settings.inputTopic());
       try (var admin = kafka.admin()) {
         // the live summary reads what a person could, as the read-only role
         LiveSummary summary = new LiveSummary(spark, new DatabaseConfig(jdbcUrl, roles.reader(), roles.readerPassword()),
@@ -184,8 +179,7 @@ public final class LocalClickstream implements Callable<Integer> {
       }
       pipeline.stop();
       pipelineThread.join(20_000);
-      maintenance.close();
-      spark.stop();
+      launcher.close();
       if (pipelineStatus[0] > 0) {
         System.err.println("clickstream-local: the pipeline failed (see the line above); the data directory " + data + " is kept");
         return pipelineStatus[0];
@@ -211,7 +205,7 @@ public final class LocalClickstream implements Callable<Integer> {
     }
   }
 
-  private Thread startProducer(String bootstrap) throws IOException {
+  private Thread startProducer(String bootstrap, String topic) throws IOException {
     Iterator<ProducedRecord> records;
     RecordPacer pacer;
     if (replay != null) {
@@ -227,7 +221,7 @@ public final class LocalClickstream implements Callable<Integer> {
     }
     Thread thread = new Thread(() -> {
       // the producer CLI's own send loop: a record Kafka refuses for good stops it with one line
-      try (KafkaSink sink = KafkaSink.connect(bootstrap, "user_activity", Duration.ofSeconds(30))) {
+      try (KafkaSink sink = KafkaSink.connect(bootstrap, topic, Duration.ofSeconds(30))) {
         new SendLoop(records, pacer, sink, 0, duration, () -> Thread.currentThread().isInterrupted(),
             Duration.ofDays(1), line -> { }, System::nanoTime).run();
       } catch (InterruptedException e) {

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The three roles of the clickstream database (README, "Security") and their passwords, created by the chart's
+ * The three roles of the clickstream database (docs/kubernetes.md, "Security") and their passwords, created by the chart's
  * {@code files/postgres-roles.sql}, which this class runs through JDBC as psql runs it in the Postgres pod.
  *
  * @param owner runs the migrations, owns the tables

@@ -67,7 +67,7 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
   }
 
   /**
-   * Creates the clickstream roles (README, "Security") for this class's database, named after it
+   * Creates the clickstream roles (docs/kubernetes.md, "Security") for this class's database, named after it
    * ({@link DatabaseRoles#named}), as the chart's Postgres creates them.
    *
    * @return the roles and their passwords

@@ -53,9 +53,6 @@ public final class PipelineMetrics implements AutoCloseable {
    */
   public static final double[] ENRICHED_LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-  /** Metrics nobody serves or reads: the default of sinks used outside a pipeline (tests, tools). */
-  public static final PipelineMetrics UNREAD = new PipelineMetrics();
-
   private final PrometheusRegistry registry = new PrometheusRegistry();
   final Counter inputRows = counter("clickstream_input_rows_total", "Rows read by the query's micro-batches.", "query");
   final Gauge inputRate = gauge("clickstream_input_rows_per_second",

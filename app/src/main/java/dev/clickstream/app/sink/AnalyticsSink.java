@@ -5,7 +5,6 @@ import dev.clickstream.app.analytics.WindowedAnalytics.Table;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import java.util.EnumMap;
 import java.util.Map;
-import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -19,7 +18,7 @@ import org.apache.spark.storage.StorageLevel;
  * again: exactly-once results. A failed write fails the micro-batch (nothing is committed to the checkpoint for
  * it); the tables written before it in that micro-batch are rewritten with the same values on the replay.
  */
-public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Row>, Long> {
+public final class AnalyticsSink implements ForeachBatchSink {
   private final Map<Table, PostgresUpsertSink> tables = new EnumMap<>(Table.class);
 
   /**
@@ -29,13 +28,13 @@ public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Ro
    */
   public AnalyticsSink(DatabaseConfig db, PipelineMetrics metrics) {
     for (Table t : Table.values()) {
-      tables.put(t, PostgresUpsertSink.forTable(db, t).reportingTo(metrics));
+      tables.put(t, PostgresUpsertSink.forTable(db, t, metrics));
     }
   }
 
   @Override
-  public DataStreamWriter<Row> writer(Dataset<Row> rows) {
-    return rows.writeStream().outputMode(OutputMode.Update()).foreachBatch(this);
+  public DataStreamWriter<Row> stream(Dataset<Row> rows) {
+    return rows.writeStream().outputMode(OutputMode.Update());
   }
 
   /**
@@ -48,7 +47,6 @@ public final class AnalyticsSink implements StreamSink, VoidFunction2<Dataset<Ro
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
     write(batch, batchId);
-    FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
 
   /**

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.source.EventParser;
-import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -20,7 +19,7 @@ import org.apache.spark.sql.streaming.DataStreamWriter;
  * ({@code Dataset.observe}, reported in the micro-batch's progress): {@link #record} turns it into
  * {@code clickstream_sink_rows_total{sink="lake"}}; a failed commit counts in {@code clickstream_sink_errors_total}.
  */
-public final class LakeSink implements StreamSink, VoidFunction2<Dataset<Row>, Long> {
+public final class LakeSink implements ForeachBatchSink {
   /** The output name: the {@code sink} label of the metrics. */
   public static final String LAKE = "lake";
   /** The name of the query's observed metrics. */
@@ -43,11 +42,11 @@ public final class LakeSink implements StreamSink, VoidFunction2<Dataset<Row>, L
 
   /**
    * @param events rows of {@link EventParser#validEvents}
-   * @return the writer: foreachBatch, counted by the {@value #OBSERVATION} observation
+   * @return their writer, counted by the {@value #OBSERVATION} observation
    */
   @Override
-  public DataStreamWriter<Row> writer(Dataset<Row> events) {
-    return events.observe(OBSERVATION, count(lit(1)).as("rows")).writeStream().foreachBatch(this);
+  public DataStreamWriter<Row> stream(Dataset<Row> events) {
+    return events.observe(OBSERVATION, count(lit(1)).as("rows")).writeStream();
   }
 
   /**
@@ -70,7 +69,6 @@ public final class LakeSink implements StreamSink, VoidFunction2<Dataset<Row>, L
       metrics.sinkError(LAKE);
       throw e;
     }
-    FaultHook.afterWrite(events.sparkSession(), batchId);
   }
 
   /**

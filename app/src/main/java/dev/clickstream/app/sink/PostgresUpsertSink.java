@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
-import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Rows that repeat a key within a micro-batch are collapsed to the last one before writing (a multi-row
  * INSERT may not update one row twice), so a batch is written whatever its input.
  */
-public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Dataset<Row>, Long> {
+public final class PostgresUpsertSink implements ForeachBatchSink {
   /** Rows per JDBC batch (DESIGN §8: batches of 1000 reach ~140-160k rows/s here). */
   public static final int BATCH_SIZE = 1000;
 
@@ -60,16 +59,19 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   private final String deleteFlag;
   private final String deleteSql;
   /** Driver-side only: executors get the sink without it (it is transient). */
-  private transient PipelineMetrics metrics = PipelineMetrics.UNREAD;
+  private final transient PipelineMetrics metrics;
 
   /**
    * @param db connection settings
    * @param table table name
    * @param columns the rows' columns, written to same-named table columns, in this order
    * @param keyColumns the primary key, a subset of {@code columns}
+   * @param metrics where rows written ({@code clickstream_sink_rows_total{sink=<table>}}, upserts and deletions),
+   *     rows rejected and failed micro-batches ({@code clickstream_sink_errors_total}) go
    */
-  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns) {
-    this(db, table, columns, keyColumns, null, "analytics");
+  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
+      PipelineMetrics metrics) {
+    this(db, table, columns, keyColumns, null, "analytics", metrics);
   }
 
   /**
@@ -80,10 +82,12 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
    * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the
    *     same transaction); null for none
    * @param query the query that writes (rejected_rows' {@code query} column)
+   * @param metrics where rows written, rows rejected and failed micro-batches go
    */
   public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
-      String deleteFlag, String query) {
+      String deleteFlag, String query, PipelineMetrics metrics) {
     this.db = db;
+    this.metrics = metrics;
     this.table = table;
     this.query = query;
     this.columns = List.copyOf(columns);
@@ -97,31 +101,23 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   /**
    * @param db connection settings
    * @param table one of the windowed tables
+   * @param metrics where its rows and failures are counted
    * @return the sink of that table: its {@link WindowedAnalytics.Table#columns()}, keyed by its primary key
    */
-  public static PostgresUpsertSink forTable(DatabaseConfig db, WindowedAnalytics.Table table) {
-    return new PostgresUpsertSink(db, table.tableName(), table.columns(), table.key());
+  public static PostgresUpsertSink forTable(DatabaseConfig db, WindowedAnalytics.Table table, PipelineMetrics metrics) {
+    return new PostgresUpsertSink(db, table.tableName(), table.columns(), table.key(), metrics);
   }
 
   /**
    * @param db connection settings
+   * @param metrics where its rows and failures are counted
    * @return the sink of {@code user_sessions} (user_id, session_start, session_end, duration_seconds, event_count,
    *     page_view_count, status), key (user_id, session_start); rows with {@code deleted} = true are deleted
    */
-  public static PostgresUpsertSink userSessions(DatabaseConfig db) {
+  public static PostgresUpsertSink userSessions(DatabaseConfig db, PipelineMetrics metrics) {
     return new PostgresUpsertSink(db, "user_sessions",
         List.of("user_id", "session_start", "session_end", "duration_seconds", "event_count", "page_view_count", "status"),
-        List.of("user_id", "session_start"), "deleted", "user-sessions");
-  }
-
-  /**
-   * @param metrics where rows written ({@code clickstream_sink_rows_total{sink=<table>}}, upserts and deletions)
-   *     and failed micro-batches ({@code clickstream_sink_errors_total}) go (by default a registry nobody reads)
-   * @return this sink
-   */
-  public PostgresUpsertSink reportingTo(PipelineMetrics metrics) {
-    this.metrics = metrics;
-    return this;
+        List.of("user_id", "session_start"), "deleted", "user-sessions", metrics);
   }
 
   /**
@@ -139,8 +135,8 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   }
 
   @Override
-  public DataStreamWriter<Row> writer(Dataset<Row> rows) {
-    return rows.writeStream().outputMode(OutputMode.Update()).foreachBatch(this);
+  public DataStreamWriter<Row> stream(Dataset<Row> rows) {
+    return rows.writeStream().outputMode(OutputMode.Update());
   }
 
   /**
@@ -153,7 +149,6 @@ public final class PostgresUpsertSink implements StreamSink, VoidFunction2<Datas
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
     write(batch, batchId);
-    FaultHook.afterWrite(batch.sparkSession(), batchId);
   }
 
   /** The batch id a recompute's rows are rejected under (rejected_rows.batch_id; micro-batches count from 0). */

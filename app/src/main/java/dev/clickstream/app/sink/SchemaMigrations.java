@@ -13,7 +13,7 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
  * Brings the Postgres schema to the latest Flyway migration in {@code classpath:db/migration}, the only source
  * of the schema. Waits for Postgres first, so a driver that starts before its database does not crash-loop.
  *
- * <p>With roles (README, "Security"): the migration owner runs Flyway and so owns the tables; after every
+ * <p>With roles (docs/kubernetes.md, "Security"): the migration owner runs Flyway and so owns the tables; after every
  * migration it grants the sinks' role SELECT, INSERT, UPDATE and DELETE on the result tables and nothing else
  * ({@code classpath:db/grants/afterMigrate.sql}, a Flyway callback).
  */

@@ -1,11 +1,10 @@
-package dev.clickstream.app;
+package dev.clickstream.app.analytics;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.source.EventParser;

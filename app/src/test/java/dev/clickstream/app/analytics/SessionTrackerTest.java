@@ -1,8 +1,7 @@
-package dev.clickstream.app;
+package dev.clickstream.app.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.clickstream.app.analytics.SessionTracker;
 import dev.clickstream.app.analytics.SessionTracker.Event;
 import dev.clickstream.app.analytics.SessionTracker.Kind;
 import dev.clickstream.app.analytics.SessionTracker.Session;

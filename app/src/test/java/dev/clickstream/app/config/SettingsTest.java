@@ -1,11 +1,8 @@
-package dev.clickstream.app;
+package dev.clickstream.app.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.config.SettingsException;
-import dev.clickstream.app.config.TriggerSpec;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -218,14 +215,6 @@ class SettingsTest {
         "jdbc:postgresql://h/db?user=u&password=p%40ss&sslpassword=k;x=1 and //u:secret@host/db PASSWORD=Z"))
         .isEqualTo("jdbc:postgresql://h/db?user=u&password=****&sslpassword=****;x=1 and //****@host/db PASSWORD=****");
     assertThat(dev.clickstream.app.config.JdbcUrls.masked(null)).isNull();
-  }
-
-  @Test
-  void mainExitsTwoWithOneLineForABadSetting() {
-    Results.Exit exit = Results.capturingStderr(() -> ClickstreamPipeline.run(new String[0], env("WATERMARK_DELAY", "2 minuts")));
-    assertThat(exit.status()).isEqualTo(2);
-    assertThat(exit.stderr()).containsExactly(
-        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days)");
   }
 
   /** README's settings table lists exactly the settings the code reads, so that neither drifts from the other. */

@@ -1,10 +1,8 @@
-package dev.clickstream.app;
+package dev.clickstream.app.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.FreePorts;
 import dev.clickstream.testkit.PostgresExtension;
@@ -31,7 +29,7 @@ class SchemaMigrationsTest {
     assertThat(SchemaMigrations.migrate(db, Duration.ofSeconds(10))).isEqualTo(4);
     assertThat(SchemaMigrations.migrate(db, Duration.ofSeconds(10))).isZero();
     List<String> columns = new ArrayList<>();
-    Results.query(PG.jdbcUrl(), PG.user(), PG.password(), "SELECT table_name || '.' || column_name || ':' || data_type "
+    dev.clickstream.app.Results.query(PG.jdbcUrl(), PG.user(), PG.password(), "SELECT table_name || '.' || column_name || ':' || data_type "
         + "FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'flyway%' "
         + "ORDER BY table_name, ordinal_position", rs -> columns.add(rs.getString(1)));
     assertThat(columns).contains(
@@ -55,13 +53,13 @@ class SchemaMigrationsTest {
     assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).as("idempotent").isZero();
 
     List<String> superRoles = new ArrayList<>();
-    Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT rolname FROM pg_roles WHERE rolname IN ('"
+    dev.clickstream.app.Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT rolname FROM pg_roles WHERE rolname IN ('"
         + roles.owner() + "', '" + roles.writer() + "', '" + roles.reader() + "') AND (rolsuper OR rolcreaterole "
         + "OR rolcreatedb OR rolbypassrls)", rs -> superRoles.add(rs.getString(1)));
     assertThat(superRoles).as("no role is a superuser or may create roles or databases").isEmpty();
 
     List<String> tables = new ArrayList<>();
-    Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT tablename || ':' || tableowner FROM pg_tables "
+    dev.clickstream.app.Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT tablename || ':' || tableowner FROM pg_tables "
         + "WHERE schemaname = 'public' ORDER BY tablename", rs -> tables.add(rs.getString(1)));
     assertThat(tables).hasSize(9).allSatisfy(t -> assertThat(t).endsWith(":" + roles.owner()));
     List<String> resultTables = tables.stream().map(t -> t.substring(0, t.indexOf(':')))

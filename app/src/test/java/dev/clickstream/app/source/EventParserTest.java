@@ -1,11 +1,10 @@
-package dev.clickstream.app;
+package dev.clickstream.app.source;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.clickstream.app.source.EventParser;
 import dev.clickstream.testkit.ContractCases;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;

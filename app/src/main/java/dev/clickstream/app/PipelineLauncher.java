@@ -1,0 +1,105 @@
+package dev.clickstream.app;
+
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.LakeMaintenance;
+import dev.clickstream.app.sink.LakeTable;
+import dev.clickstream.app.sink.SchemaMigrations;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline's start-up sequence, one place for the application's {@code main}, {@code make run} and
+ * {@code make bench}: Flyway migrations as DB_MIGRATION_USER ({@link #migrate}), the SparkSession of
+ * {@link ClickstreamPipeline#sessionConfig} ({@link #session}), then the pipeline with the lake's maintenance
+ * scheduled beside it ({@link #launch}); {@link #close} stops both.
+ */
+public final class PipelineLauncher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PipelineLauncher.class);
+  /** How long the migrations wait for Postgres at start-up (README, "Settings": exit 1 after it). */
+  public static final Duration MIGRATION_PATIENCE = Duration.ofSeconds(60);
+
+  private final SparkSession spark;
+  private final ClickstreamPipeline pipeline;
+  private final LakeMaintenance maintenance;
+
+  private PipelineLauncher(SparkSession spark, ClickstreamPipeline pipeline, LakeMaintenance maintenance) {
+    this.spark = spark;
+    this.pipeline = pipeline;
+    this.maintenance = maintenance;
+  }
+
+  /**
+   * Applies the Flyway migrations as DB_MIGRATION_USER, who grants DB_USER the writer's rights when the two differ.
+   *
+   * @param settings validated settings
+   * @return migrations applied now
+   * @throws SchemaMigrations.StartupException naming the URL when Postgres stays unreachable for
+   *     {@link #MIGRATION_PATIENCE}, or a migration fails
+   */
+  public static int migrate(Settings settings) {
+    int applied = SchemaMigrations.migrate(ClickstreamPipeline.migrationDatabase(settings), settings.dbUser(),
+        MIGRATION_PATIENCE);
+    LOG.info("schema migrations applied: {}", applied);
+    return applied;
+  }
+
+  /**
+   * @param settings validated settings (SPARK_MASTER)
+   * @param overrides Spark settings that win over {@link ClickstreamPipeline#sessionConfig} (e.g. the UI off in
+   *     benchmarks)
+   * @return the session, created or the active one
+   */
+  public static SparkSession session(Settings settings, Map<String, String> overrides) {
+    SparkConf conf = ClickstreamPipeline.sessionConfig(settings);
+    overrides.forEach(conf::set);
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /**
+   * Migrates, builds the session, schedules the lake's maintenance (a vacuum every LAKE_MAINTENANCE_INTERVAL) and
+   * creates the pipeline, not yet started.
+   *
+   * @param settings validated settings
+   * @return the launched pipeline; close it when {@link #runUntilDone} has returned
+   * @throws SchemaMigrations.StartupException as {@link #migrate}
+   */
+  public static PipelineLauncher launch(Settings settings) {
+    migrate(settings);
+    SparkSession spark = session(settings, Map.of());
+    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+    LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
+        settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval());
+    return new PipelineLauncher(spark, pipeline, maintenance);
+  }
+
+  /** @return the session the pipeline runs in */
+  public SparkSession spark() {
+    return spark;
+  }
+
+  /** @return the pipeline */
+  public ClickstreamPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** @return {@link ClickstreamPipeline#runUntilDone()}'s exit status */
+  public int runUntilDone() {
+    return pipeline.runUntilDone();
+  }
+
+  /**
+   * Stops the maintenance and the session, unless a query did not stop (then the JVM is left to exit with the
+   * query's thread still running: stopping Spark could wait for it for ever).
+   */
+  @Override
+  public void close() {
+    maintenance.close();
+    if (pipeline.stuckQueries().isEmpty()) {
+      spark.stop();
+    }
+  }
+}
