@@ -2,10 +2,8 @@ package dev.clickstream.app;
 
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.analytics.WindowedAnalytics;
-import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.config.SettingsException;
 import dev.clickstream.app.config.TriggerSpec;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
@@ -23,6 +21,8 @@ import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.app.source.EventParser;
 import dev.clickstream.app.source.KafkaAccessCheck;
 import dev.clickstream.app.source.KafkaSource;
+import dev.clickstream.contract.Durations;
+import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -166,19 +166,14 @@ public final class ClickstreamPipeline {
    */
   public static int run(String[] args, Map<String, String> env) {
     Settings settings;
-    try {
-      settings = Settings.parse(args, env);
-    } catch (SettingsException e) {
-      System.err.println("clickstream: " + e.getMessage());
-      return 2;
-    }
-    LOG.info("settings {}", settings.describe());
     PipelineLauncher launcher;
     try {
+      settings = Settings.parse(args, env);
+      LOG.info("settings {}", settings.describe());
       launcher = PipelineLauncher.launch(settings);
-    } catch (SchemaMigrations.StartupException e) {
+    } catch (StartupFailure e) { // a bad setting (2), Postgres unreachable or a migration failing (1)
       System.err.println("clickstream: " + e.getMessage());
-      return 1;
+      return e.exitStatus();
     }
     try (launcher) {
       launcher.pipeline().installSignalHandlers();
@@ -270,7 +265,7 @@ public final class ClickstreamPipeline {
   /**
    * @param spec a query
    * @return the query, its sink wrapped in a {@link FaultHaltingSink} when FAULT_HALT_AFTER_BATCH names it
-   * @throws StartupException when FAULT_HALT_AFTER_BATCH names a query without a foreachBatch sink, or none
+   * @throws StartupFailure when FAULT_HALT_AFTER_BATCH names a query without a foreachBatch sink, or none
    */
   private QuerySpec faultHalting(QuerySpec spec) {
     Settings.FaultPoint point = settings.faultHaltAfterBatch().orElse(null);
@@ -279,7 +274,7 @@ public final class ClickstreamPipeline {
       return spec;
     }
     if (!halting.contains(point.query())) {
-      throw new StartupException("FAULT_HALT_AFTER_BATCH: " + point.query() + " has no foreachBatch sink to halt "
+      throw StartupFailure.badSetting("FAULT_HALT_AFTER_BATCH: " + point.query() + " has no foreachBatch sink to halt "
           + "after; choose one of " + halting);
     }
     if (!point.query().equals(spec.name())) {
@@ -298,9 +293,9 @@ public final class ClickstreamPipeline {
    * Checks what the queries need, chooses the ingest query's mode, then starts every selected query.
    *
    * @throws TimeoutException when Spark cannot start a query
-   * @throws StartupException naming a time zone, lake or checkpoint this version cannot use, or INGEST_MODE=real-time
+   * @throws StartupFailure naming a time zone, lake or checkpoint this version cannot use, or INGEST_MODE=real-time
    *     with too few task slots
-   * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer
+   * @throws StartupFailure when the brokers refuse the client or do not answer
    */
   public void start() throws TimeoutException {
     List<String> names = QUERIES.stream().filter(selected::contains).toList();
@@ -315,8 +310,8 @@ public final class ClickstreamPipeline {
         choice = IngestMode.choose(settings.ingestMode(),
             IngestMode.taskSlots(sparkConf, Runtime.getRuntime().availableProcessors()), partitions,
             names.size() > 1 ? IngestMode.OTHER_QUERIES_SLOTS : 0);
-      } catch (SettingsException e) {
-        throw new StartupException(e.getMessage());
+      } catch (StartupFailure e) {
+        throw StartupFailure.badSetting(e.getMessage());
       }
       LOG.info(choice.reason());
       ingestMode = choice.mode();
@@ -327,7 +322,7 @@ public final class ClickstreamPipeline {
     spark.conf().set("spark.sql.streaming.stopTimeout", settings.stopTimeout().toMillis());
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
-    metrics.expect(specs.stream().map(QuerySpec::name).toList(), EventParser.REASONS, SINKS, TABLES);
+    metrics.expect(specs.stream().map(QuerySpec::name).toList(), dev.clickstream.contract.EventContract.REASONS, SINKS, TABLES);
     supervisor.start(specs);
   }
 
@@ -357,14 +352,10 @@ public final class ClickstreamPipeline {
     try {
       try {
         start();
-      } catch (StartupException e) {
+      } catch (StartupFailure e) {
         System.err.println("clickstream: " + e.getMessage());
         stop();
-        return 2;
-      } catch (KafkaAccessCheck.Failure e) {
-        System.err.println("clickstream: " + e.getMessage());
-        stop();
-        return e.refused() ? 2 : 1;
+        return e.exitStatus();
       } catch (TimeoutException | RuntimeException e) {
         LOG.error("cannot start the queries", e);
         System.err.println("clickstream: cannot start the queries: " + e);
@@ -401,13 +392,6 @@ public final class ClickstreamPipeline {
     return supervisor.stuckQueries();
   }
 
-  /** A setting, lake or checkpoint this version cannot use; the message is one line saying what to do. */
-  public static final class StartupException extends RuntimeException {
-    /** @param message one line */
-    public StartupException(String message) {
-      super(message);
-    }
-  }
 
   /** SIGTERM and SIGINT stop the queries (Kubernetes sends SIGTERM to a pod it stops). */
   void installSignalHandlers() {

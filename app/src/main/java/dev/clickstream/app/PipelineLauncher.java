@@ -4,6 +4,7 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -37,7 +38,7 @@ public final class PipelineLauncher implements AutoCloseable {
    *
    * @param settings validated settings
    * @return migrations applied now
-   * @throws SchemaMigrations.StartupException naming the URL when Postgres stays unreachable for
+   * @throws StartupFailure naming the URL when Postgres stays unreachable for
    *     {@link #MIGRATION_PATIENCE}, or a migration fails
    */
   public static int migrate(Settings settings) {
@@ -65,7 +66,7 @@ public final class PipelineLauncher implements AutoCloseable {
    *
    * @param settings validated settings
    * @return the launched pipeline; close it when {@link #runUntilDone} has returned
-   * @throws SchemaMigrations.StartupException as {@link #migrate}
+   * @throws StartupFailure as {@link #migrate}
    */
   public static PipelineLauncher launch(Settings settings) {
     migrate(settings);

@@ -7,12 +7,11 @@ import dev.clickstream.app.analytics.ClosedRange;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.config.SettingsException;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.sink.AnalyticsSink;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.PostgresUpsertSink;
-import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,10 +29,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
+import picocli.CommandLine;
 
 /**
  * Rebuilds the results of a closed time range from the lake (DESIGN §4, "Recompute"), as a Spark batch job beside
@@ -86,25 +85,28 @@ public final class Recompute {
       settings = Settings.parse(flags.settingsFlags.toArray(new String[0]), env);
       from = instant("--from", flags.from);
       to = instant("--to", flags.to);
-    } catch (CommandLine.ParameterException | SettingsException e) {
+    } catch (CommandLine.ParameterException e) {
       System.err.println("clickstream recompute: " + e.getMessage().lines().findFirst().orElse(""));
       return 2;
+    } catch (StartupFailure e) {
+      System.err.println("clickstream recompute: " + e.getMessage());
+      return e.exitStatus();
     }
     DatabaseConfig db = ClickstreamPipeline.database(settings);
     try {
-      SchemaMigrations.migrate(ClickstreamPipeline.migrationDatabase(settings), settings.dbUser(), java.time.Duration.ofSeconds(60));
-    } catch (SchemaMigrations.StartupException e) {
+      PipelineLauncher.migrate(settings);
+    } catch (StartupFailure e) {
       System.err.println("clickstream recompute: " + e.getMessage());
-      return 1;
+      return e.exitStatus();
     }
-    SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).getOrCreate();
+    SparkSession spark = PipelineLauncher.session(settings, Map.of());
     try {
       List<String> written = recompute(spark, settings, db, from, to);
       written.forEach(line -> System.out.println("clickstream recompute: " + line));
       return 0;
-    } catch (ClickstreamPipeline.StartupException e) {
+    } catch (StartupFailure e) {
       System.err.println("clickstream recompute: " + e.getMessage());
-      return 2;
+      return e.exitStatus();
     } catch (Exception e) {
       LOG.error("recompute failed", e);
       System.err.println("clickstream recompute: failed: " + e);
@@ -123,7 +125,7 @@ public final class Recompute {
    * @param from the range's start, inclusive
    * @param to the range's end, exclusive
    * @return one line per output: what was rewritten
-   * @throws ClickstreamPipeline.StartupException naming a checkpoint without a watermark, a missing lake, or a
+   * @throws StartupFailure naming a checkpoint without a watermark, a missing lake, or a
    *     range in which nothing is closed
    * @throws Exception what a write throws
    */
@@ -134,14 +136,14 @@ public final class Recompute {
       range = ClosedRange.of(from, to, watermark(settings, ClickstreamPipeline.ANALYTICS),
           watermark(settings, ClickstreamPipeline.USER_SESSIONS), settings.sessionTimeout());
     } catch (IllegalArgumentException e) {
-      throw new ClickstreamPipeline.StartupException(e.getMessage());
+      throw StartupFailure.badSetting(e.getMessage());
     }
     if (!range.hasWindows() && !range.hasSessions()) {
-      throw new ClickstreamPipeline.StartupException("nothing in [" + from + ", " + to + ") is closed yet: the live "
+      throw StartupFailure.badSetting("nothing in [" + from + ", " + to + ") is closed yet: the live "
           + "watermarks close windows up to " + range.windowsTo() + " and sessions up to " + range.sessionsTo());
     }
     if (!Files.isDirectory(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
-      throw new ClickstreamPipeline.StartupException("no lake table at " + settings.lakeEventsPath());
+      throw StartupFailure.badSetting("no lake table at " + settings.lakeEventsPath());
     }
     Dataset<Row> lake = spark.read().format("delta").load(settings.lakeEventsPath());
     List<String> done = new ArrayList<>();
@@ -187,7 +189,7 @@ public final class Recompute {
     Path checkpoint = Path.of(settings.checkpointFor(query));
     OptionalLong ms = Checkpoints.watermarkMs(checkpoint);
     if (ms.isEmpty()) {
-      throw new ClickstreamPipeline.StartupException("checkpoint " + checkpoint + " has no watermark yet: the live "
+      throw StartupFailure.badSetting("checkpoint " + checkpoint + " has no watermark yet: the live "
           + query + " query has not processed events, so nothing is closed");
     }
     return Instant.ofEpochMilli(ms.getAsLong());
@@ -197,7 +199,7 @@ public final class Recompute {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new SettingsException(flag + ": '" + text + "' is not an ISO-8601 instant (e.g. 2026-11-23T12:00:00Z)");
+      throw StartupFailure.badSetting(flag + ": '" + text + "' is not an ISO-8601 instant (e.g. 2026-11-23T12:00:00Z)");
     }
   }
 }

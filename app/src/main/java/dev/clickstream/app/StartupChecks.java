@@ -4,6 +4,7 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.source.KafkaAccessCheck;
+import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -16,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What must hold before any query starts, each a one-line {@link ClickstreamPipeline.StartupException} (exit 2)
+ * What must hold before any query starts, each a one-line {@link StartupFailure} (exit 2)
  * naming what to change: the session time zone, the checkpoints (written by this version, on this input topic, by
  * its Kafka topic id),
  * the lake table (created when missing), and the brokers' answer to this client ({@link KafkaAccessCheck}).
@@ -32,7 +33,7 @@ final class StartupChecks {
    * other dates than every other reader computes.
    *
    * @param sessionTimeZone {@code spark.sql.session.timeZone}
-   * @throws ClickstreamPipeline.StartupException naming it when it is not UTC (UTC, Etc/UTC, GMT, Z, +00:00 are)
+   * @throws StartupFailure naming it when it is not UTC (UTC, Etc/UTC, GMT, Z, +00:00 are)
    */
   static void requireUtc(String sessionTimeZone) {
     boolean utc;
@@ -42,7 +43,7 @@ final class StartupChecks {
       utc = false;
     }
     if (!utc) {
-      throw new ClickstreamPipeline.StartupException("spark.sql.session.timeZone is " + sessionTimeZone
+      throw StartupFailure.badSetting("spark.sql.session.timeZone is " + sessionTimeZone
           + ", but event_date partitions and timestamps are UTC by contract: remove that setting or set it to UTC");
     }
   }
@@ -52,11 +53,11 @@ final class StartupChecks {
    * an earlier version, in which the stateful queries read the lake; Spark cannot resume it on Kafka.
    *
    * @param checkpoint a query's checkpoint
-   * @throws ClickstreamPipeline.StartupException naming it and the command that removes it
+   * @throws StartupFailure naming it and the command that removes it
    */
   static void requireKafkaCheckpoint(Path checkpoint) {
     if (Checkpoints.readsDelta(checkpoint)) {
-      throw new ClickstreamPipeline.StartupException("checkpoint " + checkpoint + " was written by an earlier version "
+      throw StartupFailure.badSetting("checkpoint " + checkpoint + " was written by an earlier version "
           + "that read the lake table; this version reads Kafka: delete it (rm -r " + checkpoint + ") and the query "
           + "starts again from STARTING_OFFSETS");
     }
@@ -78,7 +79,7 @@ final class StartupChecks {
    * @param topic the input topic
    * @param topicId its topic id now, or null when it does not exist
    * @param kafkaLag asks the brokers for the partitions' latest offsets
-   * @throws ClickstreamPipeline.StartupException naming the checkpoint and the command that resets it, when the
+   * @throws StartupFailure naming the checkpoint and the command that resets it, when the
    *     recorded id differs, or a partition of the topic now ends below the offset the checkpoint has read up to
    * @throws java.io.UncheckedIOException when the id file cannot be read or written
    */
@@ -91,7 +92,7 @@ final class StartupChecks {
         String[] recorded = Files.readString(idFile).trim().split(" ");
         if (topicId != null && recorded.length == 2 && recorded[0].equals(topic)
             && !recorded[1].equals(topicId.toString())) {
-          throw new ClickstreamPipeline.StartupException("topic " + topic + " has topic id " + topicId + ", but checkpoint "
+          throw StartupFailure.badSetting("topic " + topic + " has topic id " + topicId + ", but checkpoint "
               + checkpoint + " read topic id " + recorded[1] + ": " + reset);
         }
         if (recorded.length == 2 && recorded[0].equals(topic)) {
@@ -103,7 +104,7 @@ final class StartupChecks {
       for (var e : read.entrySet()) {
         Long end = latest.get(e.getKey());
         if (end != null && end < e.getValue()) {
-          throw new ClickstreamPipeline.StartupException("topic " + e.getKey().topic() + " partition "
+          throw StartupFailure.badSetting("topic " + e.getKey().topic() + " partition "
               + e.getKey().partition() + " ends at offset " + end + ", but checkpoint " + checkpoint + " has read it up to "
               + e.getValue() + ": " + reset);
         }
@@ -124,9 +125,9 @@ final class StartupChecks {
    * @param settings the settings
    * @param queries the names of the queries about to start
    * @param kafkaLag asks the brokers for latest offsets
-   * @throws ClickstreamPipeline.StartupException naming what this version cannot use
+   * @throws StartupFailure naming what this version cannot use
    * @return the input topic's partitions; 0 when it does not exist yet
-   * @throws KafkaAccessCheck.Failure when the brokers refuse the client or do not answer
+   * @throws StartupFailure when the brokers refuse the client or do not answer
    */
   static int run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
@@ -141,11 +142,7 @@ final class StartupChecks {
     }
     if (queries.contains(ClickstreamPipeline.LAKE)) {
       LakeTable lake = new LakeTable(settings.lakeEventsPath());
-      try {
-        LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lakeVacuumRetention()));
-      } catch (LakeTable.LakeException e) {
-        throw new ClickstreamPipeline.StartupException(e.getMessage());
-      }
+      LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lakeVacuumRetention()));
     }
     TopicDescription input = topics.get(settings.inputTopic());
     return input == null ? 0 : input.partitions().size();

@@ -1,7 +1,7 @@
 package dev.clickstream.app;
 
+import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
-import dev.clickstream.producer.EventType;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;

@@ -14,6 +14,6 @@ class ClickstreamPipelineTest {
     Results.Exit exit = Results.capturingStderr(() -> ClickstreamPipeline.run(new String[0], env));
     assertThat(exit.status()).isEqualTo(2);
     assertThat(exit.stderr()).containsExactly(
-        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days)");
+        "clickstream: WATERMARK_DELAY: '2 minuts' is not a duration (e.g. 500ms, 10 seconds, 2 minutes, 1 hour, 7 days, PT5M)");
   }
 }

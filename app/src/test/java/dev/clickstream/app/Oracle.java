@@ -1,6 +1,6 @@
 package dev.clickstream.app;
 
-import dev.clickstream.producer.EventType;
+import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.UserActivityEvent;
 import java.time.Duration;

@@ -378,7 +378,7 @@ class PipelineOracleTest {
       assertThat(microBatch.value("clickstream_sink_rows_total", "sink", sink)).as(sink)
           .isEqualTo(realTime.value("clickstream_sink_rows_total", "sink", sink));
     }
-    for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
+    for (String reason : dev.clickstream.contract.EventContract.REASONS) {
       assertThat(microBatch.value("clickstream_dead_letters_total", "reason", reason)).as(reason)
           .isEqualTo(realTime.value("clickstream_dead_letters_total", "reason", reason));
     }
@@ -479,7 +479,7 @@ class PipelineOracleTest {
     }
     assertThat(byReason).hasSize(10).containsEntry("event_time_in_future", 2L).containsEntry("nul_character", 2L)
         .containsEntry("field_too_long", 1L).containsEntry("record_too_large", 2L);
-    for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
+    for (String reason : dev.clickstream.contract.EventContract.REASONS) {
       assertThat(t.value("clickstream_dead_letters_total", "reason", reason)).as(reason)
           .hasValue(byReason.getOrDefault(reason, 0L));
     }
@@ -591,7 +591,7 @@ class PipelineOracleTest {
     for (ConsumerRecord<String, String> r : records) {
       assertThat(oracle.deadLetterReasonByValue).containsKey(r.value());
       assertThat(header(r, "error")).startsWith(oracle.deadLetterReasonByValue.get(r.value()));
-      assertThat(dev.clickstream.app.source.EventParser.REASONS).contains(header(r, "reason"));
+      assertThat(dev.clickstream.contract.EventContract.REASONS).contains(header(r, "reason"));
       assertThat(header(r, "source_topic")).isEqualTo("user_activity");
       assertThat(Integer.parseInt(header(r, "source_partition"))).isBetween(0, 3);
       assertThat(Long.parseLong(header(r, "source_offset"))).isNotNegative();

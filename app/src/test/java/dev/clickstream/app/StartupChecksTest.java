@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.clickstream.app.metrics.KafkaLag;
+import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class StartupChecksTest {
 
     Uuid recreated = Uuid.randomUuid();
     assertThatThrownBy(() -> StartupChecks.requireSameInputTopic(checkpoint, "user_activity", recreated, NO_OFFSETS))
-        .isInstanceOf(ClickstreamPipeline.StartupException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("topic user_activity has topic id " + recreated + ", but checkpoint " + checkpoint + " read topic id "
             + first + ": the topic was deleted and re-created; to read the new topic from its start, delete that "
             + "checkpoint: rm -r " + checkpoint);

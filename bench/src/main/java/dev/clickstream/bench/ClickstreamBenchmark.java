@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.PipelineLauncher;
-import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.KafkaSource;
+import dev.clickstream.contract.Durations;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -29,17 +31,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import dev.clickstream.app.source.EventParser;
-import dev.clickstream.app.source.KafkaSource;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * Throughput against the machine's own ceiling, then latency at fixed input rates, in one run with the in-process

@@ -2,11 +2,11 @@ package dev.clickstream.bench;
 
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.SchemaMigrations;
-import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
-import dev.clickstream.producer.EventType;
 import dev.clickstream.producer.UserActivityEvent;
 import dev.clickstream.testkit.KafkaBroker;
 import dev.clickstream.testkit.PostgresServer;

@@ -2,13 +2,13 @@ package dev.clickstream.bench;
 
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.analytics.UserSessions;
-import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.PostgresUpsertSink;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.app.source.EventParser;
 import dev.clickstream.app.source.KafkaSource;
+import dev.clickstream.contract.Durations;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -168,7 +168,7 @@ public final class SessionStateBenchmark {
           for (int u = 0; u < users; u++) {
             Instant t = start.plusSeconds(i * LONG_SESSION_EVENT_EVERY_S).plusMillis(u);
             var e = new dev.clickstream.producer.UserActivityEvent("e-" + u + "-" + i, t, "u" + u, "/p" + (i % 20),
-                i == 0 ? dev.clickstream.producer.EventType.SESSION_START : dev.clickstream.producer.EventType.PAGE_VIEW);
+                i == 0 ? dev.clickstream.contract.EventType.SESSION_START : dev.clickstream.contract.EventType.PAGE_VIEW);
             producer.send(new ProducerRecord<>("user_activity", e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
           }
         }

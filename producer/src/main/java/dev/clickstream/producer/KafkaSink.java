@@ -1,5 +1,6 @@
 package dev.clickstream.producer;
 
+import dev.clickstream.contract.KafkaSecurity;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,9 +45,9 @@ public final class KafkaSink implements EventSink {
    * @throws ProducerException when the brokers do not answer within {@code connectTimeout}, refuse the credentials
    *     (naming the servers and the mechanism), or the topic is missing or not visible to this user
    */
-  public static KafkaSink connect(String bootstrapServers, KafkaClientSecurity security, String topic,
+  public static KafkaSink connect(String bootstrapServers, KafkaSecurity security, String topic,
       Duration connectTimeout) {
-    Map<String, Object> client = new HashMap<>(security.properties());
+    Map<String, Object> client = new HashMap<>(security.clientProperties());
     client.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     checkCluster(client, security, topic, connectTimeout);
     Properties props = new Properties();
@@ -62,12 +63,12 @@ public final class KafkaSink implements EventSink {
     return new KafkaSink(new KafkaProducer<>(props, new StringSerializer(), new StringSerializer()), topic);
   }
 
-  /** {@link #connect(String, KafkaClientSecurity, String, Duration)} over PLAINTEXT. */
+  /** {@link #connect(String, KafkaSecurity, String, Duration)} over PLAINTEXT. */
   public static KafkaSink connect(String bootstrapServers, String topic, Duration connectTimeout) {
-    return connect(bootstrapServers, KafkaClientSecurity.PLAINTEXT, topic, connectTimeout);
+    return connect(bootstrapServers, KafkaSecurity.PLAINTEXT, topic, connectTimeout);
   }
 
-  private static void checkCluster(Map<String, Object> client, KafkaClientSecurity security, String topic,
+  private static void checkCluster(Map<String, Object> client, KafkaSecurity security, String topic,
       Duration timeout) {
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     Object servers = client.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
@@ -85,7 +86,7 @@ public final class KafkaSink implements EventSink {
       try {
         if (!admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
           throw new ProducerException("topic " + topic + " does not exist at " + servers
-              + (security.properties().containsKey("sasl.jaas.config")
+              + (security.sasl()
                   ? " or this user may not write it (ACLs)" : "; create it first"));
         }
       } catch (ExecutionException | TimeoutException e) {
@@ -97,14 +98,14 @@ public final class KafkaSink implements EventSink {
     }
   }
 
-  private static ProducerException refusedOrUnreachable(Throwable cause, Object servers, KafkaClientSecurity security,
+  private static ProducerException refusedOrUnreachable(Throwable cause, Object servers, KafkaSecurity security,
       Duration timeout) {
     if (cause instanceof AuthenticationException) {
-      return new ProducerException("Kafka at " + servers + " (" + security + ") refused this client: "
+      return new ProducerException("Kafka at " + servers + " (" + security.describe() + ") refused this client: "
           + (cause.getMessage() == null ? cause : cause.getMessage().lines().findFirst().orElse(""))
           + " (check KAFKA_SASL_JAAS_CONFIG, KAFKA_SASL_MECHANISM and KAFKA_SSL_TRUSTSTORE_CERTIFICATES)");
     }
-    return new ProducerException("Kafka unreachable at " + servers + " (" + security + ") after "
+    return new ProducerException("Kafka unreachable at " + servers + " (" + security.describe() + ") after "
         + timeout.toSeconds() + " s");
   }
 

@@ -1,5 +1,7 @@
 package dev.clickstream.producer;
 
+import dev.clickstream.contract.KafkaSecurity;
+import dev.clickstream.contract.StartupFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -8,11 +10,11 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 import sun.misc.Signal;
 
 /**
@@ -166,7 +168,7 @@ public final class ProducerCli implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    KafkaClientSecurity security = "-".equals(output) ? null : security();
+    KafkaSecurity security = "-".equals(output) ? null : security();
     validate();
     long runSeed = seed != null ? seed : System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
@@ -197,10 +199,11 @@ public final class ProducerCli implements Callable<Integer> {
     }
   }
 
-  private KafkaClientSecurity security() {
+  private KafkaSecurity security() {
     try {
-      return KafkaClientSecurity.of(securityProtocol, saslMechanism, env);
-    } catch (IllegalArgumentException e) {
+      return KafkaSecurity.of(securityProtocol, saslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
+          env.get("KAFKA_SSL_TRUSTSTORE_CERTIFICATES"));
+    } catch (StartupFailure e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
   }

@@ -135,12 +135,12 @@ public record ReplayFile(List<UserActivityEvent> events, List<BadLine> badLines)
 
   private static UserActivityEvent fromCsvRow(Map<String, String> row) throws MalformedEventException {
     com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
-    for (String field : EventCodec.FIELDS) {
+    for (String field : dev.clickstream.contract.EventContract.FIELDS) {
       String cell = row.get(field);
       if (cell == null || cell.isEmpty()) {
         continue;
       }
-      if (EventCodec.NUMBERS.contains(field) && cell.matches(JSON_NUMBER)) {
+      if (dev.clickstream.contract.EventContract.NUMBERS.contains(field) && cell.matches(JSON_NUMBER)) {
         node.putRawValue(field, new com.fasterxml.jackson.databind.util.RawValue(cell));
       } else {
         node.put(field, cell); // a price that is not a number stays text: "wrong type: price must be a number"

@@ -1,5 +1,6 @@
 package dev.clickstream.producer;
 
+import dev.clickstream.contract.EventType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
   static final double CART_SHARE = 0.05;
   /** Probability that an event of a session with a filled cart is a purchase. */
   static final double PURCHASE_SHARE = 0.12;
-  /** Cumulative shares of the contract's devices ({@link UserActivityEvent#DEVICES}); the rest (1%) has none. */
+  /** Cumulative shares of the contract's devices ({@link dev.clickstream.contract.EventContract#DEVICES}); the rest (1%) has none. */
   private static final double[] DEVICE_SHARES = {0.55, 0.93, 0.99};
   /** Countries and their cumulative shares; the rest (2%) has none. */
   static final List<String> COUNTRIES = List.of("US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT");
@@ -144,7 +145,7 @@ public final class TrafficGenerator implements Iterator<ProducedRecord> {
         int user = takeIdleUser();
         String landing = pickPage();
         OpenSession opened = new OpenSession(user, 1 + geometric(profile.meanSessionEvents()), landing,
-            pickShare(UserActivityEvent.DEVICES, DEVICE_SHARES), pickShare(COUNTRIES, COUNTRY_SHARES));
+            pickShare(dev.clickstream.contract.EventContract.DEVICES, DEVICE_SHARES), pickShare(COUNTRIES, COUNTRY_SHARES));
         openSessions.add(opened);
         return event(now, opened, null, EventType.SESSION_START, null, null, null);
       }

@@ -38,7 +38,7 @@ public record TrafficProfile(int users, int pages, long seed, Instant start, dou
     require(abandonShare >= 0 && abandonShare <= 1, "abandon-share must be within 0..1");
     require(meanSessionEvents >= 1, "mean session events must be >= 1");
     require(products >= 1, "products must be >= 1");
-    require(currency != null && currency.matches(EventCodec.CURRENCY), "currency must be three capital letters (ISO 4217), not " + currency);
+    require(currency != null && currency.matches(dev.clickstream.contract.EventContract.CURRENCY), "currency must be three capital letters (ISO 4217), not " + currency);
   }
 
   /**

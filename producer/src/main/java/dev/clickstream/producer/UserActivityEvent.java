@@ -1,5 +1,6 @@
 package dev.clickstream.producer;
 
+import dev.clickstream.contract.EventType;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
@@ -26,8 +27,6 @@ public record UserActivityEvent(String eventId, Instant eventTime, String userId
     String productId, String category, BigDecimal price, Integer quantity, String currency, String orderId,
     String device, String country) {
 
-  /** The devices of the contract. */
-  public static final java.util.List<String> DEVICES = java.util.List.of("desktop", "mobile", "tablet");
 
   /** @throws IllegalArgumentException naming the first field that breaks the contract (DESIGN §3) */
   public UserActivityEvent {
@@ -52,7 +51,7 @@ public record UserActivityEvent(String eventId, Instant eventTime, String userId
     if (quantity != null && quantity < 1) {
       throw new IllegalArgumentException("quantity must be >= 1: " + quantity);
     }
-    if (device != null && !DEVICES.contains(device)) {
+    if (device != null && !dev.clickstream.contract.EventContract.DEVICES.contains(device)) {
       throw new IllegalArgumentException("unknown device: " + device);
     }
   }

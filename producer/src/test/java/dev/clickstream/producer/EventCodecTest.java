@@ -3,11 +3,12 @@ package dev.clickstream.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.contract.EventType;
+import dev.clickstream.testkit.ContractCases;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import dev.clickstream.testkit.ContractCases;
 
 class EventCodecTest {
   private static final UserActivityEvent VIEW = new UserActivityEvent("0b6f3f9e-3d4c-4bb8-9a53-0c3f0b0a1f11",
@@ -50,6 +51,6 @@ class EventCodecTest {
     assertThat(EventCodec.fromJson(json, processing, java.time.Duration.ofMinutes(10))).isEqualTo(
         new UserActivityEvent(VIEW.eventId(), Instant.parse("2026-11-23T12:00:00.123Z"), VIEW.userId(), VIEW.pageUrl(), VIEW.eventType()));
     assertThatThrownBy(() -> EventCodec.fromJson(json, processing.minusSeconds(2), java.time.Duration.ofMinutes(10)))
-        .isInstanceOf(MalformedEventException.class).hasMessage("event time in future: 2026-11-23T12:00:00.123Z");
+        .isInstanceOf(MalformedEventException.class).hasMessage("event_time in future: 2026-11-23T12:00:00.123Z");
   }
 }

@@ -2,6 +2,7 @@ package dev.clickstream.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.clickstream.contract.EventType;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,7 @@ package dev.clickstream.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.contract.EventType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

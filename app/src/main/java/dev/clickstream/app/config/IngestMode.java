@@ -1,5 +1,6 @@
 package dev.clickstream.app.config;
 
+import dev.clickstream.contract.StartupFailure;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -73,7 +74,7 @@ public enum IngestMode {
    * @param otherSlots slots the other queries of this run need: {@link #OTHER_QUERIES_SLOTS}, or 0 when ingest
    *     runs alone
    * @return the mode and one line saying why
-   * @throws SettingsException when real-time is requested with too few slots: its tasks would wait for slots for
+   * @throws StartupFailure when real-time is requested with too few slots: its tasks would wait for slots for
    *     ever (or starve the other queries), so the start is refused naming INGEST_MODE
    */
   public static Choice choose(Optional<IngestMode> requested, int taskSlots, int inputPartitions, int otherSlots) {
@@ -82,7 +83,7 @@ public enum IngestMode {
         + (otherSlots > 0 ? " + " + otherSlots + " for the other queries" : "");
     if (requested.isPresent()) {
       if (requested.get() == REAL_TIME && (inputPartitions == 0 || taskSlots < needed)) {
-        throw new SettingsException("INGEST_MODE=real-time: " + (inputPartitions == 0
+        throw StartupFailure.badSetting("INGEST_MODE=real-time: " + (inputPartitions == 0
             ? "the input topic does not exist yet, so its partitions are unknown"
             : arithmetic) + "; give Spark more task slots (local[N], or executor instances x cores) or set "
             + "INGEST_MODE=micro-batch");

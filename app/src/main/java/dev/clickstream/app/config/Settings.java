@@ -1,15 +1,18 @@
 package dev.clickstream.app.config;
 
+import dev.clickstream.contract.Durations;
+import dev.clickstream.contract.KafkaSecurity;
+import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The pipeline's settings (DESIGN §5), validated. Each comes from the flag {@code --name} or the environment
@@ -121,7 +124,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
    * @param args flags such as {@code --jdbc-url=...} or {@code --jdbc-url ...}
    * @param env environment variables (usually {@code System.getenv()})
    * @return validated settings
-   * @throws SettingsException naming the first unknown flag, missing or unparsable setting
+   * @throws StartupFailure naming the first unknown flag, missing or unparsable setting
    */
   public static Settings parse(String[] args, Map<String, String> env) {
     Flags flags = new Flags();
@@ -130,19 +133,19 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     try {
       cl.parseArgs(args);
     } catch (CommandLine.ParameterException e) {
-      throw new SettingsException(e.getMessage().lines().findFirst().orElse("bad flags"));
+      throw StartupFailure.badSetting(e.getMessage().lines().findFirst().orElse("bad flags"));
     }
     String dbUser = required(flags.dbUser, "DB_USER", "the Postgres role the sinks write as");
     // secrets: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
     String dbPassword = env.get("DB_PASSWORD");
     if (dbPassword == null) {
-      throw new SettingsException("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
+      throw StartupFailure.badSetting("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
     }
     Duration watermarkDelay = value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse);
     boolean ownMigrationRole = flags.dbMigrationUser != null && !flags.dbMigrationUser.isBlank();
     String dbMigrationPassword = ownMigrationRole ? env.get("DB_MIGRATION_PASSWORD") : dbPassword;
     if (dbMigrationPassword == null) {
-      throw new SettingsException("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
+      throw StartupFailure.badSetting("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
     }
     return new Settings(
         text(flags.kafkaBootstrapServers, "localhost:9092"),
@@ -204,7 +207,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   /** A skew over half the watermark delay would let one fast clock move a watermark past on-time events. */
   private static Duration eventTimeSkew(Duration skew, Duration watermarkDelay) {
     if (skew.compareTo(watermarkDelay.dividedBy(2)) > 0) {
-      throw new SettingsException("MAX_EVENT_TIME_SKEW (" + skew.toSeconds() + " s) must be at most half of "
+      throw StartupFailure.badSetting("MAX_EVENT_TIME_SKEW (" + skew.toSeconds() + " s) must be at most half of "
           + "WATERMARK_DELAY (" + watermarkDelay.toSeconds() + " s): an event that far ahead would move the "
           + "watermarks past events that are on time");
     }
@@ -213,7 +216,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
 
   private static Duration realTimeBatchDuration(Duration d) {
     if (d.compareTo(MIN_REAL_TIME_BATCH_DURATION) < 0) {
-      throw new SettingsException("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got "
+      throw StartupFailure.badSetting("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got "
           + d.toMillis() + " ms)");
     }
     return d;
@@ -222,7 +225,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */
   private static Duration vacuumRetention(Duration d) {
     if (d.compareTo(Duration.ofHours(1)) < 0) {
-      throw new SettingsException("LAKE_VACUUM_RETENTION must be at least 1 hour (got " + d.toMinutes() + " minutes)");
+      throw StartupFailure.badSetting("LAKE_VACUUM_RETENTION must be at least 1 hour (got " + d.toMinutes() + " minutes)");
     }
     return d;
   }
@@ -337,22 +340,22 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   }
 
   private static String requiredMissing(String name, String what) {
-    throw new SettingsException(name + " is required (" + what + "; flag --" + name.toLowerCase().replace('_', '-') + ")");
+    throw StartupFailure.badSetting(name + " is required (" + what + "; flag --" + name.toLowerCase().replace('_', '-') + ")");
   }
 
   private static String jdbcUrl(String value) {
     if (value == null || value.isBlank()) {
-      throw new SettingsException("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
+      throw StartupFailure.badSetting("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
     }
     if (!value.startsWith("jdbc:postgresql://")) {
-      throw new SettingsException("JDBC_URL must start with jdbc:postgresql:// (got " + JdbcUrls.masked(value) + ")");
+      throw StartupFailure.badSetting("JDBC_URL must start with jdbc:postgresql:// (got " + JdbcUrls.masked(value) + ")");
     }
     return value.trim();
   }
 
   private static String startingOffsets(String value) {
     if (!value.equals("earliest") && !value.equals("latest") && !value.startsWith("{")) {
-      throw new SettingsException("STARTING_OFFSETS: '" + value + "' is not earliest, latest or a JSON offsets object");
+      throw StartupFailure.badSetting("STARTING_OFFSETS: '" + value + "' is not earliest, latest or a JSON offsets object");
     }
     return value;
   }
@@ -361,13 +364,13 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     try {
       return parser.apply(text);
     } catch (IllegalArgumentException e) {
-      throw new SettingsException(name + ": " + e.getMessage());
+      throw StartupFailure.badSetting(name + ": " + e.getMessage());
     }
   }
 
   private static Duration positive(String name, Duration d) {
     if (d.isZero()) {
-      throw new SettingsException(name + " must be > 0");
+      throw StartupFailure.badSetting(name + " must be > 0");
     }
     return d;
   }

@@ -1,5 +1,6 @@
 package dev.clickstream.app.config;
 
+import dev.clickstream.contract.Durations;
 import java.time.Duration;
 
 /**

@@ -224,7 +224,7 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * @param reason a dead-letter reason code ({@code EventParser.REASONS})
+   * @param reason a dead-letter reason code ({@code dev.clickstream.contract.EventContract.REASONS})
    * @param records malformed records of one micro-batch with that reason
    */
   public void deadLetters(String reason, long records) {

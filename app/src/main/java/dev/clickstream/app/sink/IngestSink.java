@@ -1,9 +1,9 @@
 package dev.clickstream.app.sink;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.unix_millis;
@@ -90,7 +90,7 @@ public final class IngestSink implements StreamSink {
   public Dataset<Row> records(Dataset<Row> parsed) {
     List<Column> counts = new ArrayList<>(List.of(count(lit(1)).as("records"), count(col("error")).as("malformed")));
     Column reason = EventParser.reason(col("error"));
-    EventParser.REASONS.forEach(r -> counts.add(count(when(reason.equalTo(r), 1)).as(r)));
+    dev.clickstream.contract.EventContract.REASONS.forEach(r -> counts.add(count(when(reason.equalTo(r), 1)).as(r)));
     Column valid = col("error").isNull();
     Column latency = col(LATENCY_MS);
     counts.add(coalesce(sum(when(valid, latency)), lit(0L)).as(LATENCY_MS));
@@ -139,7 +139,7 @@ public final class IngestSink implements StreamSink {
     long malformed = observed.getLong(observed.fieldIndex("malformed"));
     metrics.sinkRows(ENRICHED, observed.getLong(observed.fieldIndex("records")) - malformed);
     metrics.sinkRows(DEAD_LETTER, malformed);
-    for (String r : EventParser.REASONS) {
+    for (String r : dev.clickstream.contract.EventContract.REASONS) {
       metrics.deadLetters(r, observed.getLong(observed.fieldIndex(r)));
     }
     long[] atMost = new long[PipelineMetrics.ENRICHED_LATENCY_BUCKETS.length + 1];

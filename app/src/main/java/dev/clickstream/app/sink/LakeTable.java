@@ -1,6 +1,7 @@
 package dev.clickstream.app.sink;
 
 import dev.clickstream.app.source.EventSchema;
+import dev.clickstream.contract.StartupFailure;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,7 +73,7 @@ public final class LakeTable {
    * @param spark a session with Delta's extension and catalog ({@code ClickstreamPipeline.sessionConfig})
    * @param retention LAKE_VACUUM_RETENTION
    * @return what was done: {@code created} or {@code existing}
-   * @throws LakeException when the directory holds Parquet files but no Delta log, or a Delta table without every
+   * @throws StartupFailure when the directory holds Parquet files but no Delta log, or a Delta table without every
    *     column of {@link EventSchema#LAKE} (another table, or an earlier version's): refused rather than guessed
    */
   public String ensure(SparkSession spark, Duration retention) {
@@ -81,7 +82,7 @@ public final class LakeTable {
     if (Files.isDirectory(dir.resolve("_delta_log"))) {
       outcome = "existing";
     } else if (hasParquetFiles(dir)) {
-      throw new LakeException(path + " holds Parquet files but no Delta log: move them away or point LAKE_PATH elsewhere");
+      throw StartupFailure.badSetting(path + " holds Parquet files but no Delta log: move them away or point LAKE_PATH elsewhere");
     } else {
       DeltaTable.createIfNotExists(spark).location(path).addColumns(EventSchema.LAKE)
           .partitionedBy(EventSchema.LAKE_PARTITION).execute();
@@ -91,7 +92,7 @@ public final class LakeTable {
     java.util.Set<String> present = java.util.Set.of(table.toDF().columns());
     List<String> missing = java.util.Arrays.stream(EventSchema.LAKE.fieldNames()).filter(c -> !present.contains(c)).toList();
     if (!missing.isEmpty()) {
-      throw new LakeException("the Delta table at " + path + " lacks the columns " + missing + " of this version's lake: "
+      throw StartupFailure.badSetting("the Delta table at " + path + " lacks the columns " + missing + " of this version's lake: "
           + "point LAKE_PATH elsewhere, or move the table away");
     }
     Map<String, String> wanted = properties(retention);
@@ -152,12 +153,4 @@ public final class LakeTable {
    * @param rows rows in the current snapshot
    */
   public record Stats(long version, long files, long bytes, long rows) {}
-
-  /** The lake directory cannot be used as it is; the message is one line saying what to do. */
-  public static final class LakeException extends RuntimeException {
-    /** @param message one line */
-    public LakeException(String message) {
-      super(message);
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.clickstream.app.sink;
 
 import dev.clickstream.app.config.JdbcUrls;
+import dev.clickstream.contract.StartupFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -26,7 +27,7 @@ public final class SchemaMigrations {
    * @param db connection settings
    * @param patience how long to keep trying to connect (the pipeline uses 60 s)
    * @return the number of migrations applied now (0 when the schema is current)
-   * @throws StartupException naming the URL (never the password) when Postgres stays unreachable or a migration
+   * @throws StartupFailure naming the URL (never the password) when Postgres stays unreachable or a migration
    *     fails
    */
   public static int migrate(DatabaseConfig db, Duration patience) {
@@ -38,7 +39,7 @@ public final class SchemaMigrations {
    * @param writer the role the sinks write as (DB_USER); granted the result tables when it is not {@code owner}'s
    * @param patience how long to keep trying to connect
    * @return the number of migrations applied now (0 when the schema is current)
-   * @throws StartupException naming the URL (never the password) when Postgres stays unreachable or a migration
+   * @throws StartupFailure naming the URL (never the password) when Postgres stays unreachable or a migration
    *     or grant fails (e.g. the owner lacks a right: the roles were not created as {@code postgres-roles.sql} does)
    */
   public static int migrate(DatabaseConfig owner, String writer, Duration patience) {
@@ -54,8 +55,8 @@ public final class SchemaMigrations {
       return flyway.load().migrate().migrationsExecuted;
     } catch (FlywayException e) {
       String first = e.getMessage() == null ? e.toString() : e.getMessage().strip().lines().findFirst().orElse("");
-      throw new StartupException("schema migration of postgres at " + owner.maskedUrl() + " as "
-          + owner.user() + " failed: " + JdbcUrls.masked(first), e);
+      throw new StartupFailure("schema migration of postgres at " + owner.maskedUrl() + " as "
+          + owner.user() + " failed: " + JdbcUrls.masked(first), StartupFailure.UNAVAILABLE, e);
     }
   }
 
@@ -80,9 +81,9 @@ public final class SchemaMigrations {
     } while (System.nanoTime() < deadline);
     String cause = JdbcUrls.masked(last.getMessage() == null ? last.toString() : last.getMessage().lines().findFirst().orElse(""));
     if (refused(last)) {
-      throw new StartupException("postgres at " + db.maskedUrl() + " refused the connection: " + cause);
+      throw StartupFailure.unavailable("postgres at " + db.maskedUrl() + " refused the connection: " + cause);
     }
-    throw new StartupException("postgres at " + db.maskedUrl() + " unreachable after " + patience.toSeconds() + " s: " + cause);
+    throw StartupFailure.unavailable("postgres at " + db.maskedUrl() + " unreachable after " + patience.toSeconds() + " s: " + cause);
   }
 
   /** Class 28 (invalid authorization: no such role, wrong password) and 3D000 (no such database). */
@@ -90,19 +91,4 @@ public final class SchemaMigrations {
     return e.getSQLState() != null && (e.getSQLState().startsWith("28") || e.getSQLState().equals("3D000"));
   }
 
-  /** Postgres cannot be used; the message is one line naming the URL. */
-  public static final class StartupException extends RuntimeException {
-    /** @param message one line */
-    public StartupException(String message) {
-      super(message);
-    }
-
-    /**
-     * @param message one line
-     * @param cause what failed (for the stack trace in the log; its message is not printed to the user)
-     */
-    public StartupException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
 }

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.unix_micros;
 
+import dev.clickstream.contract.EventRecordParser;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,7 +35,7 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>The rules, their order and messages are {@link EventRecordParser}'s; the producer's {@code EventCodec} applies
  * the same ones, and both are tested against one table of cases (the test kit's {@code ContractCases}). Each reason
- * has a stable code ({@link #REASONS}, {@link #reason}) for dead-letter headers and metric labels. Money is exact:
+ * has a stable code ({@code EventContract.REASONS}, {@link #reason}) for dead-letter headers and metric labels. Money is exact:
  * the price is the number as written, decimal(12,2), never a double.
  *
  * <p>Why not Spark's {@code from_json}: it gives a number read into a string field as its text and a price as the
@@ -70,23 +71,11 @@ public final class EventParser {
       (UDF3<byte[], Long, Long, Row>) (value, now, skew) -> row(EventRecordParser.parse(value, now, skew)), PARSED)
       .asNondeterministic();
 
-  /**
-   * The stable reason codes of malformed records, in the order the checks run: the {@code reason} header of a
-   * dead letter and the {@code reason} label of {@code clickstream_dead_letters_total}. A code is its message
-   * up to the first {@code :} or {@code (}, lower case, spaces as underscores ({@link #reason}).
-   */
-  public static final List<String> REASONS = List.of("record_too_large", "not_json", "event_id_is_missing",
-      "event_time_is_missing", "user_id_is_missing", "event_type_is_missing", "wrong_type", "nul_character",
-      "field_too_long", "unparsable_event_time", "event_time_in_future",
-      "unknown_event_type", "page_url_is_missing", "product_id_is_missing", "category_is_missing", "price_is_missing",
-      "currency_is_missing", "order_id_is_missing", "invalid_price", "invalid_quantity", "invalid_currency",
-      "unknown_device", "invalid_country");
-
   private EventParser() {}
 
   /**
    * @param error the {@code error} column of {@link #parse}, e.g. {@code unknown event_type: add_to_wishlist}
-   * @return its reason code, e.g. {@code unknown_event_type} (one of {@link #REASONS}); null for a valid record
+   * @return its reason code, e.g. {@code unknown_event_type} (one of {@code EventContract.REASONS}); null for a valid record
    */
   public static Column reason(Column error) {
     return regexp_replace(trim(lower(regexp_extract(error, "^([^:(]*)", 1))), " +", "_");
@@ -137,7 +126,7 @@ public final class EventParser {
    * @param parsed output of {@link #parse}
    * @return malformed records for the dead-letter topic: key, value (the raw record, unchanged), headers
    *     array&lt;struct&lt;key string, value binary&gt;&gt; with error (the message), reason (its code,
-   *     {@link #REASONS}), source_topic, source_partition,
+   *     {@code EventContract.REASONS}), source_topic, source_partition,
    *     source_offset, detected_at (ISO-8601 processing time)
    */
   public static Dataset<Row> deadLetters(Dataset<Row> parsed) {
@@ -147,7 +136,7 @@ public final class EventParser {
 
   /**
    * @return over rows of {@link #parse} with {@code error} set: the dead-letter headers, array&lt;struct&lt;key
-   *     string, value binary&gt;&gt; with error (the message), reason (its code, {@link #REASONS}), source_topic,
+   *     string, value binary&gt;&gt; with error (the message), reason (its code, {@code EventContract.REASONS}), source_topic,
    *     source_partition, source_offset, detected_at (ISO-8601 processing time: the micro-batch's timestamp)
    */
   public static Column deadLetterHeaders() {

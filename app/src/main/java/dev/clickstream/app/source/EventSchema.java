@@ -1,24 +1,10 @@
 package dev.clickstream.app.source;
 
-import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The {@code user_activity} contract's constants (DESIGN §3) and the lake table's columns (§4). */
+/** The {@code user_activity} contract's Spark types (DESIGN §3; the rules are {@code EventContract}'s) and the lake table's columns (§4). */
 public final class EventSchema {
-  /** The six event types of the contract. */
-  public static final List<String> EVENT_TYPES = List.of("page_view", "click", "session_start", "session_end",
-      "add_to_cart", "purchase");
-
-  /** Event types that must carry a page_url. */
-  public static final List<String> TYPES_WITH_PAGE = List.of("page_view", "click");
-
-  /** Event types that must carry product_id, category, price and currency. */
-  public static final List<String> TYPES_WITH_PRODUCT = List.of("add_to_cart", "purchase");
-
-  /** The devices of the contract. */
-  public static final List<String> DEVICES = List.of("desktop", "mobile", "tablet");
-
   /** The unit price's type: numeric(12,2) in Postgres, exact (DESIGN §3: money is never a float). */
   public static final org.apache.spark.sql.types.DecimalType PRICE = DataTypes.createDecimalType(12, 2);
 

@@ -1,5 +1,6 @@
 package dev.clickstream.app.source;
 
+import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,20 +34,6 @@ public final class KafkaAccessCheck {
 
   private KafkaAccessCheck() {}
 
-  /** The brokers refused this client, or did not answer; the message is one line without secrets. */
-  public static final class Failure extends RuntimeException {
-    private final boolean refused;
-
-    Failure(String message, boolean refused) {
-      super(message);
-      this.refused = refused;
-    }
-
-    /** @return true when the brokers refused the credentials or the ACLs (a setting to fix), false when unreachable */
-    public boolean refused() {
-      return refused;
-    }
-  }
 
   /**
    * Connects with the pipeline's Kafka client settings and describes the topics.
@@ -57,9 +44,9 @@ public final class KafkaAccessCheck {
    * @param timeout how long to wait for the brokers
    * @return topic -> its description (topic id: a topic deleted and re-created has a new one; partitions), for the
    *     topics that exist
-   * @throws Failure with {@link Failure#refused()} true when authentication fails (wrong password or mechanism,
-   *     a TLS handshake against an untrusted certificate) or a topic may not be described (ACLs); false when the
-   *     brokers do not answer within {@code timeout}
+   * @throws StartupFailure with exit status 2 when authentication fails (wrong password or mechanism,
+   *     a TLS handshake against an untrusted certificate) or a topic may not be described (ACLs); with exit
+   *     status 1 when the brokers do not answer within {@code timeout}
    */
   public static Map<String, TopicDescription> check(Map<String, String> kafkaClient, String security, Collection<String> topics,
       Duration timeout) {
@@ -96,28 +83,28 @@ public final class KafkaAccessCheck {
       }
       if (!denied.isEmpty()) {
         java.util.Collections.sort(denied);
-        throw new Failure(at + " does not let this user describe topic(s) " + String.join(", ", denied)
-            + ": its ACLs must allow Read on the input topic and Write on the enriched and dead-letter topics", true);
+        throw StartupFailure.badSetting(at + " does not let this user describe topic(s) " + String.join(", ", denied)
+            + ": its ACLs must allow Read on the input topic and Write on the enriched and dead-letter topics");
       }
       return ids;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Failure("interrupted while connecting to " + at, false);
+      throw StartupFailure.unavailable("interrupted while connecting to " + at);
     }
   }
 
-  private static Failure failure(String at, Throwable cause, Duration timeout) {
+  private static StartupFailure failure(String at, Throwable cause, Duration timeout) {
     if (cause instanceof AuthenticationException) {
-      return new Failure(at + " refused this client: " + firstLine(cause)
-          + " (check KAFKA_SASL_JAAS_CONFIG, KAFKA_SASL_MECHANISM and KAFKA_SSL_TRUSTSTORE_CERTIFICATES)", true);
+      return StartupFailure.badSetting(at + " refused this client: " + firstLine(cause)
+          + " (check KAFKA_SASL_JAAS_CONFIG, KAFKA_SASL_MECHANISM and KAFKA_SSL_TRUSTSTORE_CERTIFICATES)");
     }
     if (cause instanceof AuthorizationException) {
-      return new Failure(at + " refused this user: " + firstLine(cause), true);
+      return StartupFailure.badSetting(at + " refused this user: " + firstLine(cause));
     }
     if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-      return new Failure(at + " did not answer within " + timeout.toSeconds() + " s", false);
+      return StartupFailure.unavailable(at + " did not answer within " + timeout.toSeconds() + " s");
     }
-    return new Failure(at + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause), false);
+    return StartupFailure.unavailable(at + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause));
   }
 
   private static String firstLine(Throwable t) {

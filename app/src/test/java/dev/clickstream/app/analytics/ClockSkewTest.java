@@ -5,9 +5,9 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.clickstream.app.config.Durations;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.contract.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package dev.clickstream.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.contract.StartupFailure;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class IngestModeTest {
   @Test
   void requestedRealTimeWithTooFewSlotsIsRefusedNamingTheSetting() {
     assertThatThrownBy(() -> IngestMode.choose(Optional.of(IngestMode.REAL_TIME), 2, 4, 2))
-        .isInstanceOf(SettingsException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("INGEST_MODE=real-time: 2 task slots, real-time needs 4 (one per input partition) + 2 for the other "
             + "queries; give Spark more task slots (local[N], or executor instances x cores) or set INGEST_MODE=micro-batch");
     assertThat(IngestMode.choose(Optional.of(IngestMode.MICRO_BATCH), 2, 4, 2).mode()).isEqualTo(IngestMode.MICRO_BATCH);

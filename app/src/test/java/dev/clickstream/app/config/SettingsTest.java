@@ -3,6 +3,7 @@ package dev.clickstream.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,11 +61,11 @@ class SettingsTest {
     assertThat(Settings.parse(new String[0], env("INGEST_MODE", "Micro-Batch")).ingestMode())
         .contains(dev.clickstream.app.config.IngestMode.MICRO_BATCH);
     assertThatThrownBy(() -> Settings.parse(new String[0], env("INGEST_MODE", "continuous")))
-        .isInstanceOf(SettingsException.class).hasMessage("INGEST_MODE: 'continuous' is neither micro-batch nor real-time");
+        .isInstanceOf(StartupFailure.class).hasMessage("INGEST_MODE: 'continuous' is neither micro-batch nor real-time");
     assertThat(Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "30 s")).realTimeBatchDuration())
         .isEqualTo(Duration.ofSeconds(30));
     assertThatThrownBy(() -> Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "1 second")))
-        .isInstanceOf(SettingsException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got 1000 ms)");
   }
 
@@ -95,7 +96,7 @@ class SettingsTest {
   @Test
   void missingJdbcUrlIsOneLineWithAnExample() {
     assertThatThrownBy(() -> Settings.parse(new String[0], Map.of("DB_USER", "u", "DB_PASSWORD", "p")))
-        .isInstanceOf(SettingsException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("JDBC_URL is required (e.g. jdbc:postgresql://host:5432/db)");
   }
 
@@ -112,7 +113,7 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.parse(new String[0], env("JDBC_URL", "mysql://x")))
         .hasMessageStartingWith("JDBC_URL must start with jdbc:postgresql://");
     assertThatThrownBy(() -> Settings.parse(new String[] {"--no-such-flag"}, DB))
-        .isInstanceOf(SettingsException.class).hasMessageContaining("--no-such-flag");
+        .isInstanceOf(StartupFailure.class).hasMessageContaining("--no-such-flag");
     assertThatThrownBy(() -> Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://x/db", "DB_USER", "u")))
         .hasMessageStartingWith("DB_PASSWORD is required");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_VACUUM_RETENTION", "30 minutes")))
@@ -167,7 +168,7 @@ class SettingsTest {
   @Test
   void badKafkaSecuritySettingsAreNamed() {
     assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "TLS")))
-        .isInstanceOf(SettingsException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("KAFKA_SECURITY_PROTOCOL: 'TLS' is not one of [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL]");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")))
         .hasMessageStartingWith("KAFKA_SASL_JAAS_CONFIG is required with KAFKA_SECURITY_PROTOCOL=SASL_SSL");

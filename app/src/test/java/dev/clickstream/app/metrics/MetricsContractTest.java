@@ -50,7 +50,7 @@ class MetricsContractTest {
     PipelineMetrics metrics = new PipelineMetrics();
     Map<TopicPartition, Long> latest = Map.of(new TopicPartition("user_activity", 0), 10L);
     QueryMetricsListener listener = new QueryMetricsListener(metrics, p -> latest);
-    metrics.expect(ClickstreamPipeline.QUERIES, EventParser.REASONS, ClickstreamPipeline.SINKS,
+    metrics.expect(ClickstreamPipeline.QUERIES, dev.clickstream.contract.EventContract.REASONS, ClickstreamPipeline.SINKS,
         ClickstreamPipeline.TABLES);
     metrics.triggerInterval("ingest", 10);
     listener.onQueryStarted(new StreamingQueryListener.QueryStartedEvent(UUID.randomUUID(), UUID.randomUUID(), "ingest", "2026-11-25T10:00:00Z"));

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.spark.sql.Row;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.junit.jupiter.api.Test;
@@ -164,7 +164,7 @@ class QueryMetricsListenerTest {
         .observing(dev.clickstream.app.sink.LakeSink.OBSERVATION, row -> dev.clickstream.app.sink.LakeSink.record(row, metrics));
     var ingestSchema = new org.apache.spark.sql.types.StructType().add("records", "long").add("malformed", "long");
     List<Object> ingestValues = new java.util.ArrayList<>(List.of(100L, 3L));
-    for (String reason : dev.clickstream.app.source.EventParser.REASONS) {
+    for (String reason : dev.clickstream.contract.EventContract.REASONS) {
       ingestSchema = ingestSchema.add(reason, "long");
       ingestValues.add(reason.equals("not_json") ? 2L : reason.equals("invalid_price") ? 1L : 0L);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.source.EventSchema;
+import dev.clickstream.contract.StartupFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ class LakeTableTest {
     io.delta.tables.DeltaTable.create(spark).location(path).addColumns(FIRST_VERSION)
         .partitionedBy(EventSchema.LAKE_PARTITION).execute();
     assertThatThrownBy(() -> new LakeTable(path).ensure(spark, Duration.ofDays(7)))
-        .isInstanceOf(LakeTable.LakeException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage("the Delta table at " + path + " lacks the columns [product_id, category, price, quantity, currency, "
             + "order_id, device, country] of this version's lake: point LAKE_PATH elsewhere, or move the table away");
   }
@@ -115,7 +116,7 @@ class LakeTableTest {
     Path events = dir.resolve("events");
     events("x", 3).write().parquet(events.toString());
     assertThatThrownBy(() -> new LakeTable(events.toString()).ensure(spark, Duration.ofDays(7)))
-        .isInstanceOf(LakeTable.LakeException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessage(events + " holds Parquet files but no Delta log: move them away or point LAKE_PATH elsewhere");
   }
 

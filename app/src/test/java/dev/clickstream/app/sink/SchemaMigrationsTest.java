@@ -3,6 +3,7 @@ package dev.clickstream.app.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.contract.StartupFailure;
 import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.FreePorts;
 import dev.clickstream.testkit.PostgresExtension;
@@ -108,7 +109,7 @@ class SchemaMigrationsTest {
     // the reader may not create tables: Flyway's first statement fails
     assertThatThrownBy(() -> SchemaMigrations.migrate(new DatabaseConfig(url, roles.reader(), "hunter2"), roles.writer(),
         Duration.ofSeconds(10)))
-        .isInstanceOf(SchemaMigrations.StartupException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessageStartingWith("schema migration of postgres at " + UNMIGRATED_PG.jdbcUrl() + "?password=**** as "
             + roles.reader() + " failed: ")
         .hasMessageNotContaining("url-secret").hasMessageNotContaining("hunter2")
@@ -126,7 +127,7 @@ class SchemaMigrationsTest {
   void unreachablePostgresIsOneLineNamingTheUrlButNotThePassword() {
     String url = "jdbc:postgresql://127.0.0.1:" + FreePorts.next() + "/clickstream";
     assertThatThrownBy(() -> SchemaMigrations.migrate(new DatabaseConfig(url, "u", "hunter2"), Duration.ofSeconds(3)))
-        .isInstanceOf(SchemaMigrations.StartupException.class)
+        .isInstanceOf(StartupFailure.class)
         .hasMessageStartingWith("postgres at " + url + " unreachable after 3 s")
         .hasMessageNotContaining("hunter2")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));

@@ -72,7 +72,7 @@ class EventParserTest {
       softly.assertThat(got.get(i)).as("%s: %s", cases.get(i).name(), cases.get(i).record()).isEqualTo(cases.get(i).expect());
     }
     softly.assertAll();
-    assertThat(cases).extracting(ContractCases.Case::expect).as("every reason has a case").containsAll(EventParser.REASONS);
+    assertThat(cases).extracting(ContractCases.Case::expect).as("every reason has a case").containsAll(dev.clickstream.contract.EventContract.REASONS);
   }
 
   /**
@@ -145,7 +145,7 @@ class EventParserTest {
     List<String> reasons = parsed.select(EventParser.reason(org.apache.spark.sql.functions.col("error"))).collectAsList()
         .stream().map(r -> r.getString(0)).toList();
     assertThat(reasons.stream().filter(java.util.Objects::nonNull).distinct().toList())
-        .containsExactlyInAnyOrderElementsOf(EventParser.REASONS);
+        .containsExactlyInAnyOrderElementsOf(dev.clickstream.contract.EventContract.REASONS);
     assertThat(reasons.get(reasons.size() - 1)).isEqualTo("page_url_is_missing");
     assertThat(reasons.stream().filter(java.util.Objects::isNull).count()).as("valid records have none").isEqualTo(4);
 

@@ -1,4 +1,4 @@
-package dev.clickstream.app.config;
+package dev.clickstream.contract;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,34 +45,34 @@ public record KafkaSecurity(String protocol, String saslMechanism, Optional<Stri
    * @param jaasConfig KAFKA_SASL_JAAS_CONFIG, null or blank = unset
    * @param certificates KAFKA_SSL_TRUSTSTORE_CERTIFICATES, null or blank = unset
    * @return the security settings
-   * @throws SettingsException naming the setting: an unknown protocol or mechanism, a SASL protocol without a JAAS
+   * @throws StartupFailure naming the setting: an unknown protocol or mechanism, a SASL protocol without a JAAS
    *     line, a JAAS line or certificates that the protocol would not use, certificates that are not PEM
    */
   public static KafkaSecurity of(String protocol, String mechanism, String jaasConfig, String certificates) {
     String p = blank(protocol) ? "PLAINTEXT" : protocol.trim().toUpperCase(java.util.Locale.ROOT);
     if (!PROTOCOLS.contains(p)) {
-      throw new SettingsException("KAFKA_SECURITY_PROTOCOL: '" + protocol.trim() + "' is not one of " + PROTOCOLS);
+      throw StartupFailure.badSetting("KAFKA_SECURITY_PROTOCOL: '" + protocol.trim() + "' is not one of " + PROTOCOLS);
     }
     String m = blank(mechanism) ? "SCRAM-SHA-512" : mechanism.trim().toUpperCase(java.util.Locale.ROOT);
     if (!MECHANISMS.contains(m)) {
-      throw new SettingsException("KAFKA_SASL_MECHANISM: '" + mechanism.trim() + "' is not one of " + MECHANISMS);
+      throw StartupFailure.badSetting("KAFKA_SASL_MECHANISM: '" + mechanism.trim() + "' is not one of " + MECHANISMS);
     }
     boolean sasl = p.startsWith("SASL_");
     boolean tls = p.endsWith("SSL");
     if (sasl && blank(jaasConfig)) {
-      throw new SettingsException("KAFKA_SASL_JAAS_CONFIG is required with KAFKA_SECURITY_PROTOCOL=" + p
+      throw StartupFailure.badSetting("KAFKA_SASL_JAAS_CONFIG is required with KAFKA_SECURITY_PROTOCOL=" + p
           + " (the client's JAAS line; on Kubernetes the KafkaUser Secret's sasl.jaas.config)");
     }
     if (!sasl && !blank(jaasConfig)) {
-      throw new SettingsException("KAFKA_SASL_JAAS_CONFIG is set but KAFKA_SECURITY_PROTOCOL=" + p
+      throw StartupFailure.badSetting("KAFKA_SASL_JAAS_CONFIG is set but KAFKA_SECURITY_PROTOCOL=" + p
           + " would not send it; use SASL_SSL or SASL_PLAINTEXT");
     }
     if (!tls && !blank(certificates)) {
-      throw new SettingsException("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is set but KAFKA_SECURITY_PROTOCOL=" + p
+      throw StartupFailure.badSetting("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is set but KAFKA_SECURITY_PROTOCOL=" + p
           + " does not use TLS; use SASL_SSL or SSL");
     }
     if (!blank(certificates) && !certificates.contains("-----BEGIN CERTIFICATE-----")) {
-      throw new SettingsException("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is not PEM (no -----BEGIN CERTIFICATE----- line)");
+      throw StartupFailure.badSetting("KAFKA_SSL_TRUSTSTORE_CERTIFICATES is not PEM (no -----BEGIN CERTIFICATE----- line)");
     }
     return new KafkaSecurity(p, m, blank(jaasConfig) ? Optional.empty() : Optional.of(jaasConfig.trim()),
         blank(certificates) ? Optional.empty() : Optional.of(certificates.trim()));

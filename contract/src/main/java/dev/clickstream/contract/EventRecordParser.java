@@ -1,4 +1,9 @@
-package dev.clickstream.app.source;
+package dev.clickstream.contract;
+
+import static dev.clickstream.contract.EventContract.MAX_ERROR_BYTES;
+import static dev.clickstream.contract.EventContract.MAX_ID_BYTES;
+import static dev.clickstream.contract.EventContract.MAX_PAGE_URL_BYTES;
+import static dev.clickstream.contract.EventContract.MAX_RECORD_BYTES;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -16,7 +21,9 @@ import java.util.regex.Pattern;
 
 /**
  * Parses and validates one {@code user_activity} record value (DESIGN §3) in one pass over its bytes, with
- * Jackson's streaming parser: plain Java, no Spark, so that {@link EventParser} calls it once per Kafka record.
+ * Jackson's streaming parser: plain Java, no Spark, so that the application's {@code EventParser} calls it once per
+ * Kafka record and the producer's {@code EventCodec} once per record it reads. The one validator of the contract:
+ * its fields, bounds and reason codes are {@link EventContract}'s.
  *
  * <p>In: the record value (UTF-8 bytes, maybe null or not JSON at all), the processing time and MAX_EVENT_TIME_SKEW
  * (µs). Out: an {@link Event} with the contract's fields typed (event_time an instant truncated to µs, as Spark's
@@ -24,7 +31,7 @@ import java.util.regex.Pattern;
  * malformed record's {@code error} with the first failing rule, in this order (the order and messages of the
  * producer's {@code EventCodec}; both are tested against the test kit's {@code ContractCases}):
  * <ol>
- *   <li>{@code record too large: <n> bytes (at most 65536)}: the value is longer than {@link #MAX_RECORD_BYTES};</li>
+ *   <li>{@code record too large: <n> bytes (at most 65536)}: the value is longer than {@link EventContract#MAX_RECORD_BYTES};</li>
  *   <li>{@code not JSON: empty value} (null, empty or only whitespace); {@code not JSON: <Jackson's message>};
  *       {@code not JSON: not an object}; {@code not JSON: text after the object} (a second object, or anything but
  *       whitespace after the first). Strict JSON: no single quotes, comments, unquoted names, NaN or leading
@@ -35,45 +42,26 @@ import java.util.regex.Pattern;
  *       contract's field order), {@code wrong type: price must be a number} (likewise quantity);</li>
  *   <li>{@code nul character: <field>}: U+0000 in a string field (Postgres text cannot hold it, SQL state 22021);
  *       {@code field too long: <field> is <n> bytes (at most <max>)}: event_id, user_id, product_id, category,
- *       order_id over {@link #MAX_ID_BYTES} UTF-8 bytes, page_url over {@link #MAX_PAGE_URL_BYTES} (a btree index
+ *       order_id over {@link EventContract#MAX_ID_BYTES} UTF-8 bytes, page_url over {@link EventContract#MAX_PAGE_URL_BYTES} (a btree index
  *       row of Postgres holds at most 2,704 bytes);</li>
- *   <li>{@code unparsable event_time: <text>}: not ISO-8601 with an offset ({@link #ISO_INSTANT}) or not a real
+ *   <li>{@code unparsable event_time: <text>}: not ISO-8601 with an offset ({@link EventContract#ISO_INSTANT}) or not a real
  *       date-time; {@code event_time in future: <text>}: later than processing time + MAX_EVENT_TIME_SKEW;</li>
  *   <li>{@code unknown event_type: <text>}; {@code page_url is missing (required for <type>)} for page_view and
  *       click; product_id, category, price, currency for add_to_cart and purchase, order_id for purchase
  *       ({@code <field> is missing (required for <type>)});</li>
- *   <li>{@code invalid price: <text>} ({@link #PRICE}, on the number as written: {@code 12.500} and {@code 1e2} are
- *       invalid), {@code invalid quantity: <text>} ({@link #QUANTITY}), {@code invalid currency: <text>} (not three
+ *   <li>{@code invalid price: <text>} ({@link EventContract#PRICE}, on the number as written: {@code 12.500} and {@code 1e2} are
+ *       invalid), {@code invalid quantity: <text>} ({@link EventContract#QUANTITY}), {@code invalid currency: <text>} (not three
  *       capital letters, ISO 4217's format), {@code unknown device: <text>}, {@code invalid country: <text>} (not two
  *       capital letters, ISO 3166-1 alpha-2's format).</li>
  * </ol>
  * An empty string in product_id, category, currency, order_id, device or country counts as absent (null). An error
- * message is at most {@link #MAX_ERROR_BYTES} UTF-8 bytes: the text it quotes is cut (ending {@code ...}), so that
+ * message is at most {@link EventContract#MAX_ERROR_BYTES} UTF-8 bytes: the text it quotes is cut (ending {@code ...}), so that
  * a dead letter is never much larger than the record it carries.
  */
 public final class EventRecordParser {
-  /** ISO-8601 date-time with a mandatory offset (Z, +hh:mm or +hhmm); seconds and a fraction of 1-9 digits optional. */
-  public static final String ISO_INSTANT =
-      "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(?:Z|([+-])(\\d{2}):?(\\d{2}))$";
-  /**
-   * A price as written: below 10,000,000, at most 2 decimals, no sign, no exponent. With {@link #QUANTITY} an order
-   * line is below 10^11, so a window's revenue fits numeric(38,2) for any number of events Spark can sum.
-   */
-  public static final String PRICE = "^(0|[1-9][0-9]{0,6})(\\.[0-9]{1,2})?$";
-  /** A quantity as written: an integer from 1 to 9,999. */
-  public static final String QUANTITY = "^[1-9][0-9]{0,3}$";
-  /** The largest record value, bytes (DESIGN §3): a larger one is malformed. */
-  public static final int MAX_RECORD_BYTES = 64 * 1024;
-  /** The longest event_id, user_id, product_id, category and order_id, UTF-8 bytes. */
-  public static final int MAX_ID_BYTES = 256;
-  /** The longest page_url, UTF-8 bytes. */
-  public static final int MAX_PAGE_URL_BYTES = 2048;
-  /** The longest error message, UTF-8 bytes (the dead letter's {@code error} header). */
-  public static final int MAX_ERROR_BYTES = 1024;
-
-  private static final Pattern ISO = Pattern.compile(ISO_INSTANT);
-  private static final Pattern PRICE_RULE = Pattern.compile(PRICE);
-  private static final Pattern QUANTITY_RULE = Pattern.compile(QUANTITY);
+  private static final Pattern ISO = Pattern.compile(EventContract.ISO_INSTANT);
+  private static final Pattern PRICE_RULE = Pattern.compile(EventContract.PRICE);
+  private static final Pattern QUANTITY_RULE = Pattern.compile(EventContract.QUANTITY);
   /** Jackson's defaults are strict JSON (no single quotes, comments, NaN, leading zeros). Thread-safe. */
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -100,7 +88,7 @@ public final class EventRecordParser {
   /** The string fields, in the order their type (and then NUL characters) is checked. */
   private static final int[] STRINGS = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE, PAGE_URL, PRODUCT_ID, CATEGORY,
       CURRENCY, ORDER_ID, DEVICE, COUNTRY};
-  /** The fields with a length bound ({@link #MAX_ID_BYTES}, page_url {@link #MAX_PAGE_URL_BYTES}), in check order. */
+  /** The fields with a length bound ({@link EventContract#MAX_ID_BYTES}, page_url {@link EventContract#MAX_PAGE_URL_BYTES}), in check order. */
   private static final int[] BOUNDED = {EVENT_ID, USER_ID, PAGE_URL, PRODUCT_ID, CATEGORY, ORDER_ID};
 
   // what a slot held
@@ -222,11 +210,12 @@ public final class EventRecordParser {
       return Event.malformed("event_time in future: " + timeText);
     }
     String type = text[EVENT_TYPE];
-    if (!EventSchema.EVENT_TYPES.contains(type)) {
+    EventType eventType = EventType.fromWire(type).orElse(null);
+    if (eventType == null) {
       return Event.malformed("unknown event_type: " + type);
     }
     String pageUrl = text[PAGE_URL];
-    if (EventSchema.TYPES_WITH_PAGE.contains(type) && (pageUrl == null || pageUrl.isEmpty())) {
+    if (eventType.requiresPageUrl() && (pageUrl == null || pageUrl.isEmpty())) {
       return Event.malformed(requiredFor("page_url", type));
     }
     String productId = optional(text[PRODUCT_ID]);
@@ -237,7 +226,7 @@ public final class EventRecordParser {
     String orderId = optional(text[ORDER_ID]);
     String device = optional(text[DEVICE]);
     String country = optional(text[COUNTRY]);
-    if (EventSchema.TYPES_WITH_PRODUCT.contains(type)) {
+    if (eventType.requiresProduct()) {
       if (productId == null) {
         return Event.malformed(requiredFor("product_id", type));
       }
@@ -251,7 +240,7 @@ public final class EventRecordParser {
         return Event.malformed(requiredFor("currency", type));
       }
     }
-    if (type.equals("purchase") && orderId == null) {
+    if (eventType == EventType.PURCHASE && orderId == null) {
       return Event.malformed(requiredFor("order_id", type));
     }
     if (price != null && !PRICE_RULE.matcher(price).matches()) {
@@ -263,7 +252,7 @@ public final class EventRecordParser {
     if (currency != null && !capitals(currency, 3)) {
       return Event.malformed("invalid currency: " + currency);
     }
-    if (device != null && !EventSchema.DEVICES.contains(device)) {
+    if (device != null && !EventContract.DEVICES.contains(device)) {
       return Event.malformed("unknown device: " + device);
     }
     if (country != null && !capitals(country, 2)) {
@@ -276,7 +265,7 @@ public final class EventRecordParser {
 
   /**
    * @param text an event_time as written
-   * @return the instant it names, truncated to microseconds; null when it does not match {@link #ISO_INSTANT} or
+   * @return the instant it names, truncated to microseconds; null when it does not match {@link EventContract#ISO_INSTANT} or
    *     names no real date-time or offset (2026-02-30, 24:00, +19:00)
    */
   static Instant instant(String text) {

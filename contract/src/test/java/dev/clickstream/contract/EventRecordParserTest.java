@@ -1,8 +1,8 @@
-package dev.clickstream.app.source;
+package dev.clickstream.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.clickstream.app.source.EventRecordParser.Event;
+import dev.clickstream.contract.EventRecordParser.Event;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -99,8 +99,8 @@ class EventRecordParserTest {
     Event e = parse("{\"event_id\":\"e1\",\"event_time\":\"2026-11-23T11:59:00Z\",\"user_id\":\"u1\","
         + "\"event_type\":\"" + huge + "\"}");
     assertThat(e.error()).startsWith("unknown event_type: éé").endsWith("...");
-    assertThat(e.error().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(EventRecordParser.MAX_ERROR_BYTES)
-        .isGreaterThan(EventRecordParser.MAX_ERROR_BYTES - 4);
+    assertThat(e.error().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(EventContract.MAX_ERROR_BYTES)
+        .isGreaterThan(EventContract.MAX_ERROR_BYTES - 4);
     assertThat(EventRecordParser.truncated("short", 1024)).isEqualTo("short");
     // whole characters only: a 4-byte character is never cut in half
     assertThat(EventRecordParser.truncated("ab\uD83D\uDE00\uD83D\uDE00", 9)).isEqualTo("ab\uD83D\uDE00...");
@@ -109,7 +109,7 @@ class EventRecordParserTest {
 
   @Test
   void aRecordOverTheBoundIsTooLargeBeforeAnythingElse() {
-    byte[] big = new byte[EventRecordParser.MAX_RECORD_BYTES + 1];
+    byte[] big = new byte[EventContract.MAX_RECORD_BYTES + 1];
     java.util.Arrays.fill(big, (byte) 'x'); // not JSON either: the size is checked first
     assertThat(EventRecordParser.parse(big, NOW, SKEW).error()).isEqualTo("record too large: 65537 bytes (at most 65536)");
   }

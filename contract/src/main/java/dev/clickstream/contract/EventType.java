@@ -1,4 +1,4 @@
-package dev.clickstream.producer;
+package dev.clickstream.contract;
 
 import java.util.Arrays;
 import java.util.Optional;
