@@ -232,9 +232,9 @@ public final class ClickstreamPipeline {
     // and made a log checkpoint's commit ~4x slower (DESIGN §8); the shuffle partitions' count suits it
     conf.setIfMissing("spark.databricks.delta.snapshotPartitions", conf.get("spark.sql.shuffle.partitions"));
     // Auto compaction rewrites every file under minFileSize (default 64 MB) together with the next small ones, so
-    // at a few events/s one growing file was rewritten every ~13 commits and each version kept for the vacuum
-    // retention: 43 MB on disk for 5 MB of rows after 30 min of make run. At 1 MB a compacted file is left alone
-    // after at most a rewrite or two (Delta's DeltaSQLConf autoCompact.minFileSize / maxFileSize).
+    // at a few events/s one growing file was rewritten every few commits, each version kept for the vacuum
+    // retention (bench/README.md, "Figures moved out of the code"). At 1 MB a compacted file is left alone after
+    // at most a rewrite or two (Delta's DeltaSQLConf autoCompact.minFileSize / maxFileSize).
     conf.setIfMissing("spark.databricks.delta.autoCompact.minFileSize", String.valueOf(1024 * 1024));
     return conf;
   }

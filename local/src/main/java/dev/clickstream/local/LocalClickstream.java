@@ -14,6 +14,7 @@ import dev.clickstream.producer.RecordPacer;
 import dev.clickstream.producer.ReplayFile;
 import dev.clickstream.producer.SendLoop;
 import dev.clickstream.producer.TrafficGenerator;
+import dev.clickstream.producer.TrafficOptions;
 import dev.clickstream.producer.TrafficProfile;
 import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBroker;
@@ -24,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
@@ -51,20 +52,8 @@ import sun.misc.Signal;
 @Command(name = "clickstream-local", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "Run Kafka, PostgreSQL, the producer and the clickstream pipeline in one process.")
 public final class LocalClickstream implements Callable<Integer> {
-  @Option(names = "--rate", defaultValue = "50", description = "Producer events/s.")
-  double rate;
-
-  @Option(names = "--duration", converter = DurationConverter.class, description = "Stop the producer after this long (e.g. 10m); the platform keeps running.")
-  Duration duration;
-
-  @Option(names = "--late-every", defaultValue = "50", description = "Every Nth record is 5 minutes late; 0 = none.")
-  int lateEvery;
-
-  @Option(names = "--malformed-every", defaultValue = "200", description = "Every Nth record is malformed; 0 = none.")
-  int malformedEvery;
-
-  @Option(names = "--replay", description = "Send this JSONL/CSV file (paced by its timestamps, shifted to now) instead of generated traffic.")
-  Path replay;
+  /** The producer's traffic flags (its defaults, but every 200th record malformed: {@link #DEFAULTS}). */
+  @Mixin TrafficOptions traffic = new TrafficOptions();
 
   @Option(names = "--no-producer", description = "Only the platform; feed it from outside.")
   boolean noProducer;
@@ -90,9 +79,13 @@ public final class LocalClickstream implements Callable<Integer> {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final PrintStream out = System.out;
 
+  /** make run's own defaults of the shared traffic flags: a stream with some malformed records to look at. */
+  static final CommandLine.IDefaultValueProvider DEFAULTS =
+      arg -> arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--malformed-every") ? "200" : null;
+
   /** @param args flags; exits with 0 (stopped), 1 (failure) or 2 (bad flag) */
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new LocalClickstream());
+    CommandLine cl = new CommandLine(new LocalClickstream()).setDefaultValueProvider(DEFAULTS);
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       System.err.println("clickstream-local: " + (e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")));
       return 1;
@@ -120,22 +113,23 @@ public final class LocalClickstream implements Callable<Integer> {
       // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
       DatabaseRoles roles = DatabaseRoles.LOCAL;
       roles.createIn(pg, "clickstream");
-      Map<String, String> env = new HashMap<>();
-      env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-      env.put("JDBC_URL", jdbcUrl);
-      env.put("DB_USER", roles.writer());
-      env.put("DB_PASSWORD", roles.writerPassword());
-      env.put("DB_MIGRATION_USER", roles.owner());
-      env.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
-      env.put("LAKE_PATH", data.resolve("lake").toString());
-      env.put("CHECKPOINT_ROOT", data.resolve("checkpoints").toString());
-      env.put("TRIGGER_INTERVAL", triggerInterval);
-      // a task slot per input partition for real-time ingest, two for the other queries (IngestMode.choose): its
-      // tasks wait on Kafka most of the time, so more slots than cores cost little
-      env.put("SPARK_MASTER", "local[" + Math.max(Runtime.getRuntime().availableProcessors(),
-          INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]");
-      env.put("METRICS_PORT", String.valueOf(portMetrics));
-      Settings settings = Settings.parse(new String[0], env); // topic names: the settings' defaults
+      // the pipeline's own flags, as a user would give them; the passwords from the environment only, as always
+      String[] flags = {
+          "--kafka-bootstrap-servers=" + kafka.bootstrapServers(),
+          "--jdbc-url=" + jdbcUrl,
+          "--db-user=" + roles.writer(),
+          "--db-migration-user=" + roles.owner(),
+          "--lake-path=" + data.resolve("lake"),
+          "--checkpoint-root=" + data.resolve("checkpoints"),
+          "--trigger-interval=" + triggerInterval,
+          // a task slot per input partition for real-time ingest, two for the other queries (IngestMode.choose):
+          // its tasks wait on Kafka most of the time, so more slots than cores cost little
+          "--spark-master=local[" + Math.max(Runtime.getRuntime().availableProcessors(),
+              INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]",
+          "--metrics-port=" + portMetrics};
+      Map<String, String> secrets = Map.of("DB_PASSWORD", roles.writerPassword(),
+          "DB_MIGRATION_PASSWORD", roles.ownerPassword());
+      Settings settings = Settings.parse(flags, secrets); // topic names: the settings' defaults
       kafka.createTopic(settings.inputTopic(), INPUT_PARTITIONS);
       kafka.createTopic(settings.enrichedTopic(), INPUT_PARTITIONS);
       kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
@@ -208,21 +202,21 @@ public final class LocalClickstream implements Callable<Integer> {
   private Thread startProducer(String bootstrap, String topic) throws IOException {
     Iterator<ProducedRecord> records;
     RecordPacer pacer;
-    if (replay != null) {
-      ReplayFile file = ReplayFile.read(replay);
-      file.badLines().forEach(b -> System.err.println("skipped " + replay + ":" + b.line() + ": " + b.reason()));
+    if (traffic.replay() != null) {
+      ReplayFile file = ReplayFile.read(traffic.replay());
+      file.badLines().forEach(b -> System.err.println("skipped " + traffic.replay() + ":" + b.line() + ": " + b.reason()));
       records = file.toRecords(file.shiftTo(Instant.now())).iterator();
       pacer = RecordPacer.byEventTime(1, System::nanoTime);
     } else {
-      TrafficProfile profile = TrafficProfile.defaults(System.nanoTime(), Instant.now(), rate)
-          .withLate(lateEvery, Duration.ofMinutes(5)).withMalformedEvery(malformedEvery);
+      TrafficProfile profile = TrafficProfile.defaults(System.nanoTime(), Instant.now(), traffic.rate())
+          .withLate(traffic.lateEvery(), Duration.ofMinutes(5)).withMalformedEvery(traffic.malformedEvery());
       records = new TrafficGenerator(profile);
-      pacer = RecordPacer.byRate(rate);
+      pacer = RecordPacer.byRate(traffic.rate());
     }
     Thread thread = new Thread(() -> {
       // the producer CLI's own send loop: a record Kafka refuses for good stops it with one line
       try (KafkaSink sink = KafkaSink.connect(bootstrap, topic, Duration.ofSeconds(30))) {
-        new SendLoop(records, pacer, sink, 0, duration, () -> Thread.currentThread().isInterrupted(),
+        new SendLoop(records, pacer, sink, 0, traffic.duration(), () -> Thread.currentThread().isInterrupted(),
             Duration.ofDays(1), line -> { }, System::nanoTime).run();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
@@ -52,15 +53,10 @@ public final class ProducerCli implements Callable<Integer> {
   @Option(names = "--topic", defaultValue = "${env:INPUT_TOPIC:-user_activity}", description = "Destination topic (env INPUT_TOPIC).")
   String topic;
 
-  @Option(names = "--rate", defaultValue = "50", description = "Events/s; 0 = as fast as possible.")
-  double rate;
+  @Mixin TrafficOptions traffic = new TrafficOptions();
 
   @Option(names = "--count", defaultValue = "0", description = "Stop after this many records; 0 = no limit.")
   long count;
-
-  @Option(names = "--duration", converter = DurationConverter.class,
-      description = "Stop after this long (e.g. 55s, 10m); default: no limit.")
-  Duration duration;
 
   @Option(names = "--users", defaultValue = "500", description = "Size of the user population.")
   int users;
@@ -80,16 +76,9 @@ public final class ProducerCli implements Callable<Integer> {
   @Option(names = "--abandon-share", defaultValue = "0.2", description = "Share of sessions without session_end (0..1).")
   double abandonShare;
 
-  @Option(names = "--late-every", defaultValue = "50", description = "Every Nth record is late; 0 = none.")
-  int lateEvery;
-
   @Option(names = "--late-by", defaultValue = "5m", converter = DurationConverter.class,
       description = "How far late records lie in the past.")
   Duration lateBy;
-
-  @Option(names = "--malformed-every", defaultValue = "0",
-      description = "Every Nth record is malformed (not JSON, no user_id, bad event_time, unknown event_type, purchase without order_id, negative price in turn); 0 = none.")
-  int malformedEvery;
 
   @Option(names = "--duplicate-every", defaultValue = "0",
       description = "Every Nth record resends one of the last 64 valid ones unchanged (same event_id); 0 = none.")
@@ -105,9 +94,6 @@ public final class ProducerCli implements Callable<Integer> {
   @Option(names = "--event-rate",
       description = "Events per second of event time; default: --rate, or 1000 when --rate is 0.")
   Double eventRate;
-
-  @Option(names = "--replay", description = "Send this file instead (JSONL in the contract, or .csv with a header row of contract field names).")
-  Path replay;
 
   @Option(names = "--speedup", defaultValue = "1", description = "Replay pace: X times the recorded pace; 0 = as fast as possible.")
   double speedup;
@@ -174,22 +160,22 @@ public final class ProducerCli implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Iterator<ProducedRecord> source;
     RecordPacer pacer;
-    if (replay != null) {
-      ReplayFile file = ReplayFile.read(replay);
+    if (traffic.replay != null) {
+      ReplayFile file = ReplayFile.read(traffic.replay);
       for (ReplayFile.BadLine bad : file.badLines()) {
-        err.println("skipped " + replay + ":" + bad.line() + ": " + bad.reason());
+        err.println("skipped " + traffic.replay + ":" + bad.line() + ": " + bad.reason());
       }
       source = file.toRecords(shiftToNow ? file.shiftTo(Instant.now()) : Duration.ZERO).iterator();
       pacer = RecordPacer.byEventTime(speedup, System::nanoTime);
-      err.printf("replaying %d events from %s (%d lines skipped)%n", file.events().size(), replay, file.badLines().size());
+      err.printf("replaying %d events from %s (%d lines skipped)%n", file.events().size(), traffic.replay, file.badLines().size());
     } else {
-      double density = eventRate != null ? eventRate : (rate > 0 ? rate : 1000);
+      double density = eventRate != null ? eventRate : (traffic.rate > 0 ? traffic.rate : 1000);
       Instant start = startTime != null ? EventCodec.parseTime(startTime) : Instant.now();
       TrafficProfile profile = new TrafficProfile(users, pages, runSeed, start, density,
-          lateEvery, lateBy, malformedEvery, abandonShare, 8, products,
+          traffic.lateEvery, lateBy, traffic.malformedEvery, abandonShare, 8, products,
           currency != null ? currency : TrafficProfile.currencyFor(runSeed));
       source = new TrafficGenerator(profile);
-      pacer = RecordPacer.byRate(rate);
+      pacer = RecordPacer.byRate(traffic.rate);
     }
     source = Resends.every(source, duplicateEvery, runSeed);
     installSignalHandlers();
@@ -209,7 +195,7 @@ public final class ProducerCli implements Callable<Integer> {
   }
 
   private void validate() {
-    if (rate < 0) {
+    if (traffic.rate < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0 events/s");
     }
     if (count < 0) {
@@ -231,8 +217,8 @@ public final class ProducerCli implements Callable<Integer> {
       if (startTime != null) {
         EventCodec.parseTime(startTime);
       }
-      new TrafficProfile(users, pages, 0, Instant.EPOCH, eventRate != null ? eventRate : 1, lateEvery, lateBy,
-          malformedEvery, abandonShare, 8, products, currency != null ? currency : "EUR");
+      new TrafficProfile(users, pages, 0, Instant.EPOCH, eventRate != null ? eventRate : 1, traffic.lateEvery, lateBy,
+          traffic.malformedEvery, abandonShare, 8, products, currency != null ? currency : "EUR");
     } catch (IllegalArgumentException | java.time.DateTimeException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -241,7 +227,7 @@ public final class ProducerCli implements Callable<Integer> {
   private int run(Iterator<ProducedRecord> source, RecordPacer pacer, EventSink sink, PrintWriter err, LongSupplier nanoClock)
       throws InterruptedException {
     long start = nanoClock.getAsLong();
-    long sent = new SendLoop(source, pacer, sink, count, duration, () -> stopping, progressInterval, line -> {
+    long sent = new SendLoop(source, pacer, sink, count, traffic.duration, () -> stopping, progressInterval, line -> {
       err.println(line);
       err.flush();
     }, nanoClock).run();

@@ -98,9 +98,8 @@ public final class UserSessions {
    * struct&lt;emittedStarts: array&lt;bigint&gt;, folded: struct&lt;eventCount bigint, lastEventMs bigint,
    * pageViewCount bigint, startMs bigint&gt; (null when nothing is folded), pending: array&lt;struct&lt;eventId
    * string, kind string, timeMs bigint&gt;&gt;&gt;. Java serialization, the alternative for records, is "extremely inefficient and should
-   * only be used as the last resort" (Spark's {@code Encoders.javaSerialization} doc); here it was ~15% of the
-   * query's CPU samples at 20,000 events/s, and user-sessions alone went from 83k to 89k events/s with this bean
-   * at 500 users (make bench, 1M events) and from 28k to 54k at 100k users (make bench-sessions), one run each.
+   * only be used as the last resort" (Spark's {@code Encoders.javaSerialization} doc); the bean was faster in both
+   * make bench and make bench-sessions (bench/README.md, "Figures moved out of the code").
    */
   public static final class StoredState implements Serializable {
     private StoredFolded folded;

@@ -16,7 +16,9 @@ import picocli.CommandLine;
 
 /**
  * The pipeline's settings (DESIGN §5), validated. Each comes from the flag {@code --name} or the environment
- * variable {@code NAME} (the flag wins): {@code --jdbc-url} / {@code JDBC_URL}, and so on.
+ * variable {@code NAME} (the flag wins): {@code --jdbc-url} / {@code JDBC_URL}, and so on; its default is the
+ * {@code defaultValue} of its option in {@code Flags}, the one place defaults are written (README's table is
+ * checked against them).
  *
  * @param kafkaBootstrapServers KAFKA_BOOTSTRAP_SERVERS, default {@code localhost:9092}
  * @param inputTopic INPUT_TOPIC, default {@code user_activity}
@@ -129,11 +131,18 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   public static Settings parse(String[] args, Map<String, String> env) {
     Flags flags = new Flags();
     CommandLine cl = new CommandLine(flags);
-    cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec o ? env.get(envName(o)) : null);
+    // flag, else environment variable, else the option's defaultValue (the defaults live there, and only there)
+    cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec o && env.get(envName(o)) != null
+        && !env.get(envName(o)).isBlank() ? env.get(envName(o)) : null);
     try {
       cl.parseArgs(args);
     } catch (CommandLine.ParameterException e) {
       throw StartupFailure.badSetting(e.getMessage().lines().findFirst().orElse("bad flags"));
+    }
+    for (OptionSpec o : cl.getCommandSpec().options()) { // trimmed; a blank flag (--trigger-interval=) is the default
+      if (o.getValue() instanceof String v) {
+        o.setValue(v.isBlank() && o.defaultValue() != null ? o.defaultValue() : v.trim());
+      }
     }
     String dbUser = required(flags.dbUser, "DB_USER", "the Postgres role the sinks write as");
     // secrets: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
@@ -141,50 +150,50 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     if (dbPassword == null) {
       throw StartupFailure.badSetting("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
     }
-    Duration watermarkDelay = value("WATERMARK_DELAY", text(flags.watermarkDelay, "2 minutes"), Durations::parse);
+    Duration watermarkDelay = value("WATERMARK_DELAY", flags.watermarkDelay, Durations::parse);
     boolean ownMigrationRole = flags.dbMigrationUser != null && !flags.dbMigrationUser.isBlank();
     String dbMigrationPassword = ownMigrationRole ? env.get("DB_MIGRATION_PASSWORD") : dbPassword;
     if (dbMigrationPassword == null) {
       throw StartupFailure.badSetting("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
     }
     return new Settings(
-        text(flags.kafkaBootstrapServers, "localhost:9092"),
-        text(flags.inputTopic, "user_activity"),
-        text(flags.enrichedTopic, "enriched_activity"),
-        text(flags.dlqTopic, "user_activity_dlq"),
+        flags.kafkaBootstrapServers,
+        flags.inputTopic,
+        flags.enrichedTopic,
+        flags.dlqTopic,
         jdbcUrl(flags.jdbcUrl),
         dbUser,
         dbPassword,
         ownMigrationRole ? flags.dbMigrationUser.trim() : dbUser,
         dbMigrationPassword,
-        text(flags.lakePath, "./data/lake"),
-        text(flags.checkpointRoot, "./data/checkpoints"),
-        value("TRIGGER_INTERVAL", text(flags.triggerInterval, "5 seconds"), TriggerSpec::parse),
+        flags.lakePath,
+        flags.checkpointRoot,
+        value("TRIGGER_INTERVAL", flags.triggerInterval, TriggerSpec::parse),
         watermarkDelay,
-        positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", text(flags.sessionTimeout, "15 minutes"), Durations::parse)),
-        startingOffsets(text(flags.startingOffsets, "earliest")),
+        positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", flags.sessionTimeout, Durations::parse)),
+        startingOffsets(flags.startingOffsets),
         flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
             : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong)),
-        text(flags.sparkMaster, "local[*]"),
-        value("LAKE_TRIGGER_INTERVAL", text(flags.lakeTriggerInterval, "1 minute"), Settings::interval),
-        vacuumRetention(value("LAKE_VACUUM_RETENTION", text(flags.lakeVacuumRetention, "7 days"), Durations::parse)),
-        value("LAKE_MAINTENANCE_INTERVAL", text(flags.lakeMaintenanceInterval, "1 hour"), Durations::parse),
-        value("METRICS_PORT", text(flags.metricsPort, "9464"), Settings::port),
-        text(flags.metricsBindAddress, "127.0.0.1"),
+        flags.sparkMaster,
+        value("LAKE_TRIGGER_INTERVAL", flags.lakeTriggerInterval, Settings::interval),
+        vacuumRetention(value("LAKE_VACUUM_RETENTION", flags.lakeVacuumRetention, Durations::parse)),
+        value("LAKE_MAINTENANCE_INTERVAL", flags.lakeMaintenanceInterval, Durations::parse),
+        value("METRICS_PORT", flags.metricsPort, Settings::port),
+        flags.metricsBindAddress,
         positive("METRICS_LAG_INTERVAL",
-            value("METRICS_LAG_INTERVAL", text(flags.metricsLagInterval, "15 seconds"), Durations::parse)),
+            value("METRICS_LAG_INTERVAL", flags.metricsLagInterval, Durations::parse)),
         eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
-            value("MAX_EVENT_TIME_SKEW", text(flags.maxEventTimeSkew, "1 minute"), Durations::parse)),
+            value("MAX_EVENT_TIME_SKEW", flags.maxEventTimeSkew, Durations::parse)),
             watermarkDelay),
-        value("DB_RETRY_TIMEOUT", text(flags.dbRetryTimeout, "5 minutes"), Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
-        positive("STOP_TIMEOUT", value("STOP_TIMEOUT", text(flags.stopTimeout, "60 seconds"), Durations::parse)),
+        value("DB_RETRY_TIMEOUT", flags.dbRetryTimeout, Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
+        positive("STOP_TIMEOUT", value("STOP_TIMEOUT", flags.stopTimeout, Durations::parse)),
         KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
             flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
             : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)),
         flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
             : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
-        realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", text(flags.realTimeBatchDuration, "5 seconds"),
+        realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", flags.realTimeBatchDuration,
             Durations::parse)));
   }
 
@@ -327,12 +336,18 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     return names;
   }
 
-  private static String envName(OptionSpec option) {
-    return option.longestName().substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+  /**
+   * @return the environment variable of every setting with a default, and that default as README writes it
+   */
+  static java.util.SortedMap<String, String> defaults() {
+    java.util.SortedMap<String, String> defaults = new java.util.TreeMap<>();
+    new CommandLine(new Flags()).getCommandSpec().options().stream().filter(o -> o.defaultValue() != null)
+        .forEach(o -> defaults.put(envName(o), o.defaultValue()));
+    return defaults;
   }
 
-  private static String text(String value, String fallback) {
-    return value == null || value.isBlank() ? fallback : value.trim();
+  private static String envName(OptionSpec option) {
+    return option.longestName().substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
   }
 
   private static String required(String value, String name, String what) {
@@ -401,36 +416,36 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
 
   @Command(name = "clickstream-pipeline")
   static final class Flags {
-    @Option(names = "--kafka-bootstrap-servers") String kafkaBootstrapServers;
-    @Option(names = "--kafka-security-protocol") String kafkaSecurityProtocol;
-    @Option(names = "--kafka-sasl-mechanism") String kafkaSaslMechanism;
+    @Option(names = "--kafka-bootstrap-servers", defaultValue = "localhost:9092") String kafkaBootstrapServers;
+    @Option(names = "--kafka-security-protocol", defaultValue = "PLAINTEXT") String kafkaSecurityProtocol;
+    @Option(names = "--kafka-sasl-mechanism", defaultValue = "SCRAM-SHA-512") String kafkaSaslMechanism;
     @Option(names = "--kafka-ssl-truststore-certificates") String kafkaSslTruststoreCertificates;
-    @Option(names = "--input-topic") String inputTopic;
-    @Option(names = "--enriched-topic") String enrichedTopic;
-    @Option(names = "--dlq-topic") String dlqTopic;
+    @Option(names = "--input-topic", defaultValue = "user_activity") String inputTopic;
+    @Option(names = "--enriched-topic", defaultValue = "enriched_activity") String enrichedTopic;
+    @Option(names = "--dlq-topic", defaultValue = "user_activity_dlq") String dlqTopic;
     @Option(names = "--jdbc-url") String jdbcUrl;
     @Option(names = "--db-user") String dbUser;
     @Option(names = "--db-migration-user") String dbMigrationUser;
-    @Option(names = "--lake-path") String lakePath;
-    @Option(names = "--checkpoint-root") String checkpointRoot;
-    @Option(names = "--trigger-interval") String triggerInterval;
-    @Option(names = "--watermark-delay") String watermarkDelay;
-    @Option(names = "--session-timeout") String sessionTimeout;
-    @Option(names = "--starting-offsets") String startingOffsets;
+    @Option(names = "--lake-path", defaultValue = "./data/lake") String lakePath;
+    @Option(names = "--checkpoint-root", defaultValue = "./data/checkpoints") String checkpointRoot;
+    @Option(names = "--trigger-interval", defaultValue = "5 seconds") String triggerInterval;
+    @Option(names = "--watermark-delay", defaultValue = "2 minutes") String watermarkDelay;
+    @Option(names = "--session-timeout", defaultValue = "15 minutes") String sessionTimeout;
+    @Option(names = "--starting-offsets", defaultValue = "earliest") String startingOffsets;
     @Option(names = "--max-offsets-per-trigger") String maxOffsetsPerTrigger;
-    @Option(names = "--spark-master") String sparkMaster;
-    @Option(names = "--lake-trigger-interval") String lakeTriggerInterval;
-    @Option(names = "--lake-vacuum-retention") String lakeVacuumRetention;
-    @Option(names = "--lake-maintenance-interval") String lakeMaintenanceInterval;
-    @Option(names = "--metrics-port") String metricsPort;
-    @Option(names = "--metrics-bind-address") String metricsBindAddress;
-    @Option(names = "--metrics-lag-interval") String metricsLagInterval;
-    @Option(names = "--max-event-time-skew") String maxEventTimeSkew;
-    @Option(names = "--db-retry-timeout") String dbRetryTimeout;
-    @Option(names = "--stop-timeout") String stopTimeout;
+    @Option(names = "--spark-master", defaultValue = "local[*]") String sparkMaster;
+    @Option(names = "--lake-trigger-interval", defaultValue = "1 minute") String lakeTriggerInterval;
+    @Option(names = "--lake-vacuum-retention", defaultValue = "7 days") String lakeVacuumRetention;
+    @Option(names = "--lake-maintenance-interval", defaultValue = "1 hour") String lakeMaintenanceInterval;
+    @Option(names = "--metrics-port", defaultValue = "9464") String metricsPort;
+    @Option(names = "--metrics-bind-address", defaultValue = "127.0.0.1") String metricsBindAddress;
+    @Option(names = "--metrics-lag-interval", defaultValue = "15 seconds") String metricsLagInterval;
+    @Option(names = "--max-event-time-skew", defaultValue = "1 minute") String maxEventTimeSkew;
+    @Option(names = "--db-retry-timeout", defaultValue = "5 minutes") String dbRetryTimeout;
+    @Option(names = "--stop-timeout", defaultValue = "60 seconds") String stopTimeout;
     @Option(names = "--fault-halt-after-batch") String faultHaltAfterBatch;
     @Option(names = "--ingest-mode") String ingestMode;
-    @Option(names = "--real-time-batch-duration") String realTimeBatchDuration;
+    @Option(names = "--real-time-batch-duration", defaultValue = "5 seconds") String realTimeBatchDuration;
   }
 
 }

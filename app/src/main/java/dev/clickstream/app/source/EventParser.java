@@ -39,9 +39,8 @@ import org.apache.spark.sql.types.StructType;
  * the price is the number as written, decimal(12,2), never a double.
  *
  * <p>Why not Spark's {@code from_json}: it gives a number read into a string field as its text and a price as the
- * text of a double, so every rule needed a look at the raw record (regexes, one cast of the value per check): ~22
- * core-µs per record against ~4 for the one pass (500k in-memory records, 2 cores; make bench's source + parse
- * profile went from 27 to 11.7 core-µs per event, the Kafka source's 5.8 included).
+ * text of a double, so every rule needed a look at the raw record (regexes, one cast of the value per check),
+ * several times the cost of the one pass (bench/README.md, "Figures moved out of the code").
  */
 public final class EventParser {
   /** The parsed fields of a record (the struct of the parsing function): {@link EventRecordParser.Event}'s. */

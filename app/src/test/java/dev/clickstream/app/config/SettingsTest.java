@@ -233,4 +233,19 @@ class SettingsTest {
     }
     assertThat(listed).isEqualTo(Settings.environmentNames());
   }
+
+  /** README's default column shows each setting's default as the code has it (the options' defaultValue). */
+  @Test
+  void theReadmeShowsTheDefaultsTheCodeHas() throws Exception {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+    int start = readme.indexOf("Settings (flag `--name` or environment variable `NAME`");
+    java.util.List<String> rows = readme.substring(start, readme.indexOf("Exit status:", start)).lines()
+        .filter(l -> l.startsWith("| `")).toList();
+    assertThat(Settings.defaults()).containsKeys("TRIGGER_INTERVAL", "WATERMARK_DELAY", "REAL_TIME_BATCH_DURATION");
+    Settings.defaults().forEach((name, value) -> {
+      String row = rows.stream().filter(r -> r.split("\\|")[1].contains("`" + name + "`")).findFirst()
+          .orElseThrow(() -> new AssertionError("no README row for " + name));
+      assertThat(row.split("\\|")[2]).as("README's default of %s", name).contains("`" + value + "`");
+    });
+  }
 }
