@@ -1,10 +1,9 @@
 package dev.clickstream.bench;
 
 import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
-import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.UserActivityEvent;
@@ -15,7 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -109,27 +107,27 @@ public final class HostileKeyBenchmark {
     Path dir = Files.createTempDirectory("bench-hostile-");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
-      kafka.createTopic("user_activity", 4);
-      kafka.createTopic("enriched_activity", 4);
-      kafka.createTopic("user_activity_dlq", 1, IngestSink.deadLetterTopicConfigs());
-      Properties props = new Properties();
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-      try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        for (UserActivityEvent e : values) {
-          producer.send(new ProducerRecord<>("user_activity", e.userId(), EventCodec.toJson(e)));
-        }
-      }
+      // topic names: the settings' defaults
       String jdbc = pg.createDatabase("bench");
       Settings settings = Settings.parse(new String[0], Map.of(
           "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
           "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
           "LAKE_PATH", dir.resolve("lake").toString(), "TRIGGER_INTERVAL", "available-now", "METRICS_PORT", "0",
           "MAX_OFFSETS_PER_TRIGGER", String.valueOf(Math.max(100, values.size() / 10))));
-      SchemaMigrations.migrate(new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD), Duration.ofSeconds(30));
-      SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
-          .config("spark.ui.enabled", "false").getOrCreate();
+      kafka.createTopic(settings.inputTopic(), 4);
+      kafka.createTopic(settings.enrichedTopic(), 4);
+      kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+      try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        for (UserActivityEvent e : values) {
+          producer.send(new ProducerRecord<>(settings.inputTopic(), e.userId(), EventCodec.toJson(e)));
+        }
+      }
+      PipelineLauncher.migrate(settings);
+      SparkSession spark = PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
       Map<String, StreamingQueryProgress> last = new ConcurrentHashMap<>();
       StreamingQueryListener listener = new StreamingQueryListener() {
         @Override

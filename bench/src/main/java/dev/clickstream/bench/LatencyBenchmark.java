@@ -146,14 +146,16 @@ public final class LatencyBenchmark {
       Path dir, int rate, IngestMode mode, List<String> queries, Duration warmUp, Duration measured, Duration trigger)
       throws Exception {
     String run = rate + "_" + mode.name().toLowerCase(java.util.Locale.ROOT) + "_" + queries.size();
-    String input = "user_activity_" + run;
-    String enriched = "enriched_activity_" + run;
+    Settings base = Settings.parse(new String[0], baseEnv); // topic names: the settings' defaults, per run
+    String input = base.inputTopic() + "_" + run;
+    String enriched = base.enrichedTopic() + "_" + run;
+    String deadLetter = base.dlqTopic() + "_" + run;
     kafka.createTopic(input, 4);
     kafka.createTopic(enriched, 4);
-    kafka.createTopic("user_activity_dlq_" + run, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
+    kafka.createTopic(deadLetter, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     Map<String, String> env = new HashMap<>(baseEnv);
     env.put("INGEST_MODE", mode.toString());
-    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", "user_activity_dlq_" + run,
+    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", deadLetter,
         "TRIGGER_INTERVAL", trigger.toMillis() + "ms", "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
         "LAKE_PATH", dir.resolve("lake").toString()));
     env.remove("MAX_OFFSETS_PER_TRIGGER");

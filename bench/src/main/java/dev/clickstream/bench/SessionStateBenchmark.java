@@ -1,11 +1,11 @@
 package dev.clickstream.bench;
 
 import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.PostgresUpsertSink;
-import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.app.source.EventParser;
 import dev.clickstream.app.source.KafkaSource;
 import dev.clickstream.contract.Durations;
@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
@@ -65,17 +64,17 @@ public final class SessionStateBenchmark {
     Path dir = Files.createTempDirectory("bench-sessions-");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
-      kafka.createTopic("user_activity", 4);
+      Settings settings = settings(kafka, pg, dir, 200_000);
+      kafka.createTopic(settings.inputTopic(), 4);
       TrafficProfile profile = TrafficProfile.defaults(1, Instant.parse("2026-11-23T12:00:00Z"), eventRate)
           .withPopulation(users, 50);
       long producedAt = System.nanoTime();
-      produce(kafka.bootstrapServers(), new TrafficGenerator(profile), total);
+      produce(kafka.bootstrapServers(), settings.inputTopic(), new TrafficGenerator(profile), total);
       double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
 
-      Run run = runUserSessions(kafka, pg, dir, 200_000);
+      Run run = runUserSessions(settings);
       SparkSession spark = run.spark();
       StreamingQuery query = run.query();
-      Settings settings = run.settings();
       String jdbc = run.jdbcUrl();
       double seconds = run.seconds();
       StreamingQueryProgress last = null;
@@ -121,21 +120,16 @@ public final class SessionStateBenchmark {
   record Run(SparkSession spark, StreamingQuery query, Settings settings, String jdbcUrl, double seconds) {}
 
   /**
-   * Runs user-sessions alone over what is in {@code user_activity}: Kafka -> parse -> watermark ->
+   * Runs user-sessions alone over what is in the input topic: Kafka -> parse -> watermark ->
    * flatMapGroupsWithState -> Postgres, available-now, into a new database {@code bench}.
    *
-   * @param maxOffsetsPerTrigger records per micro-batch
+   * @param settings of {@link #settings}: the input topic, the database, the checkpoints
    */
-  private static Run runUserSessions(KafkaBroker kafka, PostgresServer pg, Path dir, long maxOffsetsPerTrigger) throws Exception {
-    String jdbc = pg.createDatabase("bench");
-    Settings settings = Settings.parse(new String[0], Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
-        "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger)));
+  private static Run runUserSessions(Settings settings) throws Exception {
+    String jdbc = settings.jdbcUrl();
     DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
-    SchemaMigrations.migrate(db, Duration.ofSeconds(30));
-    SparkSession spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
-        .config("spark.ui.enabled", "false").getOrCreate();
+    PipelineLauncher.migrate(settings);
+    SparkSession spark = PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
     Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew()))
         .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
     long start = System.nanoTime();
@@ -149,6 +143,19 @@ public final class SessionStateBenchmark {
     return new Run(spark, query, settings, jdbc, (System.nanoTime() - start) / 1e9);
   }
 
+  /**
+   * @param maxOffsetsPerTrigger records per micro-batch
+   * @return the settings of a run on this broker, a new database {@code bench} and checkpoints below {@code dir};
+   *     the topics are the settings' (their defaults)
+   */
+  private static Settings settings(KafkaBroker kafka, PostgresServer pg, Path dir, long maxOffsetsPerTrigger) {
+    return Settings.parse(new String[0], Map.of(
+        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", pg.createDatabase("bench"),
+        "DB_USER", PostgresServer.USER, "DB_PASSWORD", PostgresServer.PASSWORD,
+        "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
+        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger)));
+  }
+
   /** Seconds of event time between two events of one user in the long-session scenario. */
   static final int LONG_SESSION_EVENT_EVERY_S = 10;
 
@@ -158,7 +165,8 @@ public final class SessionStateBenchmark {
     Path dir = Files.createTempDirectory("bench-long-sessions-");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
-      kafka.createTopic("user_activity", 4);
+      Settings settings = settings(kafka, pg, dir, users * 300L / LONG_SESSION_EVENT_EVERY_S); // 5 min of event time
+      kafka.createTopic(settings.inputTopic(), 4);
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -169,11 +177,11 @@ public final class SessionStateBenchmark {
             Instant t = start.plusSeconds(i * LONG_SESSION_EVENT_EVERY_S).plusMillis(u);
             var e = new dev.clickstream.producer.UserActivityEvent("e-" + u + "-" + i, t, "u" + u, "/p" + (i % 20),
                 i == 0 ? dev.clickstream.contract.EventType.SESSION_START : dev.clickstream.contract.EventType.PAGE_VIEW);
-            producer.send(new ProducerRecord<>("user_activity", e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
+            producer.send(new ProducerRecord<>(settings.inputTopic(), e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
           }
         }
       }
-      Run run = runUserSessions(kafka, pg, dir, users * 300L / LONG_SESSION_EVENT_EVERY_S); // 5 min of event time
+      Run run = runUserSessions(settings);
       SparkSession spark = run.spark();
       StreamingQuery query = run.query();
       String checkpoint = run.settings().checkpointFor(ClickstreamPipeline.USER_SESSIONS);
@@ -201,7 +209,7 @@ public final class SessionStateBenchmark {
     }
   }
 
-  private static void produce(String bootstrap, TrafficGenerator generator, long count) {
+  private static void produce(String bootstrap, String topic, TrafficGenerator generator, long count) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -210,7 +218,7 @@ public final class SessionStateBenchmark {
     try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
       for (long i = 0; i < count; i++) {
         ProducedRecord r = generator.next();
-        producer.send(new ProducerRecord<>("user_activity", r.key(), r.value()));
+        producer.send(new ProducerRecord<>(topic, r.key(), r.value()));
       }
     }
   }
