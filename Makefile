@@ -26,13 +26,15 @@ MONITORING_NAMESPACE ?= monitoring
 ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
 # make down KEEP_DATA=1 keeps ./data/kind (lake and checkpoints) for the next cluster
 KEEP_DATA ?=
+# make fuzz FUZZ_DURATION=30m: how long Jazzer searches the contract's validator (a Go-style duration: 90s, 5m, 1h)
+FUZZ_DURATION ?= 5m
 # make test FIXTURES=containers|embedded|auto: which Kafka and Postgres the tests get (default auto: the real
 # images under Testcontainers where Docker answers, in-process/embedded elsewhere)
 FIXTURES ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run clean-data build test produce pipeline recompute bench bench-sessions bench-hostile audit clean \
+.PHONY: help run clean-data build test fuzz produce pipeline recompute bench bench-sessions bench-hostile audit clean \
 	kind-up operators image-tars images deploy status logs psql produce-now recover verify drill diagnose e2e down \
 	monitoring-local monitoring grafana spark-ui kafka-ui
 
@@ -56,6 +58,12 @@ build: ## compile and package: producer/target/clickstream-producer.jar, app/tar
 
 test: ## run every test (unit + integration; Kafka and PostgreSQL in-process/embedded, or real images with Docker: FIXTURES)
 	$(MVN) install $(if $(FIXTURES),-Dclickstream.fixtures=$(FIXTURES))
+
+fuzz: ## fuzz the contract's validator with Jazzer for FUZZ_DURATION (default 5m); a failing input lands in its corpus, which make test replays
+	$(MVN) -q install -DskipTests -pl contract -am
+	JAZZER_FUZZ=1 $(MVN) test -pl contract -Dtest='EventRecordParserFuzzTest#acceptsOrRejectsAnyBytes' \
+		-Djazzer.max_duration=$(FUZZ_DURATION) -Djazzer.instrument='dev.clickstream.**,com.fasterxml.jackson.core.**' \
+		-Dtest.redirectOutput=false
 
 produce: build ## run the producer CLI, e.g. make produce ARGS="--output - --count 5"
 	java -jar producer/target/clickstream-producer.jar $(ARGS)

@@ -136,6 +136,8 @@ final class StartupChecks {
     }
     Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
         List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
+    LOG.info(dev.clickstream.app.source.InputTopic.arrivalClockLine(settings.inputTopic(),
+        KafkaAccessCheck.timestampType(settings.kafkaClient(), settings.inputTopic(), KafkaAccessCheck.DEFAULT_TIMEOUT)));
     for (String name : queries) {
       requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.inputTopic(),
           topics.containsKey(settings.inputTopic()) ? topics.get(settings.inputTopic()).topicId() : null, kafkaLag);

@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
@@ -37,7 +38,7 @@ class CrashRecoveryTest {
 
   @Test
   void killedDriverOutagesAndAReplayedBatchResumeWithoutLossOrDoubleCounting(@TempDir Path dir) throws Exception {
-    KAFKA.createTopic("user_activity", 4);
+    KAFKA.createTopic("user_activity", 4, InputTopic.configs());
     KAFKA.createTopic("enriched_activity", 4);
     KAFKA.createTopic("user_activity_dlq", 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     ClickstreamData data = new ClickstreamData(777L);

@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.testkit.DatabaseRoles;
 import dev.clickstream.testkit.KafkaBrokerExtension;
 import dev.clickstream.testkit.PostgresExtension;
@@ -53,7 +54,7 @@ class PipelineOracleTest {
 
   @BeforeAll
   static void runThePipelineOnce() throws Exception {
-    KAFKA.createTopic("user_activity", 4);
+    KAFKA.createTopic("user_activity", 4, InputTopic.configs());
     KAFKA.createTopic("enriched_activity", 4);
     KAFKA.createTopic("user_activity_dlq", 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     data = new ClickstreamData(20261123L);
@@ -343,7 +344,7 @@ class PipelineOracleTest {
         org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
       admin.deleteTopics(List.of("user_activity")).all().get();
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("user_activity", 4, (short) 1))).all().get();
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("user_activity", 4, (short) 1).configs(InputTopic.configs()))).all().get();
         return true;
       });
     }

@@ -8,6 +8,7 @@ import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.app.source.KafkaSource;
 import dev.clickstream.contract.Durations;
 import dev.clickstream.producer.KafkaSink;
@@ -126,7 +127,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
           "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
           "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets), "METRICS_PORT", "0"));
       Settings base = Settings.parse(new String[0], withRunPaths(env, dir)); // topic names: the settings' defaults
-      kafka.createTopic(base.inputTopic(), 4);
+      kafka.createTopic(base.inputTopic(), 4, InputTopic.configs());
       kafka.createTopic(base.enrichedTopic(), 4);
       kafka.createTopic(base.dlqTopic(), 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
 

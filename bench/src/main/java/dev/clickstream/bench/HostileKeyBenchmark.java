@@ -4,6 +4,7 @@ import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.IngestSink;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.UserActivityEvent;
@@ -114,7 +115,7 @@ public final class HostileKeyBenchmark {
           "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
           "LAKE_PATH", dir.resolve("lake").toString(), "TRIGGER_INTERVAL", "available-now", "METRICS_PORT", "0",
           "MAX_OFFSETS_PER_TRIGGER", String.valueOf(Math.max(100, values.size() / 10))));
-      kafka.createTopic(settings.inputTopic(), 4);
+      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
       kafka.createTopic(settings.enrichedTopic(), 4);
       kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
       Properties props = new Properties();

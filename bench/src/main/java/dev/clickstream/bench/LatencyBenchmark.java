@@ -14,6 +14,7 @@ import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.KafkaSink;
@@ -150,7 +151,7 @@ public final class LatencyBenchmark {
     String input = base.inputTopic() + "_" + run;
     String enriched = base.enrichedTopic() + "_" + run;
     String deadLetter = base.dlqTopic() + "_" + run;
-    kafka.createTopic(input, 4);
+    kafka.createTopic(input, 4, InputTopic.configs());
     kafka.createTopic(enriched, 4);
     kafka.createTopic(deadLetter, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     Map<String, String> env = new HashMap<>(baseEnv);

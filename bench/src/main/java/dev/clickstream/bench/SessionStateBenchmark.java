@@ -7,6 +7,7 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.PostgresUpsertSink;
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.app.source.KafkaSource;
 import dev.clickstream.contract.Durations;
 import dev.clickstream.producer.ProducedRecord;
@@ -65,7 +66,7 @@ public final class SessionStateBenchmark {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       Settings settings = settings(kafka, pg, dir, 200_000);
-      kafka.createTopic(settings.inputTopic(), 4);
+      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
       TrafficProfile profile = TrafficProfile.defaults(1, Instant.parse("2026-11-23T12:00:00Z"), eventRate)
           .withPopulation(users, 50);
       long producedAt = System.nanoTime();
@@ -166,7 +167,7 @@ public final class SessionStateBenchmark {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       Settings settings = settings(kafka, pg, dir, users * 300L / LONG_SESSION_EVENT_EVERY_S); // 5 min of event time
-      kafka.createTopic(settings.inputTopic(), 4);
+      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);

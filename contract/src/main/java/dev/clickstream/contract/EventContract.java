@@ -48,7 +48,7 @@ public final class EventContract {
    */
   public static final List<String> REASONS = List.of("record_too_large", "not_json", "event_id_is_missing",
       "event_time_is_missing", "user_id_is_missing", "event_type_is_missing", "wrong_type", "nul_character",
-      "field_too_long", "unparsable_event_time", "event_time_in_future",
+      "invalid_unicode", "field_too_long", "unparsable_event_time", "event_time_in_future",
       "unknown_event_type", "page_url_is_missing", "product_id_is_missing", "category_is_missing", "price_is_missing",
       "currency_is_missing", "order_id_is_missing", "invalid_price", "invalid_quantity", "invalid_currency",
       "unknown_device", "invalid_country");

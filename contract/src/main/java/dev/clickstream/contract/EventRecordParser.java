@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -25,15 +24,16 @@ import java.util.regex.Pattern;
  * Kafka record and the producer's {@code EventCodec} once per record it reads. The one validator of the contract:
  * its fields, bounds and reason codes are {@link EventContract}'s.
  *
- * <p>In: the record value (UTF-8 bytes, maybe null or not JSON at all), the processing time and MAX_EVENT_TIME_SKEW
- * (µs). Out: an {@link Event} with the contract's fields typed (event_time an instant truncated to µs, as Spark's
+ * <p>In: the record value (UTF-8 bytes, maybe null or not JSON at all), its arrival time (the Kafka record's
+ * timestamp: the broker's clock on a {@code LogAppendTime} topic) and MAX_EVENT_TIME_SKEW (µs). Out: an {@link Event} with the contract's fields typed (event_time an instant truncated to µs, as Spark's
  * timestamps are; price a {@code BigDecimal} exactly as written; quantity an int) and {@code error} null, or a
  * malformed record's {@code error} with the first failing rule, in this order (the order and messages of the
  * producer's {@code EventCodec}; both are tested against the test kit's {@code ContractCases}):
  * <ol>
  *   <li>{@code record too large: <n> bytes (at most 65536)}: the value is longer than {@link EventContract#MAX_RECORD_BYTES};</li>
  *   <li>{@code not JSON: empty value} (null, empty or only whitespace); {@code not JSON: <Jackson's message>};
- *       {@code not JSON: not an object}; {@code not JSON: text after the object} (a second object, or anything but
+ *       {@code not JSON: not an object}; {@code not JSON: text after the object}; {@code not JSON: not UTF-8 ...} (a
+ *       UTF-16 or UTF-32 byte order mark or a NUL among the first four bytes: records are UTF-8, RFC 8259 §8.1) (a second object, or anything but
  *       whitespace after the first). Strict JSON: no single quotes, comments, unquoted names, NaN or leading
  *       zeros (Spark's JSON reader would accept single quotes by default). Unknown fields are ignored, and of a
  *       field given twice the last one counts;</li>
@@ -41,11 +41,14 @@ import java.util.regex.Pattern;
  *   <li>{@code wrong type: <field> must be a string} (a number, boolean, object or array in a string field, in the
  *       contract's field order), {@code wrong type: price must be a number} (likewise quantity);</li>
  *   <li>{@code nul character: <field>}: U+0000 in a string field (Postgres text cannot hold it, SQL state 22021);
+ *       {@code invalid unicode: <field> ...}: a lone surrogate (a {@code \\ud800}-{@code \\udfff} escape not part of a
+ *       pair), which no UTF-8 output can carry;
  *       {@code field too long: <field> is <n> bytes (at most <max>)}: event_id, user_id, product_id, category,
  *       order_id over {@link EventContract#MAX_ID_BYTES} UTF-8 bytes, page_url over {@link EventContract#MAX_PAGE_URL_BYTES} (a btree index
  *       row of Postgres holds at most 2,704 bytes);</li>
  *   <li>{@code unparsable event_time: <text>}: not ISO-8601 with an offset ({@link EventContract#ISO_INSTANT}) or not a real
- *       date-time; {@code event_time in future: <text>}: later than processing time + MAX_EVENT_TIME_SKEW;</li>
+ *       date-time; {@code event_time in future: <text>}: later than the arrival time + MAX_EVENT_TIME_SKEW (the arrival
+ *       time, not a batch's clock, so that every query and every replay of a record gives it one verdict);</li>
  *   <li>{@code unknown event_type: <text>}; {@code page_url is missing (required for <type>)} for page_view and
  *       click; product_id, category, price, currency for add_to_cart and purchase, order_id for purchase
  *       ({@code <field> is missing (required for <type>)});</li>
@@ -118,17 +121,21 @@ public final class EventRecordParser {
 
   /**
    * @param value a record value as sent to Kafka (UTF-8), or null (a tombstone)
-   * @param processingTimeMicros the processing time, µs since the epoch (a micro-batch's timestamp)
+   * @param arrivalTimeMicros when the record arrived, µs since the epoch: its Kafka timestamp (the producer's
+   *     {@code EventCodec} passes its own clock)
    * @param maxEventTimeSkewMicros MAX_EVENT_TIME_SKEW in µs
-   * @return the parsed event, or a malformed one with its {@code error} (see the class comment); never throws for
-   *     bad input
+   * @return the parsed event, or a malformed one with its {@code error} (see the class comment); never throws,
+   *     whatever the bytes (fuzzed by {@code EventRecordParserFuzzTest})
    */
-  public static Event parse(byte[] value, long processingTimeMicros, long maxEventTimeSkewMicros) {
+  public static Event parse(byte[] value, long arrivalTimeMicros, long maxEventTimeSkewMicros) {
     if (value != null && value.length > MAX_RECORD_BYTES) {
       return Event.malformed("record too large: " + value.length + " bytes (at most " + MAX_RECORD_BYTES + ")");
     }
     if (value == null || isBlank(value)) {
       return Event.malformed("not JSON: empty value");
+    }
+    if (!utf8(value)) {
+      return Event.malformed("not JSON: not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL in the first 4 bytes)");
     }
     String[] text = new String[NAMES.length];
     byte[] kind = new byte[NAMES.length];
@@ -166,14 +173,16 @@ public final class EventRecordParser {
         return Event.malformed("not JSON: text after the object");
       }
     } catch (JsonProcessingException e) {
-      return Event.malformed("not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+      return Event.malformed("not JSON: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
-      throw new UncheckedIOException("reading a byte array cannot fail", e);
+      // Jackson's character decoding (CharConversionException) and anything else its readers throw: reading a byte
+      // array does no I/O, so every IOException is about the bytes (found by EventRecordParserFuzzTest)
+      return Event.malformed("not JSON: " + firstLine(e.getMessage()));
     }
-    return validate(text, kind, processingTimeMicros, maxEventTimeSkewMicros);
+    return validate(text, kind, arrivalTimeMicros, maxEventTimeSkewMicros);
   }
 
-  private static Event validate(String[] text, byte[] kind, long nowMicros, long skewMicros) {
+  private static Event validate(String[] text, byte[] kind, long arrivalMicros, long skewMicros) {
     for (int field : REQUIRED) {
       if (kind[field] == ABSENT || (kind[field] == STRING && text[field].isEmpty())) {
         return Event.malformed(NAMES[field] + " is missing");
@@ -194,6 +203,11 @@ public final class EventRecordParser {
         return Event.malformed("nul character: " + NAMES[field]);
       }
     }
+    for (int field : STRINGS) {
+      if (text[field] != null && hasLoneSurrogate(text[field])) {
+        return Event.malformed("invalid unicode: " + NAMES[field] + " has a lone surrogate (an escape \\ud800-\\udfff)");
+      }
+    }
     for (int field : BOUNDED) {
       int max = field == PAGE_URL ? MAX_PAGE_URL_BYTES : MAX_ID_BYTES;
       int bytes = text[field] == null ? 0 : utf8Length(text[field]);
@@ -206,7 +220,7 @@ public final class EventRecordParser {
     if (eventTime == null) {
       return Event.malformed("unparsable event_time: " + timeText);
     }
-    if (micros(eventTime) > nowMicros + skewMicros) {
+    if (micros(eventTime) > arrivalMicros + skewMicros) {
       return Event.malformed("event_time in future: " + timeText);
     }
     String type = text[EVENT_TYPE];
@@ -370,6 +384,45 @@ public final class EventRecordParser {
       end += Character.charCount(cp);
     }
     return message.substring(0, end) + "...";
+  }
+
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("");
+  }
+
+  /**
+   * @return false when the first bytes are a UTF-16 or UTF-32 byte order mark or hold a NUL: Jackson would sniff a
+   *     16- or 32-bit encoding from them (RFC 4627 §3), where the contract's records are UTF-8 (RFC 8259 §8.1), and
+   *     valid UTF-8 JSON has no NUL outside a string's escape
+   */
+  private static boolean utf8(byte[] value) {
+    if (value.length >= 2 && ((value[0] == (byte) 0xFE && value[1] == (byte) 0xFF)
+        || (value[0] == (byte) 0xFF && value[1] == (byte) 0xFE))) {
+      return false;
+    }
+    for (int i = 0; i < Math.min(4, value.length); i++) {
+      if (value[i] == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * @return whether {@code s} holds a surrogate that is not half of a pair: JSON's {@code \\uD800} escapes can make
+   *     one, and no UTF-8 writer (Spark's strings, Kafka's enriched JSON, Postgres) can encode it, so the value would
+   *     change on its way out
+   */
+  static boolean hasLoneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isBlank(byte[] value) {

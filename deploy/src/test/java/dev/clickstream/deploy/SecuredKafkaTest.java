@@ -82,7 +82,8 @@ class SecuredKafkaTest {
     work = Files.createTempDirectory("secured-kafka-");
     for (JsonNode topic : chart.ofKind("KafkaTopic")) {
       broker.createTopic(topic.path("spec").path("topicName").asText(), topic.path("spec").path("partitions").asInt(),
-          Map.of("max.message.bytes", topic.path("spec").path("config").path("max.message.bytes").asText()));
+          new com.fasterxml.jackson.databind.ObjectMapper().convertValue(topic.path("spec").path("config"),
+              new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {}));
     }
     List<AclBinding> bindings = new ArrayList<>();
     for (JsonNode user : chart.ofKind("KafkaUser")) {

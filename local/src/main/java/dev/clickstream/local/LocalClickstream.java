@@ -7,6 +7,7 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.IngestSink;
 import dev.clickstream.app.sink.LakeTable;
+import dev.clickstream.app.source.InputTopic;
 import dev.clickstream.producer.DurationConverter;
 import dev.clickstream.producer.KafkaSink;
 import dev.clickstream.producer.ProducedRecord;
@@ -130,7 +131,7 @@ public final class LocalClickstream implements Callable<Integer> {
       Map<String, String> secrets = Map.of("DB_PASSWORD", roles.writerPassword(),
           "DB_MIGRATION_PASSWORD", roles.ownerPassword());
       Settings settings = Settings.parse(flags, secrets); // topic names: the settings' defaults
-      kafka.createTopic(settings.inputTopic(), INPUT_PARTITIONS);
+      kafka.createTopic(settings.inputTopic(), INPUT_PARTITIONS, InputTopic.configs());
       kafka.createTopic(settings.enrichedTopic(), INPUT_PARTITIONS);
       kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
       PipelineLauncher launcher = PipelineLauncher.launch(settings);

@@ -110,7 +110,20 @@ public final class EventCodec {
    */
   public static UserActivityEvent fromJson(String json, Instant processingTime, Duration maxEventTimeSkew)
       throws MalformedEventException {
-    byte[] value = json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+    return fromBytes(json == null ? null : json.getBytes(StandardCharsets.UTF_8), processingTime, maxEventTimeSkew);
+  }
+
+  /**
+   * Parses and validates one record value as it is sent to Kafka.
+   *
+   * @param value the record value, bytes (UTF-8 JSON when valid), or null
+   * @param processingTime the time to compare event_time with
+   * @param maxEventTimeSkew how far event_time may be ahead of {@code processingTime}
+   * @return the event
+   * @throws MalformedEventException naming the first problem (see the class comment)
+   */
+  public static UserActivityEvent fromBytes(byte[] value, Instant processingTime, Duration maxEventTimeSkew)
+      throws MalformedEventException {
     EventRecordParser.Event e = EventRecordParser.parse(value,
         ChronoUnit.MICROS.between(Instant.EPOCH, processingTime), maxEventTimeSkew.toNanos() / 1000);
     if (e.error() != null) {

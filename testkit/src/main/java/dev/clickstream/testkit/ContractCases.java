@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The one table of {@code user_activity} contract cases (DESIGN §3), {@code event-contract-cases.jsonl} beside this
  * class: each line is {@code {"case": <name>, "record": <the record value, as a JSON string>, "expect": "valid" |
- * <reason code>}}. The producer's codec and the application's parser are both tested against it, so the two
+ * <reason code>}}, or with {@code "record_base64"} instead of {@code "record"} for bytes that are not UTF-8 text
+ * (what the fuzzer found: {@code EventRecordParserFuzzTest}). The producer's codec and the application's parser are both tested against it, so the two
  * validators of one contract cannot drift apart. Event times are in 2026 except where a case is about the
  * clock: {@value #NOW_PLUS_30_SECONDS} in a record stands for the time the cases are loaded plus 30 s, inside the
  * default MAX_EVENT_TIME_SKEW of 1 minute, and {@value #NOW_PLUS_5_MINUTES} for that plus 5 minutes, beyond it (the
@@ -33,10 +34,12 @@ public final class ContractCases {
    * One case.
    *
    * @param name what it is about
-   * @param record the record value as sent to Kafka (UTF-8 text, maybe not JSON at all)
+   * @param record the record value as text (UTF-8, maybe not JSON at all; bytes that are not UTF-8 show as U+FFFD)
    * @param expect {@link #VALID} or the reason code of the dead letter
+   * @param value the record value as sent to Kafka: {@code record}'s UTF-8 bytes, or the bytes of
+   *     {@code record_base64}
    */
-  public record Case(String name, String record, String expect) {
+  public record Case(String name, String record, String expect, byte[] value) {
     @Override
     public String toString() {
       return name;
@@ -64,10 +67,17 @@ public final class ContractCases {
         }
         JsonNode node = mapper.readTree(line);
         java.time.Instant now = java.time.Instant.now();
+        String name = node.get("case").asText();
+        String expect = node.get("expect").asText();
+        if (node.has("record_base64")) {
+          byte[] value = java.util.Base64.getDecoder().decode(node.get("record_base64").asText());
+          cases.add(new Case(name, new String(value, StandardCharsets.UTF_8), expect, value));
+          continue;
+        }
         String record = expand(node.get("record").asText())
             .replace(NOW_PLUS_30_SECONDS, now.plusSeconds(30).toString())
             .replace(NOW_PLUS_5_MINUTES, now.plusSeconds(300).toString());
-        cases.add(new Case(node.get("case").asText(), record, node.get("expect").asText()));
+        cases.add(new Case(name, record, expect, record.getBytes(StandardCharsets.UTF_8)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the contract cases", e);

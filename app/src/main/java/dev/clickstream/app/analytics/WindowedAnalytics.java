@@ -54,9 +54,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>How:
  * <ol>
  *   <li>Events are deduplicated once, on a dedupe key within the watermark (Structured Streaming guide,
- *       "Streaming Deduplication", {@code dropDuplicatesWithinWatermark}), the key being {@code order:<order_id>}
- *       for a purchase (an order counts once, whatever event_id or event_time a resend carries) and the event_id
- *       otherwise. The deduplication is the query's first
+ *       "Streaming Deduplication", {@code dropDuplicatesWithinWatermark}), the key being {@code o:<order_id>}
+ *       for a purchase (an order counts once, whatever event_id or event_time a resend carries) and
+ *       {@code e:<event_id>} otherwise: one namespace per kind, so that no event_id can equal an order's key. The deduplication is the query's first
  *       stateful operator, so an event older than the watermark of the previous micro-batch is dropped there as
  *       late (Spark's numRowsDroppedByWatermark): every event that reaches the aggregation lies in windows that
  *       are still open, whatever their length.</li>
@@ -204,7 +204,7 @@ public final class WindowedAnalytics {
     Column table = col("table");
     Column item = col("item");
     return once(watermarkedEvents.withColumn("dedupe_key",
-            when(isPurchase, concat(lit("order:"), col("order_id"))).otherwise(col("event_id"))))
+            dedupeKey(isPurchase)))
         .select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
         .where(col("f").isNotNull())
         .select(time, col("f.*"))
@@ -286,6 +286,15 @@ public final class WindowedAnalytics {
       struct.add(fields.getOrDefault(f.name(), lit(null)).cast(f.dataType()).as(f.name()));
     }
     return struct(struct.toArray(new Column[0]));
+  }
+
+  /**
+   * @param isPurchase whether the row is a purchase
+   * @return the dedupe key, a string: {@code o:<order_id>} for a purchase, {@code e:<event_id>} for any other event;
+   *     the prefixes keep the two kinds apart (an event_id {@code o:1} is {@code e:o:1}, never order 1's key)
+   */
+  static Column dedupeKey(Column isPurchase) {
+    return when(isPurchase, concat(lit("o:"), col("order_id"))).otherwise(concat(lit("e:"), col("event_id")));
   }
 
   /**

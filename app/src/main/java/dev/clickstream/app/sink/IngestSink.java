@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.clickstream.app.analytics.EnrichedEvents;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.source.EventParser;
+import dev.clickstream.app.source.InputTopic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,10 @@ import org.apache.spark.sql.types.DataTypes;
  * sink, whose {@code topic} column routes it (Structured Streaming + Kafka guide, "Writing Data to Kafka"):
  * <ul>
  *   <li>a valid event -> {@code enriched_activity}: key user_id, value the JSON of {@link EnrichedEvents};</li>
- *   <li>a malformed record -> {@code user_activity_dlq}: its original key and value, byte for byte, with the
- *       headers of {@link EventParser#deadLetters} (error, reason, source topic, partition and offset, detected_at).</li>
+ *   <li>a malformed record -> {@code user_activity_dlq}: its original key and value, byte for byte (a value over the
+ *       input topic's limit once decompressed cut to it: {@link EventParser#MAX_DEAD_LETTER_VALUE_BYTES}), with the
+ *       headers of {@link EventParser#deadLetterHeaders} (error, reason, source topic, partition and offset,
+ *       detected_at; truncated and original_size for a cut copy).</li>
  * </ul>
  * One stateless, single-stage write: no cache, no second pass. Delivery is at least once: a micro-batch replayed
  * after a crash is written again, so readers dedupe by event_id (or by the source offset headers).
@@ -49,11 +52,8 @@ public final class IngestSink implements StreamSink {
   public static final String DEAD_LETTER = "dead_letter";
   /** The name of the query's observed metrics (Spark's {@code StreamingQueryProgress.observedMetrics}). */
   public static final String OBSERVATION = "ingest_outputs";
-  /**
-   * The largest record batch the input topic takes, bytes: Kafka's default {@code message.max.bytes} (the chart
-   * sets it on the topic). A dead letter carries the whole record, so its topic must take more.
-   */
-  public static final int INPUT_MAX_MESSAGE_BYTES = 1_048_588;
+  /** The largest record batch the input topic takes, bytes ({@link InputTopic#MAX_MESSAGE_BYTES}). */
+  public static final int INPUT_MAX_MESSAGE_BYTES = InputTopic.MAX_MESSAGE_BYTES;
   /**
    * The dead-letter topic's {@code max.message.bytes}: the input's plus 64 KiB, room for the headers (the
    * {@code error} at most 1 KiB, the source coordinates, the time) and the key. The chart, make run and the test
@@ -101,9 +101,8 @@ public final class IngestSink implements StreamSink {
     return parsed.withColumn(LATENCY_MS, NOW_MS.apply().minus(unix_millis(col("kafka_timestamp"))))
         .observe(OBSERVATION, counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0]))
         .select(when(valid, lit(enrichedTopic)).otherwise(lit(deadLetterTopic)).as("topic"),
-            when(valid, col("user_id").cast(DataTypes.BinaryType)).otherwise(col("key")).as("key"),
-            when(valid, EnrichedEvents.json().cast(DataTypes.BinaryType))
-                .otherwise(coalesce(col("value"), lit(new byte[0]))).as("value"),
+            when(valid, col("user_id").cast(DataTypes.BinaryType)).otherwise(EventParser.deadLetterKey()).as("key"),
+            when(valid, EnrichedEvents.json().cast(DataTypes.BinaryType)).otherwise(EventParser.deadLetterValue()).as("value"),
             when(col("error").isNotNull(), EventParser.deadLetterHeaders()).as("headers"));
   }
 

@@ -1,15 +1,20 @@
 package dev.clickstream.app.source;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.octet_length;
 import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.unix_micros;
+import static org.apache.spark.sql.functions.when;
 
 import dev.clickstream.contract.EventRecordParser;
 import java.util.List;
@@ -61,7 +66,7 @@ public final class EventParser {
       .add("error", DataTypes.StringType);
 
   /**
-   * (value binary, processing time µs, MAX_EVENT_TIME_SKEW µs) -> {@link #PARSED}. Nondeterministic for the
+   * (value binary, arrival time µs (the Kafka timestamp), MAX_EVENT_TIME_SKEW µs) -> {@link #PARSED}. Nondeterministic for the
    * optimizer only (it is a pure function): a barrier, without which the filters on {@code error} of
    * {@link #validEvents} and {@link #deadLetters} are pushed below this projection and parse every record a second
    * time (EventParserTest counts the calls in the optimized plan).
@@ -82,10 +87,13 @@ public final class EventParser {
 
   /**
    * @param kafka rows of Spark's Kafka source
-   * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW: an event_time further ahead of the processing time is malformed
-   *     ({@code event_time in future: <text>}), so that a client with a wrong clock cannot move a watermark
-   *     (DESIGN §3). The processing time is Spark's {@code current_timestamp()}, which in a streaming query is the
-   *     micro-batch's timestamp from the offset log: a replayed micro-batch classifies every record the same way.
+   * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW: an event_time further ahead of the record's Kafka timestamp is
+   *     malformed ({@code event_time in future: <text>}), so that a client with a wrong clock cannot move a
+   *     watermark. The Kafka timestamp, not a batch's clock: it is part of the record, so every query (ingest in
+   *     either trigger, lake, analytics, user-sessions) and every replay gives a record the same verdict. On a
+   *     {@code LogAppendTime} topic (the input topic's setting everywhere this project creates it) it is the
+   *     broker's clock at arrival; on a {@code CreateTime} topic the producer's, as the start-up line says
+   *     ({@code StartupChecks}).
    * @return every record, parsed by {@link EventRecordParser} (one pass over its bytes), with {@code error} set for
    *     malformed ones (their other parsed fields null)
    */
@@ -94,7 +102,7 @@ public final class EventParser {
     return kafka
         .select(col("key"), col("value"), col("topic").as("source_topic"), col("partition").as("source_partition"),
             col("offset").as("source_offset"), col("timestamp").as("kafka_timestamp"),
-            PARSE.apply(col("value"), unix_micros(current_timestamp()), lit(skewMicros)).as("e"))
+            PARSE.apply(col("value"), unix_micros(col("timestamp")), lit(skewMicros)).as("e"))
         .select(col("key"), col("value"), col("source_topic"), col("source_partition"), col("source_offset"),
             col("kafka_timestamp"), col("e.*"));
   }
@@ -122,31 +130,68 @@ public final class EventParser {
   }
 
   /**
+   * The largest value a dead letter carries, bytes: the input topic's {@code max.message.bytes}. That limit applies
+   * to a compressed batch, so an input record's value can be far larger once decompressed (a 10 MiB value of one
+   * repeated byte compresses under 1 MiB); its dead-letter copy keeps the first this many bytes, with headers
+   * {@code truncated=true} and {@code original_size}, and the whole record stays in the input topic at the offset its
+   * headers name. Without the cut, the sink's producer would refuse the record ({@code RecordTooLargeException}, not
+   * retried) on every replay of the micro-batch.
+   */
+  public static final int MAX_DEAD_LETTER_VALUE_BYTES = InputTopic.MAX_MESSAGE_BYTES;
+  /** The largest key a dead letter carries, bytes; a longer one is cut likewise ({@code original_key_size}). */
+  public static final int MAX_DEAD_LETTER_KEY_BYTES = 32 * 1024;
+
+  /**
    * @param parsed output of {@link #parse}
-   * @return malformed records for the dead-letter topic: key, value (the raw record, unchanged), headers
-   *     array&lt;struct&lt;key string, value binary&gt;&gt; with error (the message), reason (its code,
-   *     {@code EventContract.REASONS}), source_topic, source_partition,
-   *     source_offset, detected_at (ISO-8601 processing time)
+   * @return malformed records for the dead-letter topic: key and value (the raw record's, byte for byte, up to
+   *     {@link #MAX_DEAD_LETTER_KEY_BYTES} and {@link #MAX_DEAD_LETTER_VALUE_BYTES}), headers
+   *     array&lt;struct&lt;key string, value binary&gt;&gt; of {@link #deadLetterHeaders}
    */
   public static Dataset<Row> deadLetters(Dataset<Row> parsed) {
     return parsed.where(col("error").isNotNull())
-        .select(col("key"), coalesce(col("value"), lit(new byte[0])).as("value"), deadLetterHeaders().as("headers"));
+        .select(deadLetterKey().as("key"), deadLetterValue().as("value"), deadLetterHeaders().as("headers"));
+  }
+
+  /** @return over rows of {@link #parse}: the dead letter's key, binary: the record's, its first {@link #MAX_DEAD_LETTER_KEY_BYTES} bytes */
+  public static Column deadLetterKey() {
+    return when(octet_length(col("key")).gt(MAX_DEAD_LETTER_KEY_BYTES), substring(col("key"), 1, MAX_DEAD_LETTER_KEY_BYTES))
+        .otherwise(col("key"));
+  }
+
+  /**
+   * @return over rows of {@link #parse}: the dead letter's value, binary: the record's (empty for a null value), its
+   *     first {@link #MAX_DEAD_LETTER_VALUE_BYTES} bytes
+   */
+  public static Column deadLetterValue() {
+    Column value = coalesce(col("value"), lit(new byte[0]));
+    return when(octet_length(value).gt(MAX_DEAD_LETTER_VALUE_BYTES), substring(value, 1, MAX_DEAD_LETTER_VALUE_BYTES))
+        .otherwise(value);
   }
 
   /**
    * @return over rows of {@link #parse} with {@code error} set: the dead-letter headers, array&lt;struct&lt;key
    *     string, value binary&gt;&gt; with error (the message), reason (its code, {@code EventContract.REASONS}), source_topic,
-   *     source_partition, source_offset, detected_at (ISO-8601 processing time: the micro-batch's timestamp)
+   *     source_partition, source_offset, detected_at (ISO-8601 processing time: the micro-batch's timestamp), and for a
+   *     copy that was cut: truncated ({@code true}), original_size (the value's bytes) and, when the key was cut,
+   *     original_key_size
    */
   public static Column deadLetterHeaders() {
     Column detectedAt = date_format(current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
-    return org.apache.spark.sql.functions.array(
+    Column valueBytes = coalesce(octet_length(col("value")), lit(0));
+    Column keyBytes = coalesce(octet_length(col("key")), lit(0));
+    Column valueCut = valueBytes.gt(MAX_DEAD_LETTER_VALUE_BYTES);
+    Column keyCut = keyBytes.gt(MAX_DEAD_LETTER_KEY_BYTES);
+    Column headers = array(
         header("error", col("error")),
         header("reason", reason(col("error"))),
         header("source_topic", col("source_topic")),
         header("source_partition", col("source_partition").cast(DataTypes.StringType)),
         header("source_offset", col("source_offset").cast(DataTypes.StringType)),
-        header("detected_at", detectedAt));
+        header("detected_at", detectedAt),
+        when(valueCut.or(keyCut), header("truncated", lit("true"))),
+        when(valueCut.or(keyCut), header("original_size", valueBytes.cast(DataTypes.StringType))),
+        when(keyCut, header("original_key_size", keyBytes.cast(DataTypes.StringType))));
+    return filter(headers, h -> h.isNotNull());
   }
 
   private static Column header(String name, Column text) {

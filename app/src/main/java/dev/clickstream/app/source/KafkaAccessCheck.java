@@ -93,6 +93,34 @@ public final class KafkaAccessCheck {
     }
   }
 
+  /**
+   * @param kafkaClient Kafka client settings ({@code Settings.kafkaClient()})
+   * @param topic a topic
+   * @param timeout how long to wait for the brokers
+   * @return the topic's {@code message.timestamp.type} ({@code CreateTime} or {@code LogAppendTime}); empty when the
+   *     brokers do not say (the topic does not exist, the user may not DescribeConfigs, no answer in time). Never
+   *     throws: this only decides a log line.
+   */
+  public static java.util.Optional<String> timestampType(Map<String, String> kafkaClient, String topic, Duration timeout) {
+    Map<String, Object> config = new HashMap<>(kafkaClient);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-access-check");
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    var resource = new org.apache.kafka.common.config.ConfigResource(
+        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    try (Admin admin = Admin.create(config)) {
+      var entry = admin.describeConfigs(List.of(resource)).values().get(resource)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(InputTopic.TIMESTAMP_TYPE);
+      return java.util.Optional.ofNullable(entry == null ? null : entry.value());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.debug("cannot describe the configs of topic {}: {}", topic, e.toString());
+      return java.util.Optional.empty();
+    }
+  }
+
   private static StartupFailure failure(String at, Throwable cause, Duration timeout) {
     if (cause instanceof AuthenticationException) {
       return StartupFailure.badSetting(at + " refused this client: " + firstLine(cause)

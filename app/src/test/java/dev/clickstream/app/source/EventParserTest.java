@@ -51,11 +51,16 @@ class EventParserTest {
 
   /** Kafka rows with these values, offsets 0, 1, ..., parsed with the default MAX_EVENT_TIME_SKEW (1 minute), by offset. */
   private static Dataset<Row> parse(List<String> values) {
+    return parseBytes(values.stream().map(v -> v.getBytes(StandardCharsets.UTF_8)).toList());
+  }
+
+  /** Kafka rows with these values, arrived now (their Kafka timestamp), offsets 0, 1, ..., parsed as {@link #parse}. */
+  private static Dataset<Row> parseBytes(List<byte[]> values) {
     List<Row> rows = new ArrayList<>();
     long offset = 0;
-    for (String value : values) {
-      rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
-          "user_activity", 0, offset++, new Timestamp(0)));
+    Timestamp arrived = new Timestamp(System.currentTimeMillis());
+    for (byte[] value : values) {
+      rows.add(RowFactory.create("u1".getBytes(StandardCharsets.UTF_8), value, "user_activity", 0, offset++, arrived));
     }
     return EventParser.parse(spark.createDataFrame(rows, KAFKA), java.time.Duration.ofMinutes(1)).orderBy("source_offset");
   }
@@ -64,7 +69,7 @@ class EventParserTest {
   @Test
   void classifiesEveryContractCaseAsTheProducersCodecDoes() {
     List<ContractCases.Case> cases = ContractCases.all();
-    List<String> got = parse(cases.stream().map(ContractCases.Case::record).toList())
+    List<String> got = parseBytes(cases.stream().map(ContractCases.Case::value).toList())
         .select(org.apache.spark.sql.functions.coalesce(EventParser.reason(col("error")), lit(ContractCases.VALID)))
         .collectAsList().stream().map(r -> r.getString(0)).toList();
     org.assertj.core.api.SoftAssertions softly = new org.assertj.core.api.SoftAssertions();
@@ -85,7 +90,7 @@ class EventParserTest {
     Dataset<Row> kafka = spark.range(3).select(lit(null).cast(DataTypes.BinaryType).as("key"),
         concat(lit("{\"event_id\":\"e"), col("id").cast(DataTypes.StringType), lit("\",\"event_time\":"
             + "\"2026-11-23T12:00:00Z\",\"user_id\":\"u1\",\"event_type\":\"session_start\"}")).cast(DataTypes.BinaryType).as("value"),
-        lit("user_activity").as("topic"), lit(0).as("partition"), col("id").as("offset"), lit(new Timestamp(0)).as("timestamp"));
+        lit("user_activity").as("topic"), lit(0).as("partition"), col("id").as("offset"), lit(new Timestamp(System.currentTimeMillis())).as("timestamp"));
     Dataset<Row> parsed = EventParser.parse(kafka, java.time.Duration.ofMinutes(10));
     for (Dataset<Row> read : List.of(EventParser.validEvents(parsed), EventParser.deadLetters(parsed))) {
       String plan = read.queryExecution().optimizedPlan().toString();
@@ -135,6 +140,8 @@ class EventParserTest {
     String huge = "{\"event_id\":\"r\",\"padding\":\"" + "x".repeat(70_000) + "\"}";
     cases.put(huge, "record too large: " + huge.length() + " bytes (at most 65536)");
     cases.put(event("nul", "2026-11-23T12:00:00Z", "u1", "/a\\u0000b", "click"), "nul character: page_url");
+    cases.put(event("sur", "2026-11-23T12:00:00Z", "u\\ud800", "/", "click"),
+        "invalid unicode: user_id has a lone surrogate (an escape \\ud800-\\udfff)");
     cases.put(event("long", "2026-11-23T12:00:00Z", "u1", "/" + "a".repeat(2_048), "click"),
         "field too long: page_url is 2049 bytes (at most 2048)");
     cases.put(event("k", "2026-11-23T12:00:00Z", "u1", null, "page_view"), "page_url is missing (required for page_view)");

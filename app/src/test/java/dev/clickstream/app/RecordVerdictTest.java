@@ -1,0 +1,219 @@
+package dev.clickstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.IngestSink;
+import dev.clickstream.app.source.EventParser;
+import dev.clickstream.testkit.DatabaseRoles;
+import dev.clickstream.testkit.KafkaBrokerExtension;
+import dev.clickstream.testkit.PostgresExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Records at the edges of the contract, through the four queries (ingest real-time, lake, analytics, user-sessions)
+ * and again through ingest alone in micro-batch mode:
+ * <ul>
+ *   <li>two page views MAX_EVENT_TIME_SKEW - 1 s and + 1 s ahead of their Kafka timestamps, on a {@code CreateTime}
+ *       topic with producer timestamps two weeks old: judged by the Kafka timestamp, the first is valid in every
+ *       query and the second a dead letter in both ingest runs and nowhere else (judged by a batch's clock, both
+ *       would pass);</li>
+ *   <li>a page view whose event_id is {@code order:o-1} beside a purchase of order {@code o-1}: the dedupe keys of
+ *       the two kinds cannot collide, so both count;</li>
+ *   <li>a 4 MiB value of one repeated byte, sent lz4-compressed (far under the topic's 1 MiB limit): its
+ *       dead-letter copy is cut to {@link EventParser#MAX_DEAD_LETTER_VALUE_BYTES} with {@code truncated} and
+ *       {@code original_size}, and the run ends normally.</li>
+ * </ul>
+ */
+class RecordVerdictTest {
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+
+  /** The producer's clock of every record: two weeks before this test was written, long before any batch's clock. */
+  private static final Instant SENT = Instant.parse("2026-11-23T12:00:00Z");
+  private static final int BIG_VALUE_BYTES = 4 * 1024 * 1024;
+  private static final String MICRO_BATCH_ENRICHED = "enriched_micro_batch";
+  private static final String MICRO_BATCH_DLQ = "dlq_micro_batch";
+
+  private static Settings settings;
+  private static SparkSession spark;
+  private static int exitStatus;
+  private static int microBatchExitStatus;
+
+  @BeforeAll
+  static void runThePipelineOverTheEdges() throws Exception {
+    // CreateTime, and no retention: the records carry timestamps two weeks old, which the default retention deletes
+    KAFKA.createTopic("user_activity", 4, Map.of("message.timestamp.type", "CreateTime", "retention.ms", "-1"));
+    KAFKA.createTopic("enriched_activity", 4);
+    KAFKA.createTopic("user_activity_dlq", 1, IngestSink.deadLetterTopicConfigs());
+    KAFKA.createTopic(MICRO_BATCH_ENRICHED, 4);
+    KAFKA.createTopic(MICRO_BATCH_DLQ, 1, IngestSink.deadLetterTopicConfigs());
+    Path dir = Files.createTempDirectory("record-verdict-");
+    DatabaseRoles roles = PG.createRoles();
+    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
+        roles.writer(), roles.writerPassword(), dir.toString(), "available-now"));
+    env.put("SPARK_MASTER", "local[6]");
+    settings = Settings.parse(new String[0], env);
+    dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(),
+        roles.owner(), roles.ownerPassword()), roles.writer(), Duration.ofSeconds(10));
+    send(settings.maxEventTimeSkew());
+
+    spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+        .config("spark.ui.enabled", "false").getOrCreate();
+    exitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+    env.putAll(Map.of("INGEST_MODE", "micro-batch", "ENRICHED_TOPIC", MICRO_BATCH_ENRICHED, "DLQ_TOPIC", MICRO_BATCH_DLQ,
+        "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
+    microBatchExitStatus = new ClickstreamPipeline(spark, Settings.parse(new String[0], env),
+        Set.of(ClickstreamPipeline.INGEST)).runUntilDone();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  private static String pageView(String eventId, Instant time, String user, String page) {
+    return "{\"event_id\":\"" + eventId + "\",\"event_time\":\"" + time + "\",\"user_id\":\"" + user
+        + "\",\"page_url\":\"" + page + "\",\"event_type\":\"page_view\"}";
+  }
+
+  private static void send(Duration skew) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // the producer checks a record's uncompressed size against this; the broker the compressed batch's
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * BIG_VALUE_BYTES);
+    try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+      records.add(record("u1", SENT, pageView("pv-1", SENT.minusSeconds(30), "u1", "/a")));
+      records.add(record("edge-valid", SENT, pageView("edge-valid", SENT.plus(skew).minusSeconds(1), "edge-valid", "/edge-valid")));
+      records.add(record("edge-future", SENT, pageView("edge-future", SENT.plus(skew).plusSeconds(1), "edge-future", "/edge-future")));
+      records.add(record("u3", SENT, "{\"event_id\":\"buy-1\",\"event_time\":\"" + SENT.minusSeconds(20) + "\",\"user_id\":\"u3\","
+          + "\"page_url\":\"/checkout\",\"event_type\":\"purchase\",\"product_id\":\"p-1\",\"category\":\"books\","
+          + "\"price\":10.00,\"quantity\":1,\"currency\":\"EUR\",\"order_id\":\"o-1\"}"));
+      records.add(record("u4", SENT, pageView("order:o-1", SENT.minusSeconds(10), "u4", "/order-key")));
+      byte[] big = new byte[BIG_VALUE_BYTES];
+      Arrays.fill(big, (byte) 'x');
+      records.add(new ProducerRecord<>("user_activity", null, SENT.toEpochMilli(), "big", big));
+      for (var r : records) {
+        producer.send(r).get();
+      }
+    }
+  }
+
+  private static ProducerRecord<String, byte[]> record(String key, Instant timestamp, String json) {
+    return new ProducerRecord<>("user_activity", null, timestamp.toEpochMilli(), key, json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void bothRunsEndNormally() {
+    assertThat(exitStatus).isZero();
+    assertThat(microBatchExitStatus).isZero();
+  }
+
+  @Test
+  void aRecordNearTheSkewBoundHasOneVerdictInEveryQueryAndBothIngestModes() throws Exception {
+    for (String topic : List.of("enriched_activity", MICRO_BATCH_ENRICHED)) {
+      List<String> enriched = consume(topic).stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+      assertThat(enriched).as(topic).anyMatch(v -> v.contains("\"event_id\":\"edge-valid\""))
+          .noneMatch(v -> v.contains("\"event_id\":\"edge-future\""));
+    }
+    for (String topic : List.of("user_activity_dlq", MICRO_BATCH_DLQ)) {
+      List<String> reasons = consume(topic).stream()
+          .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("edge-"))
+          .map(r -> new String(r.value(), StandardCharsets.UTF_8).contains("edge-future") + " " + header(r, "reason")).toList();
+      assertThat(reasons).as(topic).containsExactly("true event_time_in_future");
+    }
+    List<String> lakeIds = spark.read().format("delta").load(settings.lakeEventsPath()).select("event_id")
+        .collectAsList().stream().map(r -> r.getString(0)).toList();
+    assertThat(lakeIds).contains("edge-valid").doesNotContain("edge-future");
+    Map<String, Long> views = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(views.keySet()).anyMatch(k -> k.endsWith(" /edge-valid")).noneMatch(k -> k.endsWith(" /edge-future"));
+    Map<String, String> sessions = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(sessions.keySet()).anyMatch(k -> k.startsWith("edge-valid")).noneMatch(k -> k.startsWith("edge-future"));
+  }
+
+  @Test
+  void anEventIdEqualToAnOrdersOldDedupeKeyHidesNeitherEvent() throws Exception {
+    Map<String, Long> views = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(views.entrySet()).filteredOn(e -> e.getKey().endsWith(" /order-key")).extracting(Map.Entry::getValue)
+        .containsExactly(1L);
+    List<String> orders = new ArrayList<>();
+    Results.query(PG.jdbcUrl(), PG.user(), PG.password(), "SELECT category, currency, orders, revenue FROM category_revenue",
+        rs -> orders.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getLong(3) + " " + rs.getBigDecimal(4).toPlainString()));
+    assertThat(orders).containsExactly("books EUR 1 10.00");
+  }
+
+  @Test
+  void aValueLargerThanTheDeadLetterTopicTakesIsCutWithItsOriginalSize() {
+    for (String topic : List.of("user_activity_dlq", MICRO_BATCH_DLQ)) {
+      List<ConsumerRecord<byte[], byte[]>> big = consume(topic).stream()
+          .filter(r -> "big".equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))).toList();
+      assertThat(big).as(topic).hasSize(1);
+      ConsumerRecord<byte[], byte[]> r = big.get(0);
+      assertThat(r.value().length).isEqualTo(EventParser.MAX_DEAD_LETTER_VALUE_BYTES);
+      assertThat(new String(r.value(), StandardCharsets.UTF_8)).matches("x+");
+      assertThat(header(r, "truncated")).isEqualTo("true");
+      assertThat(header(r, "original_size")).isEqualTo(String.valueOf(BIG_VALUE_BYTES));
+      assertThat(header(r, "reason")).isEqualTo("record_too_large");
+      assertThat(header(r, "source_offset")).matches("\\d+");
+      assertThat(r.headers().lastHeader("original_key_size")).isNull();
+    }
+    List<ConsumerRecord<byte[], byte[]>> others = consume("user_activity_dlq").stream()
+        .filter(r -> !"big".equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))).toList();
+    assertThat(others).isNotEmpty().allSatisfy(r -> assertThat(r.headers().lastHeader("truncated")).isNull());
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    assertThat(h).as("header %s", name).isNotNull();
+    return new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  /** @return every record of the topic, read from the start until it has nothing more */
+  private static List<ConsumerRecord<byte[], byte[]>> consume(String topic) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "verdict-" + topic + "-" + System.nanoTime(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      var partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+      });
+    }
+    return records;
+  }
+}
