@@ -57,11 +57,54 @@ public final class Checkpoints {
     if (committed.isEmpty()) {
       return OptionalLong.empty();
     }
+    long watermark = batchWatermarkMs(checkpoint.resolve("offsets").resolve(String.valueOf(committed.getAsLong())));
+    return watermark > 0 ? OptionalLong.of(watermark) : OptionalLong.empty();
+  }
+
+  /**
+   * The watermark a query had reached when it had read no further than {@code bound}: of its committed micro-batches
+   * whose end offsets are all at most {@code bound} (per topic partition), the newest one's {@code batchWatermarkMs}.
+   * Every window or session that watermark had closed got its events from offsets below that batch's end, so a table
+   * holding everything up to {@code bound} holds every event the query counted in them.
+   *
+   * @param checkpoint a query's checkpoint directory (a Kafka source)
+   * @param bound offsets per topic partition, e.g. what the lake query has committed ({@link #lastCommittedOffsets})
+   * @return epoch ms; empty when no committed micro-batch lies within {@code bound} (the offset logs Spark keeps,
+   *     {@code spark.sql.streaming.minBatchesToRetain}, are all beyond it) or none had a watermark yet
+   */
+  public static OptionalLong watermarkMsWithin(Path checkpoint, java.util.Map<org.apache.kafka.common.TopicPartition, Long> bound) {
+    Path commits = checkpoint.resolve("commits");
+    if (!Files.isDirectory(commits)) {
+      return OptionalLong.empty();
+    }
+    List<Long> batches;
+    try (Stream<Path> files = Files.list(commits)) {
+      batches = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong)
+          .sorted(java.util.Comparator.reverseOrder()).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (long batch : batches) {
+      Path offsets = checkpoint.resolve("offsets").resolve(String.valueOf(batch));
+      if (!Files.exists(offsets)) {
+        continue;
+      }
+      var read = dev.clickstream.app.metrics.KafkaLag.parseOffsets(sourceOffset(offsets).orElse(null));
+      boolean within = !read.isEmpty() && read.entrySet().stream()
+          .allMatch(e -> e.getValue() <= bound.getOrDefault(e.getKey(), Long.MIN_VALUE));
+      if (within) {
+        long watermark = batchWatermarkMs(offsets);
+        return watermark > 0 ? OptionalLong.of(watermark) : OptionalLong.empty();
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  private static long batchWatermarkMs(Path offsetFile) {
     try {
-      List<String> lines = Files.readAllLines(checkpoint.resolve("offsets").resolve(String.valueOf(committed.getAsLong())));
-      long watermark = lines.size() < 2 ? 0
+      List<String> lines = Files.readAllLines(offsetFile);
+      return lines.size() < 2 ? 0
           : new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1)).path("batchWatermarkMs").asLong(0);
-      return watermark > 0 ? OptionalLong.of(watermark) : OptionalLong.empty();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

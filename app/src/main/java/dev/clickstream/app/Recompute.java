@@ -7,6 +7,7 @@ import dev.clickstream.app.analytics.ClosedRange;
 import dev.clickstream.app.analytics.UserSessions;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.sink.AnalyticsSink;
 import dev.clickstream.app.sink.DatabaseConfig;
@@ -17,13 +18,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import org.apache.spark.sql.Column;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -131,17 +134,7 @@ public final class Recompute {
    */
   public static List<String> recompute(SparkSession spark, Settings settings, DatabaseConfig db, Instant from, Instant to)
       throws Exception {
-    ClosedRange range;
-    try {
-      range = ClosedRange.of(from, to, watermark(settings, ClickstreamPipeline.ANALYTICS),
-          watermark(settings, ClickstreamPipeline.USER_SESSIONS), settings.sessionTimeout());
-    } catch (IllegalArgumentException e) {
-      throw StartupFailure.badSetting(e.getMessage());
-    }
-    if (!range.hasWindows() && !range.hasSessions()) {
-      throw StartupFailure.badSetting("nothing in [" + from + ", " + to + ") is closed yet: the live "
-          + "watermarks close windows up to " + range.windowsTo() + " and sessions up to " + range.sessionsTo());
-    }
+    ClosedRange range = closedRange(settings, from, to);
     if (!Files.isDirectory(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
       throw StartupFailure.badSetting("no lake table at " + settings.lakeEventsPath());
     }
@@ -156,14 +149,7 @@ public final class Recompute {
       done.add("windows in [" + range.from() + ", " + range.windowsTo() + "): rows upserted " + written);
     }
     if (range.hasSessions()) {
-      Column inRange = col("session_start").geq(lit(Timestamp.from(range.from())))
-          .and(col("session_end").lt(lit(Timestamp.from(range.sessionsTo()))));
-      Dataset<Row> sessions = UserSessions.ofHistory(between(lake, range.sessionEventsFrom(), range.sessionEventsTo()),
-          settings.sessionTimeout(), range.sessionsTo().plus(settings.sessionTimeout()).toEpochMilli()).where(inRange);
-      int deleted = deleteSessions(db, range);
-      long written = PostgresUpsertSink.userSessions(db, new PipelineMetrics()).write(sessions, PostgresUpsertSink.RECOMPUTE_BATCH);
-      done.add("sessions in [" + range.from() + ", " + range.sessionsTo() + "): " + deleted + " rows deleted, "
-          + written + " written");
+      done.add(rewriteSessions(lake, settings, db, range));
     }
     return done;
   }
@@ -175,14 +161,128 @@ public final class Recompute {
         .where(col("event_time").geq(lit(Timestamp.from(from))).and(col("event_time").lt(lit(Timestamp.from(to)))));
   }
 
-  /** Deletes the final sessions wholly inside the closed range, in one transaction. */
-  private static int deleteSessions(DatabaseConfig db, ClosedRange range) throws java.sql.SQLException {
-    try (Connection c = db.connect(); PreparedStatement delete = c.prepareStatement("DELETE FROM user_sessions "
-        + "WHERE session_start >= ? AND session_end IS NOT NULL AND session_end < ? AND status <> 'active'")) {
-      delete.setObject(1, range.from().atOffset(java.time.ZoneOffset.UTC));
-      delete.setObject(2, range.sessionsTo().atOffset(java.time.ZoneOffset.UTC));
-      return delete.executeUpdate();
+  /**
+   * The part of {@code [from, to)} that both the live watermarks and the lake close: the live analytics and
+   * user-sessions queries may have read further than the lake has committed (it commits once per
+   * LAKE_TRIGGER_INTERVAL, and can fall behind in a catch-up), and a window they closed over events the lake does
+   * not hold yet would be recomputed short. So each watermark is also taken as it was when its query had read no
+   * further than the lake ({@link Checkpoints#watermarkMsWithin}), and the range is refused unless both give it
+   * the same closed part.
+   *
+   * @throws StartupFailure exit 2: a checkpoint without a watermark, nothing closed in the range, or a closed part
+   *     that reaches events the lake has not committed (naming the partition and both offsets)
+   */
+  static ClosedRange closedRange(Settings settings, Instant from, Instant to) {
+    Map<TopicPartition, Long> lake = Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(ClickstreamPipeline.LAKE)))
+        .map(KafkaLag::parseOffsets).orElse(Map.of());
+    ClosedRange live;
+    ClosedRange inLake;
+    try {
+      live = ClosedRange.of(from, to, watermark(settings, ClickstreamPipeline.ANALYTICS),
+          watermark(settings, ClickstreamPipeline.USER_SESSIONS), settings.sessionTimeout());
+      inLake = ClosedRange.of(from, to, watermarkWithin(settings, ClickstreamPipeline.ANALYTICS, lake),
+          watermarkWithin(settings, ClickstreamPipeline.USER_SESSIONS, lake), settings.sessionTimeout());
+    } catch (IllegalArgumentException e) {
+      throw StartupFailure.badSetting(e.getMessage());
     }
+    if (!live.hasWindows() && !live.hasSessions()) {
+      throw StartupFailure.badSetting("nothing in [" + from + ", " + to + ") is closed yet: the live "
+          + "watermarks close windows up to " + live.windowsTo() + " and sessions up to " + live.sessionsTo());
+    }
+    for (String query : List.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
+      boolean behind = query.equals(ClickstreamPipeline.ANALYTICS)
+          ? live.windowsTo().isAfter(inLake.windowsTo()) : live.sessionsTo().isAfter(inLake.sessionsTo());
+      if (behind) {
+        throw StartupFailure.badSetting("the lake has not committed every event the live " + query + " query counted in "
+            + "[" + from + ", " + to + "): " + aheadOfLake(settings, query, lake) + "; run again after the lake's next "
+            + "commit (LAKE_TRIGGER_INTERVAL), or end the range at "
+            + (query.equals(ClickstreamPipeline.ANALYTICS) ? inLake.windowsTo() : inLake.sessionsTo()));
+      }
+    }
+    return live;
+  }
+
+  /** @return e.g. {@code user_activity partition 2: lake at offset 1200, analytics at 1500} (the first such partition) */
+  private static String aheadOfLake(Settings settings, String query, Map<TopicPartition, Long> lake) {
+    Map<TopicPartition, Long> read = Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(query)))
+        .map(KafkaLag::parseOffsets).orElse(Map.of());
+    return read.entrySet().stream().filter(e -> e.getValue() > lake.getOrDefault(e.getKey(), 0L))
+        .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::toString)))
+        .map(e -> e.getKey().topic() + " partition " + e.getKey().partition() + ": lake at offset "
+            + lake.getOrDefault(e.getKey(), 0L) + ", " + query + " at " + e.getValue())
+        .findFirst().orElse("the lake's offsets are behind the " + query + " checkpoint's");
+  }
+
+  /**
+   * Rewrites the closed sessions of the range in one transaction: deletes the rows they replace and inserts the
+   * recomputed ones, or (on any failure) neither.
+   *
+   * <p>Which: the recomputed sessions that end inside {@code [from, sessionsTo)}, from the lake's events since
+   * {@code from} - 2 x SESSION_TIMEOUT. A late event the live query dropped may have moved a session's start before
+   * {@code from}, so a session is rewritten when it ends in the range and starts at most one timeout before it (its
+   * start is then certain: the events read begin a whole timeout earlier). Deleted with them: the closed rows that
+   * start in the range (as before) and every closed row of the same user that overlaps a rewritten session (the old
+   * row of a moved start), but never a row that overlaps a session starting further back (which is left as it is).
+   *
+   * @return the line that says what was deleted and written
+   */
+  private static String rewriteSessions(Dataset<Row> lake, Settings settings, DatabaseConfig db, ClosedRange range)
+      throws java.sql.SQLException {
+    Duration timeout = settings.sessionTimeout();
+    Instant certainFrom = range.from().minus(timeout);
+    List<Row> recomputed = UserSessions.ofHistory(between(lake, certainFrom.minus(timeout), range.sessionEventsTo()),
+            timeout, range.sessionsTo().plus(timeout).toEpochMilli())
+        .where(col("session_end").geq(lit(Timestamp.from(range.from())))
+            .and(col("session_end").lt(lit(Timestamp.from(range.sessionsTo())))))
+        .collectAsList();
+    List<Row> rewritten = new ArrayList<>();
+    List<Row> uncertain = new ArrayList<>();
+    for (Row r : recomputed) {
+      (r.<Timestamp>getAs("session_start").toInstant().isBefore(certainFrom) ? uncertain : rewritten).add(r);
+    }
+    int[] deleted = new int[1];
+    PostgresUpsertSink sink = PostgresUpsertSink.userSessions(db, new PipelineMetrics());
+    long written = sink.replace(rewritten, c -> deleted[0] = deleteReplacedSessions(c, range, rewritten, uncertain),
+        PostgresUpsertSink.RECOMPUTE_BATCH);
+    return "sessions in [" + range.from() + ", " + range.sessionsTo() + "): " + deleted[0] + " rows deleted, " + written
+        + " written" + (uncertain.isEmpty() ? "" : ", " + uncertain.size() + " left as they are (they start more than "
+        + "SESSION_TIMEOUT before the range)");
+  }
+
+  /** @return rows deleted: see {@link #rewriteSessions} */
+  private static int deleteReplacedSessions(Connection c, ClosedRange range, List<Row> rewritten, List<Row> uncertain)
+      throws java.sql.SQLException {
+    int deleted;
+    try (PreparedStatement inRange = c.prepareStatement("DELETE FROM user_sessions s WHERE session_start >= ? "
+        + "AND session_end IS NOT NULL AND session_end < ? AND status <> 'active' AND NOT EXISTS (SELECT 1 FROM "
+        + "unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) AS u(user_id, s, e) "
+        + "WHERE u.user_id = s.user_id AND s.session_start <= u.e AND s.session_end >= u.s)")) {
+      inRange.setObject(1, range.from().atOffset(ZoneOffset.UTC));
+      inRange.setObject(2, range.sessionsTo().atOffset(ZoneOffset.UTC));
+      inRange.setArray(3, c.createArrayOf("text", uncertain.stream().map(r -> r.getAs("user_id")).toArray()));
+      inRange.setArray(4, c.createArrayOf("timestamptz", uncertain.stream().map(r -> utc(r, "session_start")).toArray()));
+      inRange.setArray(5, c.createArrayOf("timestamptz", uncertain.stream().map(r -> utc(r, "session_end")).toArray()));
+      deleted = inRange.executeUpdate();
+    }
+    try (PreparedStatement overlapping = c.prepareStatement("DELETE FROM user_sessions WHERE user_id = ? "
+        + "AND session_end IS NOT NULL AND status <> 'active' AND session_start <= ? AND session_end >= ?")) {
+      for (Row r : rewritten) {
+        overlapping.setString(1, r.getAs("user_id"));
+        overlapping.setObject(2, utc(r, "session_end"));
+        overlapping.setObject(3, utc(r, "session_start"));
+        deleted += overlapping.executeUpdate();
+      }
+    }
+    return deleted;
+  }
+
+  private static java.time.OffsetDateTime utc(Row r, String column) {
+    return r.<Timestamp>getAs(column).toInstant().atOffset(ZoneOffset.UTC);
+  }
+
+  private static Instant watermarkWithin(Settings settings, String query, Map<TopicPartition, Long> lake) {
+    OptionalLong ms = Checkpoints.watermarkMsWithin(Path.of(settings.checkpointFor(query)), lake);
+    return ms.isEmpty() ? Instant.EPOCH : Instant.ofEpochMilli(ms.getAsLong());
   }
 
   private static Instant watermark(Settings settings, String query) {

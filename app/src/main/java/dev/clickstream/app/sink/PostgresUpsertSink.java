@@ -209,11 +209,49 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @return {rows upserted or deleted, rows rejected}
    */
   private long[] writeTransaction(java.util.Collection<Row> rows, long batchId) throws SQLException {
+    return writeTransaction(rows, batchId, NO_PRELUDE);
+  }
+
+  /**
+   * Statements that run first in a write's transaction, e.g. the deletions that the rows replace; run again if the
+   * transaction is rolled back and retried.
+   */
+  @FunctionalInterface
+  public interface Prelude {
+    /**
+     * @param connection the transaction's connection (auto-commit off)
+     * @throws SQLException to roll the whole transaction back
+     */
+    void run(Connection connection) throws SQLException;
+  }
+
+  private static final Prelude NO_PRELUDE = c -> { };
+
+  /**
+   * On the driver, in one transaction: {@code prelude}, then every row upserted (or deleted by its flag). Nothing is
+   * half done: a failure rolls back the prelude too (used by the recompute to delete the sessions it rewrites and
+   * insert their replacements together). Transient failures are retried ({@link PostgresRetry}).
+   *
+   * @param rows rows with at least this sink's columns, one per key (the last of a key counts)
+   * @param prelude the transaction's first statements
+   * @param batchId {@link #RECOMPUTE_BATCH} or a micro-batch id: rejected_rows' {@code batch_id}
+   * @return rows upserted or deleted (rejected ones not included)
+   * @throws SQLException when the transaction fails for good (rolled back)
+   */
+  public long replace(List<Row> rows, Prelude prelude, long batchId) throws SQLException {
+    java.util.Collection<Row> unique = lastRowPerKey(rows.iterator());
+    long[] counts = PostgresRetry.run(db, () -> writeTransaction(unique, batchId, prelude));
+    metrics.rejectedRows(table, counts[1]);
+    return counts[0];
+  }
+
+  private long[] writeTransaction(java.util.Collection<Row> rows, long batchId, Prelude prelude) throws SQLException {
     long written = 0;
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
       try (PreparedStatement statement = connection.prepareStatement(sql);
            PreparedStatement delete = connection.prepareStatement(deleteSql)) {
+        prelude.run(connection);
         int pending = 0;
         List<Row> deletions = new java.util.ArrayList<>();
         for (Row row : rows) {
@@ -251,7 +289,7 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
           throw failed;
         }
         if (refusedForContent(e)) {
-          return writeRowByRow(connection, rows, batchId);
+          return writeRowByRow(connection, rows, batchId, prelude);
         }
         throw failed;
       } finally {
@@ -271,9 +309,10 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @return {rows upserted or deleted, rows rejected}
    * @throws SQLException any other error (the transaction rolled back by the caller's retry or failure)
    */
-  private long[] writeRowByRow(Connection connection, java.util.Collection<Row> rows, long batchId)
+  private long[] writeRowByRow(Connection connection, java.util.Collection<Row> rows, long batchId, Prelude prelude)
       throws SQLException {
     long written = 0;
+    prelude.run(connection);
     List<String[]> rejected = new java.util.ArrayList<>(); // {row_key json, sql_state, message}
     try (PreparedStatement statement = connection.prepareStatement(sql);
          PreparedStatement delete = connection.prepareStatement(deleteSql);

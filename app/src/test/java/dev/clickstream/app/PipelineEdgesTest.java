@@ -1,6 +1,7 @@
 package dev.clickstream.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.IngestSink;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Records at the edges of the contract, through the four queries (ingest real-time, lake, analytics, user-sessions)
+ * Records and ranges at the edges, through the four queries (ingest real-time, lake, analytics, user-sessions)
  * and again through ingest alone in micro-batch mode:
  * <ul>
  *   <li>two page views MAX_EVENT_TIME_SKEW - 1 s and + 1 s ahead of their Kafka timestamps, on a {@code CreateTime}
@@ -47,10 +48,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       the two kinds cannot collide, so both count;</li>
  *   <li>a 4 MiB value of one repeated byte, sent lz4-compressed (far under the topic's 1 MiB limit): its
  *       dead-letter copy is cut to {@link EventParser#MAX_DEAD_LETTER_VALUE_BYTES} with {@code truncated} and
- *       {@code original_size}, and the run ends normally.</li>
+ *       {@code original_size}, and the run ends normally;</li>
+ *   <li>a recompute: refused while the lake lags behind what the live queries counted, atomic (a failed insert
+ *       leaves the old sessions), and a session whose start a late event moved before the range's start is rewritten,
+ *       not lost ({@link #aRecomputeWaitsForTheLakeIsAtomicAndKeepsASessionWhoseStartMoved}).</li>
  * </ul>
  */
-class RecordVerdictTest {
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class PipelineEdgesTest {
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
 
@@ -59,6 +64,9 @@ class RecordVerdictTest {
   private static final int BIG_VALUE_BYTES = 4 * 1024 * 1024;
   private static final String MICRO_BATCH_ENRICHED = "enriched_micro_batch";
   private static final String MICRO_BATCH_DLQ = "dlq_micro_batch";
+
+  /** The recompute's range starts here: user {@code moved} has a session from this instant. */
+  private static final Instant FROM = Instant.parse("2026-11-23T13:00:00Z");
 
   private static Settings settings;
   private static SparkSession spark;
@@ -90,6 +98,23 @@ class RecordVerdictTest {
         "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
     microBatchExitStatus = new ClickstreamPipeline(spark, Settings.parse(new String[0], env),
         Set.of(ClickstreamPipeline.INGEST)).runUntilDone();
+    // a late event of user moved, 30 s before its session's start and the range's: the live queries drop it (their
+    // watermark is at 13:38), the lake keeps it
+    sendAtEventTime(pageView("moved-late", FROM.minusSeconds(30), "moved", "/moved"));
+    lateRunExitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+  }
+
+  private static int lateRunExitStatus;
+
+  /** Sends one record whose Kafka timestamp is its event time. */
+  private static void sendAtEventTime(String json) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      String time = json.replaceAll(".*\"event_time\":\"([^\"]+)\".*", "$1");
+      String user = json.replaceAll(".*\"user_id\":\"([^\"]+)\".*", "$1");
+      producer.send(record(user, Instant.parse(time), json)).get();
+    }
   }
 
   @AfterAll
@@ -122,6 +147,9 @@ class RecordVerdictTest {
       byte[] big = new byte[BIG_VALUE_BYTES];
       Arrays.fill(big, (byte) 'x');
       records.add(new ProducerRecord<>("user_activity", null, SENT.toEpochMilli(), "big", big));
+      // the recompute's user, and an event 40 minutes on that moves the watermarks past the session's end
+      records.add(record("moved", FROM, pageView("moved-1", FROM, "moved", "/moved")));
+      records.add(record("clock", FROM.plusSeconds(2400), pageView("clock-1", FROM.plusSeconds(2400), "clock", "/clock")));
       for (var r : records) {
         producer.send(r).get();
       }
@@ -133,9 +161,51 @@ class RecordVerdictTest {
   }
 
   @Test
-  void bothRunsEndNormally() {
+  void everyRunEndsNormally() {
     assertThat(exitStatus).isZero();
     assertThat(microBatchExitStatus).isZero();
+    assertThat(lateRunExitStatus).isZero();
+  }
+
+  /**
+   * The range [13:00, 13:30): user moved's session started at 13:00:00 in the live run; the lake also holds its
+   * event at 12:59:30, which the live query dropped as late, so recomputed the session starts before the range.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // rewrites user_sessions
+  void aRecomputeWaitsForTheLakeIsAtomicAndKeepsASessionWhoseStartMoved() throws Exception {
+    Instant to = FROM.plusSeconds(1800);
+    var db = new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password())).containsKey("moved " + FROM);
+
+    // the live sessions query reads on (an event at 14:20 and the no-data micro-batch that moves its watermark),
+    // the lake does not: the sessions it closed in the range may hold events the lake lacks
+    sendAtEventTime(pageView("clock-2", FROM.plusSeconds(4800), "clock", "/clock"));
+    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.ANALYTICS,
+        ClickstreamPipeline.USER_SESSIONS)).runUntilDone()).isZero();
+    assertThatThrownBy(() -> Recompute.recompute(spark, settings, db, FROM, to))
+        .isInstanceOf(dev.clickstream.contract.StartupFailure.class)
+        .hasMessageContaining("the lake has not committed every event the live user-sessions query counted")
+        .hasMessageMatching("(?s).*user_activity partition \\d: lake at offset \\d+, user-sessions at \\d+.*");
+    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.LAKE)).runUntilDone()).isZero();
+
+    // an insert that fails for good rolls the deletions back: the old session is still there
+    Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+        + "AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+        "CREATE TRIGGER refuse_inserts BEFORE INSERT ON user_sessions FOR EACH ROW EXECUTE FUNCTION refuse()");
+    assertThatThrownBy(() -> Recompute.recompute(spark, settings, db, FROM, to)).hasMessageContaining("refused by the test");
+    assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password())).containsKey("moved " + FROM);
+    Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "DROP TRIGGER refuse_inserts ON user_sessions");
+
+    List<String> lines = Recompute.recompute(spark, settings, db, FROM, to);
+
+    assertThat(lines).anyMatch(l -> l.startsWith("sessions in [" + FROM + ", " + to + "): 1 rows deleted, 1 written"));
+    Map<String, String> sessions = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
+    assertThat(sessions).doesNotContainKey("moved " + FROM).containsKey("moved " + FROM.minusSeconds(30));
+    List<Long> events = new ArrayList<>();
+    Results.query(PG.jdbcUrl(), PG.user(), PG.password(), "SELECT event_count FROM user_sessions WHERE user_id = 'moved'",
+        rs -> events.add(rs.getLong(1)));
+    assertThat(events).containsExactly(2L);
   }
 
   @Test
