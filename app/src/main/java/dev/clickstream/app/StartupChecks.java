@@ -119,6 +119,20 @@ final class StartupChecks {
   }
 
   /**
+   * @param uiEnabled spark.ui.enabled
+   * @param uiPort spark.ui.port
+   * @param metricsPort METRICS_PORT (0 = off)
+   * @throws StartupFailure exit 2 when the Spark UI and the metrics endpoint would listen on one port (the second
+   *     to bind would fail, on every restart)
+   */
+  static void requireOwnMetricsPort(String uiEnabled, String uiPort, int metricsPort) {
+    if (metricsPort != 0 && Boolean.parseBoolean(uiEnabled) && uiPort.trim().equals(String.valueOf(metricsPort))) {
+      throw StartupFailure.badSetting("METRICS_PORT (" + metricsPort + ") must differ from spark.ui.port (" + uiPort.trim()
+          + "): both listen on the driver");
+    }
+  }
+
+  /**
    * Runs every check for the queries about to start.
    *
    * @param spark the session
@@ -131,6 +145,8 @@ final class StartupChecks {
    */
   static int run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
+    requireOwnMetricsPort(spark.conf().get("spark.ui.enabled", "true"), spark.conf().get("spark.ui.port", "4040"),
+        settings.metricsPort());
     for (String name : queries) {
       requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
     }

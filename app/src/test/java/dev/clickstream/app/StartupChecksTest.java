@@ -26,6 +26,16 @@ class StartupChecksTest {
   };
 
   @Test
+  void theSparkUiAndTheMetricsOnOnePortAreOneLine() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> StartupChecks.requireOwnMetricsPort("true", "9464", 9464))
+        .isInstanceOf(dev.clickstream.contract.StartupFailure.class)
+        .hasMessage("METRICS_PORT (9464) must differ from spark.ui.port (9464): both listen on the driver");
+    StartupChecks.requireOwnMetricsPort("false", "9464", 9464); // no UI
+    StartupChecks.requireOwnMetricsPort("true", "9464", 0); // no metrics
+    StartupChecks.requireOwnMetricsPort("true", "4040", 9464);
+  }
+
+  @Test
   void theFirstStartRecordsTheTopicIdAndAnotherIdIsRefused(@TempDir Path dir) throws Exception {
     Path checkpoint = dir.resolve("ingest");
     Uuid first = Uuid.randomUuid();

@@ -535,6 +535,20 @@ class ChartTest {
       "app.ingestMode|continuous|app.ingestMode",
       "app.realTimeBatchDuration|2s|app.realTimeBatchDuration (2s) must be at least 5 seconds",
       "app.realTimeBatchDuration|soon|app.realTimeBatchDuration",
+      "app.sessionTimeout|0s|app.sessionTimeout",
+      "app.sessionTimeout|0 minutes|app.sessionTimeout",
+      "app.watermarkDelay|0s|app.watermarkDelay",
+      "monitoring.lagInterval|0s|monitoring.lagInterval",
+      "app.lake.vacuumRetention|0 hours|app.lake.vacuumRetention",
+      "app.lake.vacuumRetention|0d|app.lake.vacuumRetention",
+      "monitoring.metricsPort|4040|monitoring.metricsPort (4040) must differ from app.uiPort (4040)",
+      "app.uiPort|9464|monitoring.metricsPort (9464) must differ from app.uiPort (9464)",
+      "recompute.from|2026-11-23T12:00Z|recompute.from",
+      "recompute.to|2026-11-23T13:00+01:00|recompute.to",
+      "recompute.from|2026-11-23T12:00:00Z|recompute.from and recompute.to: set both",
+      "kafka.topics.enriched.name|user_activity|kafka.topics: input (user_activity), enriched (user_activity)",
+      "kafka.topics.deadLetter.name|user_activity|must be three different topics",
+      "kafka.topics.input.name|enriched_activity|an output equal to the input would be read back as input",
   })
   void badValuesFailTheTemplateNamingTheField(String key, String value, String field) {
     assertThatThrownBy(() -> {
@@ -542,6 +556,16 @@ class ChartTest {
       new Helm(CHART).template().withName("clickstream").set(key, value).call();
     })
         .hasMessageContaining(field);
+  }
+
+  @Test
+  void aRecomputeRangeThatEndsBeforeItStartsIsRejected() {
+    assertThatThrownBy(() -> {
+      api();
+      new Helm(CHART).template().withName("clickstream").set("recompute.from", "2026-11-23T13:00:00Z")
+          .set("recompute.to", "2026-11-23T12:00:00Z").call();
+    })
+        .hasMessageContaining("recompute.from (2026-11-23T13:00:00Z) must be before recompute.to (2026-11-23T12:00:00Z)");
   }
 
   @Test

@@ -156,6 +156,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     if (dbMigrationPassword == null) {
       throw StartupFailure.badSetting("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
     }
+    distinctTopics(flags.inputTopic, flags.enrichedTopic, flags.dlqTopic);
     return new Settings(
         flags.kafkaBootstrapServers,
         flags.inputTopic,
@@ -229,6 +230,18 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
           + d.toMillis() + " ms)");
     }
     return d;
+  }
+
+  /**
+   * The input topic is the pipeline's log: an output topic equal to it would be read back as input (each enriched
+   * record a new event, each dead letter a new dead letter), and enriched records among dead letters would mix two
+   * contracts on one topic.
+   */
+  private static void distinctTopics(String input, String enriched, String deadLetter) {
+    if (input.equals(enriched) || input.equals(deadLetter) || enriched.equals(deadLetter)) {
+      throw StartupFailure.badSetting("INPUT_TOPIC (" + input + "), ENRICHED_TOPIC (" + enriched + ") and DLQ_TOPIC ("
+          + deadLetter + ") must be three different topics: an output equal to the input would be read back as input");
+    }
   }
 
   /** Delta refuses to VACUUM with a retention under one hour unless its safety check is switched off. */

@@ -138,6 +138,26 @@ class SettingsTest {
     longer.put("WATERMARK_DELAY", "10 minutes");
     assertThat(Settings.parse(new String[0], longer).maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(5));
     assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_VACUUM_RETENTION", "0d")))
+        .hasMessage("LAKE_VACUUM_RETENTION must be at least 1 hour (got 0 minutes)");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_LAG_INTERVAL", "0s")))
+        .hasMessage("METRICS_LAG_INTERVAL must be > 0");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("STOP_TIMEOUT", "0s")))
+        .hasMessage("STOP_TIMEOUT must be > 0");
+  }
+
+  /** An output topic equal to the input would feed the pipeline its own records. */
+  @Test
+  void anOutputTopicEqualToTheInputIsOneLine() {
+    for (String output : java.util.List.of("ENRICHED_TOPIC", "DLQ_TOPIC")) {
+      assertThatThrownBy(() -> Settings.parse(new String[0], env(output, "user_activity")))
+          .isInstanceOf(StartupFailure.class)
+          .hasMessageContaining("must be three different topics: an output equal to the input would be read back as input")
+          .hasMessageNotContaining("\n");
+    }
+    assertThatThrownBy(() -> Settings.parse(new String[] {"--input-topic", "user_activity_dlq"}, DB))
+        .hasMessageStartingWith("INPUT_TOPIC (user_activity_dlq), ENRICHED_TOPIC (enriched_activity) and DLQ_TOPIC "
+            + "(user_activity_dlq) must be three different topics");
   }
 
   private static final String JAAS =
