@@ -33,6 +33,14 @@ public final class Checkpoints {
 
   /**
    * @param checkpoint a query's checkpoint directory
+   * @return the id of its newest committed micro-batch; empty for a fresh checkpoint
+   */
+  public static OptionalLong lastCommittedBatch(Path checkpoint) {
+    return lastBatch(checkpoint.resolve("commits"));
+  }
+
+  /**
+   * @param checkpoint a query's checkpoint directory
    * @return whether its newest planned micro-batch read a Delta table (offsets with a {@code reservoirId}) rather
    *     than a Kafka topic (offsets per topic and partition); false for a fresh checkpoint
    */

@@ -382,6 +382,26 @@ public final class ClickstreamPipeline {
     supervisor.stop();
   }
 
+  /**
+   * The libraries whose stop noise {@link #stopOnRequest} silences: a query stopped mid-batch makes Spark log its
+   * aborted writes at ERROR, its cancelled tasks and job groups at WARN, and the interrupted tasks' class loading
+   * throws inside log4j's appender, each with a stack trace; none of it is a failure.
+   */
+  static final List<String> STOP_NOISE = List.of("org.apache.spark", "org.sparkproject", "org.apache.kafka",
+      "org.apache.hadoop", "io.delta", "org.apache.parquet");
+
+  /**
+   * An ordinary stop (SIGTERM, Ctrl-C): the libraries of {@link #STOP_NOISE} are silenced, then every query is
+   * stopped; the log keeps one line per query saying it stopped and what a restart replays
+   * ({@link QuerySupervisor#stop()}). A failure's stop ({@link #stop()}) keeps every line.
+   */
+  public void stopOnRequest() {
+    for (String name : STOP_NOISE) {
+      org.apache.logging.log4j.core.config.Configurator.setLevel(name, org.apache.logging.log4j.Level.OFF);
+    }
+    supervisor.stop();
+  }
+
   /** @return the ingest query's mode, as {@link #start()} chose it */
   public IngestMode ingestMode() {
     return ingestMode;
@@ -399,7 +419,7 @@ public final class ClickstreamPipeline {
       try {
         Signal.handle(new Signal(name), signal -> {
           LOG.info("SIG{} received: stopping the queries", name);
-          new Thread(this::stop, "clickstream-stop").start();
+          new Thread(this::stopOnRequest, "clickstream-stop").start();
         });
       } catch (IllegalArgumentException e) {
         // signal not available on this platform

@@ -3,6 +3,7 @@ package dev.clickstream.app;
 import dev.clickstream.app.config.TriggerSpec;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -254,11 +255,29 @@ final class QuerySupervisor {
    */
   void stop() {
     List<StreamingQuery> queries;
+    List<Running> stopping;
     synchronized (running) {
       stopRequested = true;
+      stopping = running.values().stream().filter(r -> r.query != null && r.query.isActive()).toList();
       queries = running.values().stream().map(r -> r.query).filter(java.util.Objects::nonNull).toList();
     }
     stuck.addAll(stopAll(queries));
+    for (Running r : stopping) {
+      LOG.info("query={} stopped: {}", r.spec.name(), replayNote(r.spec.trigger().realTime(),
+          Checkpoints.lastCommittedBatch(Path.of(checkpointFor.apply(r.spec.name())))));
+    }
+  }
+
+  /**
+   * @param realTime whether the query ran under Spark's real-time trigger
+   * @param lastCommitted its checkpoint's newest committed micro-batch, if any
+   * @return what a restart on the checkpoint does, e.g. {@code a restart resumes after micro-batch 41}
+   */
+  static String replayNote(boolean realTime, java.util.OptionalLong lastCommitted) {
+    String resumes = lastCommitted.isEmpty() ? "a restart starts from STARTING_OFFSETS"
+        : "a restart resumes after micro-batch " + lastCommitted.getAsLong();
+    return realTime ? resumes + " and writes the records of the unfinished real-time batch again (at least once)"
+        : resumes + " (an unfinished micro-batch is replayed)";
   }
 
   /**

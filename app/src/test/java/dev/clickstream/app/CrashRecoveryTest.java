@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,14 +77,23 @@ class CrashRecoveryTest {
     // the driver is killed twice, then Postgres and the Kafka broker restart
     List<dev.clickstream.producer.ProducedRecord> arriving = data.rest().subList(0, data.rest().size() - heldBack.size());
     int slice = (arriving.size() + 3) / 4;
+    Map<TopicPartition, Long> killedBatchFrom = Map.of(); // the enriched topic's ends as the killed batch began
+    Map<TopicPartition, Long> killedBatchTo = Map.of(); // and as its driver was killed
     for (int kill = 1; kill <= 2; kill++) {
       Thread producer = sendAsync(arriving.subList((kill - 1) * slice, kill * slice));
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
       awaitCommits(checkpoints, before + 3, pipeline, log);
-      if (kill == 1) { // mid-batch of real-time ingest: 3 s into the batch after its next commit
+      if (kill == 1) { // mid-batch of real-time ingest: once the batch after its next commit has written records
         long ingestBatches = PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST);
         awaitCommits(checkpoints, ClickstreamPipeline.INGEST, ingestBatches + 1, pipeline, log);
-        Thread.sleep(3_000);
+        Map<TopicPartition, Long> from = endOffsets("enriched_activity");
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+            .until(() -> total(endOffsets("enriched_activity")) > total(from));
+        pipeline.kill();
+        killedBatchFrom = from;
+        killedBatchTo = endOffsets("enriched_activity");
+        assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST)).as("killed before the batch committed")
+            .isEqualTo(ingestBatches + 1);
       }
       pipeline.kill();
       ends.add(System.currentTimeMillis());
@@ -95,9 +105,12 @@ class CrashRecoveryTest {
     // 3. Postgres restarts (8 s away) and the Kafka broker restarts (5 s away): no query fails, nothing is lost
     Thread producer = sendAsync(arriving.subList(2 * slice, 3 * slice));
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
-    mark(log, "Postgres stopped for 8 s");
+    mark(log, "Postgres stopped until a sink retries");
+    long logBefore = Files.size(log);
     PG.server().stop();
-    Thread.sleep(8_000);
+    // the next upsert fails and is retried: back once the retry is logged, well within DB_RETRY_TIMEOUT (20 s)
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+        .until(() -> since(log, logBefore).contains("(DB_RETRY_TIMEOUT)"));
     PG.server().restart();
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
     producer.join();
@@ -109,7 +122,6 @@ class CrashRecoveryTest {
     KAFKA.broker().restart();
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
     producer.join();
-    assertThat(Files.readString(log)).as("the sinks retried while Postgres was away").contains("(DB_RETRY_TIMEOUT)");
 
     // 4. Postgres away for longer than DB_RETRY_TIMEOUT: the driver exits 1 naming it instead of hanging or
     // skipping data
@@ -128,10 +140,16 @@ class CrashRecoveryTest {
     PipelineProcess graceful = PipelineProcess.start(streaming, log);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(1_000, 2_000), 0);
     awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, graceful, log);
+    long sigterm = Files.size(log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
     ends.add(System.currentTimeMillis());
     assertThat(graceful.process().exitValue()).as(tail(log)).isZero();
+    // an ordinary stop is quiet: no ERROR line, no stack trace, one line per query saying it stopped
+    List<String> stopping = since(log, sigterm).lines().toList();
+    assertThat(stopping).as("the log after SIGTERM").noneMatch(l -> l.contains(" ERROR ") || l.startsWith("\tat ")
+        || l.matches("^[a-z][\\w.$]*(Exception|Error)\\b.*"));
+    assertThat(stopping).filteredOn(l -> l.contains("stopped") && l.contains("query=")).hasSizeGreaterThanOrEqualTo(4);
 
     // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
     // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows
@@ -199,8 +217,8 @@ class CrashRecoveryTest {
     // commit and the test's own view of when the driver ended. An event the data sends n times (resends) has n
     // copies of its own; each copy beyond them must follow a driver end that came at most that long after the copy
     // before it.
-    // (kill number 1 comes 3 s into a real-time batch, so that its replay usually has records to repeat: ~700 here;
-    // none when that batch's tasks had not started writing yet, which a loaded machine makes possible)
+    // (kill number 1 comes once a real-time batch has written enriched records and before it commits: its replay
+    // repeats them, checked record by record below)
     long window = 5_000 + 3_000;
     Map<String, Long> sent = new java.util.HashMap<>();
     oracle.lakeEventIds.forEach(id -> sent.merge(id, 1L, Long::sum));
@@ -221,6 +239,25 @@ class CrashRecoveryTest {
       }
       assertThat(afterAnEnd).as("event %s written %d times, sent %d times, at %s; drivers ended at %s", e.getKey(),
           times.size(), sent.get(e.getKey()), times, ends).isGreaterThanOrEqualTo(extra);
+    }
+    // the records the killed real-time batch had written are written again after the restart (same partition: the
+    // key is the user), at a later offset
+    List<String> killedBatch = new java.util.ArrayList<>();
+    Map<String, Long> lastOffset = new java.util.HashMap<>();
+    for (ConsumerRecord<String, String> r : Results.consumeAll(KAFKA.bootstrapServers(), "enriched_activity")) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      String id = mapper.readTree(r.value()).get("event_id").asText();
+      lastOffset.merge(r.partition() + " " + id, r.offset(), Math::max);
+      if (r.offset() >= killedBatchFrom.get(tp) && r.offset() < killedBatchTo.get(tp)) {
+        killedBatch.add(r.partition() + " " + id + " " + r.offset());
+      }
+    }
+    assertThat(killedBatch).as("records the killed batch wrote").isNotEmpty();
+    for (String k : killedBatch) {
+      String[] f = k.split(" ");
+      assertThat(lastOffset.get(f[0] + " " + f[1])).as("event %s, written at offset %s of partition %s by the killed "
+          + "batch, is written again", f[1], f[2], f[0]).isGreaterThanOrEqualTo(killedBatchTo.get(
+          new TopicPartition("enriched_activity", Integer.parseInt(f[0]))));
     }
     Set<String> deadLetters = new HashSet<>();
     List<ConsumerRecord<String, String>> dlq = Results.consumeAll(KAFKA.bootstrapServers(), "user_activity_dlq");
@@ -257,6 +294,27 @@ class CrashRecoveryTest {
       assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS)).isGreaterThanOrEqualTo(atLeast);
       assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.USER_SESSIONS)).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
     });
+  }
+
+  /** @return the log's text from byte {@code from} on */
+  private static String since(Path log, long from) throws java.io.IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), StandardCharsets.UTF_8);
+  }
+
+  /** @return the topic's end offset per partition */
+  private static Map<TopicPartition, Long> endOffsets(String topic) {
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+        org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      return consumer.endOffsets(consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList());
+    }
+  }
+
+  private static long total(Map<TopicPartition, Long> offsets) {
+    return offsets.values().stream().mapToLong(Long::longValue).sum();
   }
 
   private static void mark(Path log, String step) throws java.io.IOException {

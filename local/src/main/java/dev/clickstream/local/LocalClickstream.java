@@ -172,7 +172,9 @@ public final class LocalClickstream implements Callable<Integer> {
         producer.interrupt();
         producer.join(10_000);
       }
-      pipeline.stop();
+      if (pipelineStatus[0] == -1) { // still running: an ordinary stop (Ctrl-C, SIGTERM)
+        pipeline.stopOnRequest();
+      }
       pipelineThread.join(20_000);
       launcher.close();
       if (pipelineStatus[0] > 0) {
