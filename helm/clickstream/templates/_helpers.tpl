@@ -16,23 +16,21 @@ app.kubernetes.io/part-of: clickstream
 {{- end -}}
 
 {{/*
-How a Spark application signs in to Postgres: the sinks as the writer role, the Flyway migrations at start-up as the
-owner role, both passwords by reference to the Secret (entries of a SparkApplication driver's envVars and
-envSecretKeyRefs). Call with (dict "root" $ "part" "envVars" | "envSecretKeyRefs").
+How a Spark application signs in to Postgres: as the writer role, its password by reference to the Secret (entries
+of a SparkApplication driver's envVars and envSecretKeyRefs). It never holds the schema owner's password: the
+migrations Job applies the schema (schema-migrations-job.yaml) and the driver only checks the tables it writes. Call with (dict "root" $ "part" "envVars" | "envSecretKeyRefs").
 */}}
 {{- define "clickstream.databaseEnv" -}}
 {{- $v := .root.Values -}}
 {{- if eq .part "envVars" -}}
 JDBC_URL: {{ include "clickstream.jdbcUrl" .root }}
 DB_USER: {{ $v.postgres.roles.writer | quote }}
-DB_MIGRATION_USER: {{ $v.postgres.roles.owner | quote }}
+# the migrations Job applies the schema as the owner; the driver only checks the tables it writes
+DB_MIGRATIONS: verify
 {{- else -}}
 DB_PASSWORD:
   name: {{ include "clickstream.postgresSecret" .root }}
   key: writer-password
-DB_MIGRATION_PASSWORD:
-  name: {{ include "clickstream.postgresSecret" .root }}
-  key: owner-password
 {{- end -}}
 {{- end -}}
 
@@ -185,4 +183,40 @@ values that the schema cannot express. Call with the value.
 {{- else if regexMatch "^(h|hours?)$" $unit -}}{{ mul $n 3600000 }}
 {{- else -}}{{ mul $n 86400000 }}
 {{- end -}}
+{{- end -}}
+
+{{/*
+Egress rules every Spark pod needs: Kafka's client listener on the brokers (port 9093 with TLS + SCRAM, else 9092),
+Postgres, and DNS. Call with (dict "root" $ "kafkaPort" 9093).
+*/}}
+{{- define "clickstream.egressKafkaPostgresDns" -}}
+- to:
+    - podSelector:
+        matchLabels:
+          strimzi.io/cluster: {{ .root.Values.kafka.clusterName }}
+          strimzi.io/kind: Kafka
+  ports:
+    - {protocol: TCP, port: {{ .kafkaPort }}}
+- to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/instance: {{ .root.Release.Name }}
+          app.kubernetes.io/component: postgres
+  ports:
+    - {protocol: TCP, port: 5432}
+{{ include "clickstream.egressDns" .root }}
+{{- end -}}
+
+{{/* Egress to the cluster's DNS (CoreDNS, label k8s-app=kube-dns, in kube-system), UDP and TCP 53. */}}
+{{- define "clickstream.egressDns" -}}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+      podSelector:
+        matchLabels:
+          k8s-app: kube-dns
+  ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
 {{- end -}}

@@ -6,6 +6,7 @@ import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
 import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -49,6 +50,27 @@ public final class PipelineLauncher implements AutoCloseable {
   }
 
   /**
+   * DB_MIGRATIONS: {@code apply} migrates ({@link #migrate}); {@code verify} waits until the tables the sinks write
+   * exist and DB_USER may write them ({@link SchemaMigrations#verify}, up to {@link #VERIFY_PATIENCE}).
+   *
+   * @param settings validated settings
+   * @throws StartupFailure as {@link #migrate} or {@link SchemaMigrations#verify}
+   */
+  public static void prepareSchema(Settings settings) {
+    if (settings.dbMigrationsApplied()) {
+      migrate(settings);
+      return;
+    }
+    List<String> tables = new java.util.ArrayList<>(ClickstreamPipeline.TABLES);
+    tables.add("rejected_rows");
+    SchemaMigrations.verify(ClickstreamPipeline.database(settings), tables, VERIFY_PATIENCE);
+    LOG.info("schema verified: every result table exists and {} may write it (DB_MIGRATIONS=verify)", settings.dbUser());
+  }
+
+  /** How long a pipeline that does not migrate waits for the tables: a migrations Job may still be running. */
+  public static final Duration VERIFY_PATIENCE = Duration.ofMinutes(5);
+
+  /**
    * @param settings validated settings (SPARK_MASTER)
    * @param overrides Spark settings that win over {@link ClickstreamPipeline#sessionConfig} (e.g. the UI off in
    *     benchmarks)
@@ -69,7 +91,7 @@ public final class PipelineLauncher implements AutoCloseable {
    * @throws StartupFailure as {@link #migrate}
    */
   public static PipelineLauncher launch(Settings settings) {
-    migrate(settings);
+    prepareSchema(settings);
     SparkSession spark = session(settings, Map.of());
     ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
     LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),

@@ -97,7 +97,7 @@ public final class Recompute {
     }
     DatabaseConfig db = ClickstreamPipeline.database(settings);
     try {
-      PipelineLauncher.migrate(settings);
+      PipelineLauncher.prepareSchema(settings);
     } catch (StartupFailure e) {
       System.err.println("clickstream recompute: " + e.getMessage());
       return e.exitStatus();

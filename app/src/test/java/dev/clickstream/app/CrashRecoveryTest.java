@@ -82,12 +82,14 @@ class CrashRecoveryTest {
     for (int kill = 1; kill <= 2; kill++) {
       Thread producer = sendAsync(arriving.subList((kill - 1) * slice, kill * slice));
       long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
-      awaitCommits(checkpoints, before + 3, pipeline, log);
-      if (kill == 1) { // mid-batch of real-time ingest: once the batch after its next commit has written records
+      if (kill == 2) {
+        awaitCommits(checkpoints, before + 3, pipeline, log);
+      } else { // mid-batch of real-time ingest, while the slice arrives: once the batch after its next commit has
+        // written records
         long ingestBatches = PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST);
         awaitCommits(checkpoints, ClickstreamPipeline.INGEST, ingestBatches + 1, pipeline, log);
         Map<TopicPartition, Long> from = endOffsets("enriched_activity");
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
             .until(() -> total(endOffsets("enriched_activity")) > total(from));
         pipeline.kill();
         killedBatchFrom = from;

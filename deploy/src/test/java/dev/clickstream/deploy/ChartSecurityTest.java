@@ -39,7 +39,16 @@ class ChartSecurityTest {
   static final Set<String> RESTRICTED_VOLUMES = Set.of("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
       "persistentVolumeClaim", "projected", "secret");
 
-  /** Every pod spec the chart renders, by where it is: StatefulSet, CronJob, and the Spark pod templates. */
+  /** @return the Jobs of the chart's hooks, rendered with the values {@code m} was (the defaults here) */
+  private static List<JsonNode> hooks(Manifests m) {
+    try {
+      return ChartTest.renderHooks().ofKind("Job");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every pod spec the chart renders, by where it is: StatefulSet, CronJob, Job (a hook), and the Spark pod templates. */
   static Map<String, PodSpec> podSpecs(Manifests m) {
     Map<String, PodSpec> specs = new LinkedHashMap<>();
     for (JsonNode s : m.ofKind("StatefulSet")) {
@@ -49,6 +58,10 @@ class ChartSecurityTest {
     for (JsonNode c : m.ofKind("CronJob")) {
       specs.put("CronJob " + c.path("metadata").path("name").asText(),
           Manifests.strict(c, CronJob.class).getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+    }
+    for (JsonNode j : hooks(m)) {
+      specs.put("Job " + j.path("metadata").path("name").asText(),
+          Manifests.strict(j, io.fabric8.kubernetes.api.model.batch.v1.Job.class).getSpec().getTemplate().getSpec());
     }
     JsonNode app = m.one("SparkApplication").path("spec");
     for (String role : List.of("driver", "executor")) {
@@ -222,7 +235,7 @@ class ChartSecurityTest {
       assertThat(u.path("spec").path("authentication").has("password")).as("Strimzi generates it").isFalse();
     });
     assertThat(acls(user(m, "clickstream-pipeline"))).isEqualTo(Map.of(
-        "topic:literal:clicks", Set.of("Read", "Describe"),
+        "topic:literal:clicks", Set.of("Read", "Describe", "DescribeConfigs"),
         "topic:literal:clicks_enriched", Set.of("Write", "Describe"),
         "topic:literal:clicks_dlq", Set.of("Write", "Describe")));
     assertThat(acls(user(m, "clickstream-producer"))).isEqualTo(Map.of("topic:literal:clicks", Set.of("Write", "Describe")));
@@ -336,6 +349,48 @@ class ChartSecurityTest {
     }
     for (Map<String, String> other : List.of(postgres, stranger)) {
       assertThat(peers.stream().noneMatch(p -> selects(p, other))).as("refuses %s", other).isTrue();
+    }
+
+    // the metrics port: from the monitoring namespace only
+    assertThat(spark.getSpec().getIngress().get(1).getFrom().get(0).getNamespaceSelector().getMatchLabels())
+        .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring"));
+    Map<String, String> migrations = Map.of("app.kubernetes.io/instance", "clickstream",
+        "app.kubernetes.io/component", "schema-migrations");
+    assertThat(selects(pgFrom, migrations)).as("the migrations Job reaches Postgres").isTrue();
+
+    // egress: the Spark pods reach Kafka's client listener, Postgres, DNS and each other; only the driver the API
+    // server; the migrations Job only Postgres and DNS
+    Map<String, String> broker = Map.of("strimzi.io/cluster", "clickstream", "strimzi.io/kind", "Kafka");
+    Map<String, String> dns = Map.of("k8s-app", "kube-dns");
+    for (String name : List.of("clickstream-spark-driver-egress", "clickstream-spark-executor-egress",
+        "clickstream-schema-migrations-egress")) {
+      NetworkPolicy egress = policies.get(name);
+      assertThat(egress.getSpec().getPolicyTypes()).as(name).containsExactly("Egress");
+      List<String> reaches = new ArrayList<>();
+      for (var rule : egress.getSpec().getEgress()) {
+        List<String> ports = rule.getPorts() == null || rule.getPorts().isEmpty() ? List.of("any port") : rule.getPorts().stream()
+            .map(port -> port.getProtocol() + "/" + port.getPort().getIntVal()).toList();
+        if (rule.getTo() == null || rule.getTo().isEmpty()) {
+          reaches.add("anywhere " + ports);
+          continue;
+        }
+        for (var peer : rule.getTo()) {
+          for (var target : Map.of("kafka", broker, "postgres", postgres, "dns", dns, "driver", driver, "executor", executor,
+              "producer", producer).entrySet()) {
+            if (peer.getPodSelector() != null && selects(peer.getPodSelector(), target.getValue())) {
+              reaches.add(target.getKey() + " " + ports);
+            }
+          }
+        }
+      }
+      List<String> expected = switch (name) {
+        case "clickstream-spark-driver-egress" -> List.of("kafka [TCP/9093]", "postgres [TCP/5432]", "dns [UDP/53, TCP/53]",
+            "executor [any port]", "anywhere [TCP/443, TCP/6443]");
+        case "clickstream-spark-executor-egress" -> List.of("kafka [TCP/9093]", "postgres [TCP/5432]",
+            "dns [UDP/53, TCP/53]", "driver [any port]", "executor [any port]");
+        default -> List.of("postgres [TCP/5432]", "dns [UDP/53, TCP/53]");
+      };
+      assertThat(reaches).as(name).containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 

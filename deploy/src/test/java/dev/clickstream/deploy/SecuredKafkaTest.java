@@ -157,6 +157,15 @@ class SecuredKafkaTest {
     throw new AssertionError("the chart references a Secret this test does not know: " + name + "/" + key);
   }
 
+  /** @return the chart's schema migrations Job (a hook: {@link ChartTest#renderHooks}) */
+  private static JsonNode migrationsJob() {
+    try {
+      return ChartTest.renderHooks().one("Job");
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot render the chart's hooks", e);
+    }
+  }
+
   /** The SparkApplication driver's environment, with this machine's addresses and paths and a new database. */
   private static Map<String, String> pipelineEnv(String passwordOf, String database) {
     String jdbcUrl = postgres.createDatabase(database);
@@ -168,13 +177,17 @@ class SecuredKafkaTest {
     env.put("KAFKA_BOOTSTRAP_SERVERS", broker.securedBootstrapServers());
     env.put("JDBC_URL", jdbcUrl);
     // the chart's roles, under names of this database's own (roles belong to the whole server)
-    assertThat(env).containsKeys("DB_USER", "DB_PASSWORD", "DB_MIGRATION_USER", "DB_MIGRATION_PASSWORD");
+    assertThat(env).containsKeys("DB_USER", "DB_PASSWORD").containsEntry("DB_MIGRATIONS", "verify")
+        .doesNotContainKeys("DB_MIGRATION_USER", "DB_MIGRATION_PASSWORD");
     DatabaseRoles roles = DatabaseRoles.named(database);
     roles.createIn(postgres, database);
     env.put("DB_USER", roles.writer());
     env.put("DB_PASSWORD", roles.writerPassword());
-    env.put("DB_MIGRATION_USER", roles.owner());
-    env.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
+    // what the chart's migrations Job does before the driver starts: the schema, as the owner
+    assertThat(migrationsJob().path("spec").path("template").path("spec").path("containers").get(0).path("command")
+        .toString()).contains(dev.clickstream.app.sink.SchemaMigrations.class.getName());
+    dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(jdbcUrl, roles.owner(),
+        roles.ownerPassword()), roles.writer(), java.time.Duration.ofSeconds(30));
     env.put("LAKE_PATH", work.resolve(database).resolve("lake").toString());
     env.put("CHECKPOINT_ROOT", work.resolve(database).resolve("checkpoints").toString());
     env.put("TRIGGER_INTERVAL", "available-now");

@@ -33,6 +33,10 @@ import picocli.CommandLine;
  *     and so owns the tables; when it differs from DB_USER, it grants DB_USER the writer's rights on them
  * @param dbMigrationPassword DB_MIGRATION_PASSWORD, environment only, required when DB_MIGRATION_USER is set
  *     (default DB_PASSWORD otherwise); never logged
+ * @param dbMigrationsApplied DB_MIGRATIONS, default {@code apply}: the pipeline applies the Flyway migrations at
+ *     start-up as DB_MIGRATION_USER; {@code verify}: someone else does (the chart's migrations Job, with the
+ *     owner's password the driver then never holds), and the pipeline only waits until every result table exists
+ *     and DB_USER may write it
  * @param lakePath LAKE_PATH, default {@code ./data/lake}
  * @param checkpointRoot CHECKPOINT_ROOT, default {@code ./data/checkpoints}; one directory per query below it
  * @param trigger TRIGGER_INTERVAL, default {@code 5 seconds}, or {@code available-now}: the micro-batch trigger of
@@ -85,7 +89,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     int metricsPort, String metricsBindAddress, Duration metricsLagInterval, Duration maxEventTimeSkew,
     Duration dbRetryTimeout, Duration stopTimeout,
     KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch, Optional<IngestMode> ingestMode,
-    Duration realTimeBatchDuration) {
+    Duration realTimeBatchDuration, boolean dbMigrationsApplied) {
   /** Spark 4.1's smallest real-time batch duration (its real-time trigger refuses less). */
   public static final Duration MIN_REAL_TIME_BATCH_DURATION = Duration.ofSeconds(5);
 
@@ -195,7 +199,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
         flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
             : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
         realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", flags.realTimeBatchDuration,
-            Durations::parse)));
+            Durations::parse)),
+        value("DB_MIGRATIONS", flags.dbMigrations, Settings::migrationsApplied));
   }
 
   /** A processing-time trigger, &gt; 0 (available-now is chosen by TRIGGER_INTERVAL for every query at once). */
@@ -230,6 +235,15 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
           + d.toMillis() + " ms)");
     }
     return d;
+  }
+
+  /** DB_MIGRATIONS: {@code apply} (true) or {@code verify} (false). */
+  private static boolean migrationsApplied(String text) {
+    return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "apply" -> true;
+      case "verify" -> false;
+      default -> throw new IllegalArgumentException("'" + text + "' is neither apply nor verify");
+    };
   }
 
   /**
@@ -294,6 +308,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     m.put("DB_PASSWORD", "****");
     m.put("DB_MIGRATION_USER", dbMigrationUser);
     m.put("DB_MIGRATION_PASSWORD", "****");
+    m.put("DB_MIGRATIONS", dbMigrationsApplied ? "apply" : "verify");
     m.put("LAKE_PATH", lakePath);
     m.put("CHECKPOINT_ROOT", checkpointRoot);
     m.put("TRIGGER_INTERVAL", trigger.toString());
@@ -458,6 +473,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     @Option(names = "--stop-timeout", defaultValue = "60 seconds") String stopTimeout;
     @Option(names = "--fault-halt-after-batch") String faultHaltAfterBatch;
     @Option(names = "--ingest-mode") String ingestMode;
+    @Option(names = "--db-migrations", defaultValue = "apply") String dbMigrations;
     @Option(names = "--real-time-batch-duration", defaultValue = "5 seconds") String realTimeBatchDuration;
   }
 

@@ -23,6 +23,8 @@ class SchemaMigrationsTest {
   @RegisterExtension static final PostgresExtension ROLES_PG = new PostgresExtension();
   /** A database that is never migrated. */
   @RegisterExtension static final PostgresExtension UNMIGRATED_PG = new PostgresExtension();
+  /** A database for the verifying pipeline's test. */
+  @RegisterExtension static final PostgresExtension VERIFY_PG = new PostgresExtension();
 
   @Test
   void createsTheDesignTablesOnceAndIsIdempotent() throws Exception {
@@ -131,5 +133,24 @@ class SchemaMigrationsTest {
         .hasMessageStartingWith("postgres at " + url + " unreachable after 3 s")
         .hasMessageNotContaining("hunter2")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  /**
+   * DB_MIGRATIONS=verify (the chart's driver, whose migrations a Job runs): one line naming the first table that is
+   * missing once the patience has passed, and through once the owner has migrated and granted the writer.
+   */
+  @Test
+  void aVerifyingPipelineWaitsForTheTablesTheOwnersMigrationsCreate() throws Exception {
+    DatabaseRoles roles = VERIFY_PG.createRoles();
+    DatabaseConfig writer = new DatabaseConfig(VERIFY_PG.jdbcUrl(), roles.writer(), roles.writerPassword());
+    java.util.List<String> tables = java.util.List.of("page_view_counts", "user_sessions", "rejected_rows");
+    SchemaMigrations.migrate(new DatabaseConfig(VERIFY_PG.jdbcUrl(), roles.owner(), roles.ownerPassword()), roles.writer(),
+        Duration.ofSeconds(10));
+    SchemaMigrations.verify(writer, tables, Duration.ofSeconds(10));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SchemaMigrations.verify(writer,
+            java.util.List.of("page_view_counts", "no_such_table"), Duration.ofSeconds(1)))
+        .isInstanceOf(dev.clickstream.contract.StartupFailure.class)
+        .hasMessageContaining("table no_such_table does not exist after 1 s (DB_MIGRATIONS=verify): run the schema "
+            + "migrations as the owner role");
   }
 }
