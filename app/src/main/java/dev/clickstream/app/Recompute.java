@@ -44,16 +44,17 @@ import picocli.CommandLine;
  *
  * <p>In: {@code --from} and {@code --to}, ISO-8601 instants ({@code 2026-11-23T12:00:00Z}); the pipeline's settings
  * from flags and the environment ({@link Settings}); the lake table; the watermarks of the analytics and
- * user-sessions checkpoints. What it rewrites is the {@link ClosedRange}: every window of the six windowed tables
- * that lies wholly inside {@code [from, to)} and is closed by the analytics query's watermark, upserted with the
- * same aggregation as the live query ({@link WindowedAnalytics#of}, here over a batch of lake rows, so nothing is
- * late); every session that lies wholly inside the range and is closed by the user-sessions watermark: the rows
- * of such sessions are deleted, then the recomputed ones ({@link UserSessions#ofHistory}) inserted (a late event may
- * have moved a session's start, so its old row is not the new one's key). Running it twice leaves the same rows.
+ * user-sessions checkpoints and what the lake query has committed. What it rewrites is the {@link ClosedRange}:
+ * every window of the six windowed tables that lies wholly inside {@code [from, to)} and is closed by the analytics
+ * query's watermark, upserted with the same aggregation as the live query ({@link WindowedAnalytics#of}, here over a
+ * batch of lake rows, so nothing is late); every closed session that ends inside the range, rewritten in one
+ * transaction with the rows it replaces ({@link #rewriteSessions}: a late event may have moved a session's start,
+ * even before {@code from}). It refuses a range whose closed part reaches events the lake has not committed yet
+ * ({@link #closedRange}), so it never writes a window or session short. Running it twice leaves the same rows.
  *
  * <p>Out: exit 0 with one line per output (rows written), 2 with one line for a bad flag or setting, a range with
- * nothing closed in it, or a checkpoint without a watermark (the live queries have not run yet), 1 when Postgres
- * stays unreachable.
+ * nothing closed in it, a checkpoint without a watermark (the live queries have not run yet) or a lake behind the
+ * live queries, 1 when Postgres stays unreachable or a write fails (nothing of the sessions' transaction is kept).
  */
 @Command(name = "recompute")
 public final class Recompute {

@@ -81,13 +81,7 @@ public final class SchemaMigrations {
       if (missing == null) {
         return;
       }
-      try {
-        Thread.sleep(2_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    } while (System.nanoTime() < deadline);
+    } while (pausedBeforeRetry() && System.nanoTime() < deadline);
     throw StartupFailure.badSetting("postgres at " + db.maskedUrl() + ": " + missing + " after "
         + patience.toSeconds() + " s (DB_MIGRATIONS=verify): run the schema migrations as the owner role (the chart's "
         + "migrations Job, or DB_MIGRATIONS=apply with DB_MIGRATION_USER)");
@@ -160,18 +154,23 @@ public final class SchemaMigrations {
           break; // no such role, wrong password or no such database: waiting will not help
         }
       }
-      try {
-        Thread.sleep(2_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    } while (System.nanoTime() < deadline);
+    } while (pausedBeforeRetry() && System.nanoTime() < deadline);
     String cause = JdbcUrls.masked(last.getMessage() == null ? last.toString() : last.getMessage().lines().findFirst().orElse(""));
     if (refused(last)) {
       throw StartupFailure.unavailable("postgres at " + db.maskedUrl() + " refused the connection: " + cause);
     }
     throw StartupFailure.unavailable("postgres at " + db.maskedUrl() + " unreachable after " + patience.toSeconds() + " s: " + cause);
+  }
+
+  /** @return after 2 s, true; false at once when the thread is interrupted (its flag kept) */
+  private static boolean pausedBeforeRetry() {
+    try {
+      Thread.sleep(2_000);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Class 28 (invalid authorization: no such role, wrong password) and 3D000 (no such database). */
