@@ -223,7 +223,8 @@ public final class Recompute {
    * {@code from}, so a session is rewritten when it ends in the range and starts at most one timeout before it (its
    * start is then certain: the events read begin a whole timeout earlier). Deleted with them: the closed rows that
    * start in the range (as before) and every closed row of the same user that overlaps a rewritten session (the old
-   * row of a moved start), but never a row that overlaps a session starting further back (which is left as it is).
+   * row of a moved start), but never a row that overlaps a recomputed session that is not rewritten (one starting
+   * further back, or one that late events extend past {@code sessionsTo}): such rows are left as they are.
    *
    * @return the line that says what was deleted and written
    */
@@ -233,21 +234,23 @@ public final class Recompute {
     Instant certainFrom = range.from().minus(timeout);
     List<Row> recomputed = UserSessions.ofHistory(between(lake, certainFrom.minus(timeout), range.sessionEventsTo()),
             timeout, range.sessionsTo().plus(timeout).toEpochMilli())
-        .where(col("session_end").geq(lit(Timestamp.from(range.from())))
-            .and(col("session_end").lt(lit(Timestamp.from(range.sessionsTo())))))
+        .where(col("session_end").geq(lit(Timestamp.from(certainFrom.minus(timeout)))))
         .collectAsList();
     List<Row> rewritten = new ArrayList<>();
-    List<Row> uncertain = new ArrayList<>();
+    List<Row> uncertain = new ArrayList<>(); // recomputed, but not rewritten: their rows are left as they are
     for (Row r : recomputed) {
-      (r.<Timestamp>getAs("session_start").toInstant().isBefore(certainFrom) ? uncertain : rewritten).add(r);
+      Instant start = r.<Timestamp>getAs("session_start").toInstant();
+      Instant end = r.<Timestamp>getAs("session_end").toInstant();
+      boolean inRange = !end.isBefore(range.from()) && end.isBefore(range.sessionsTo()) && !start.isBefore(certainFrom)
+          && !"active".equals(r.getAs("status"));
+      (inRange ? rewritten : uncertain).add(r);
     }
     int[] deleted = new int[1];
     PostgresUpsertSink sink = PostgresUpsertSink.userSessions(db, new PipelineMetrics());
     long written = sink.replace(rewritten, c -> deleted[0] = deleteReplacedSessions(c, range, rewritten, uncertain),
         PostgresUpsertSink.RECOMPUTE_BATCH);
     return "sessions in [" + range.from() + ", " + range.sessionsTo() + "): " + deleted[0] + " rows deleted, " + written
-        + " written" + (uncertain.isEmpty() ? "" : ", " + uncertain.size() + " left as they are (they start more than "
-        + "SESSION_TIMEOUT before the range)");
+        + " written";
   }
 
   /** @return rows deleted: see {@link #rewriteSessions} */

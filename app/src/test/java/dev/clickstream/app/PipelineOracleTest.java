@@ -266,8 +266,11 @@ class PipelineOracleTest {
     java.util.function.Predicate<Instant> usersInRange = start -> windowInRange(start, java.time.Duration.ofMinutes(5), range);
     java.util.function.Predicate<String> commerceInRange = k -> !Instant.parse(k.split(" ")[1]).isBefore(from)
         && !Instant.parse(k.substring(k.indexOf(" | ") + 3)).isAfter(range.windowsTo());
+    // the closed sessions the recompute rewrites: ending in [from, sessionsTo), starting in the range or at most one
+    // SESSION_TIMEOUT before it (a session that late events extend into the range is rewritten whole)
     java.util.function.BiPredicate<String, String> sessionInRange = (k, v) -> !v.startsWith("null ") && !v.endsWith(" active")
-        && !Instant.parse(k.split(" ")[1]).isBefore(from) && Instant.parse(v.split(" ")[0]).isBefore(range.sessionsTo());
+        && !Instant.parse(k.split(" ")[1]).isBefore(from.minus(settings.sessionTimeout()))
+        && !Instant.parse(v.split(" ")[0]).isBefore(from) && Instant.parse(v.split(" ")[0]).isBefore(range.sessionsTo());
     assertThat(only(everyEventOnTime.pageViewCounts, pageInRange)).as("late events lie in the range")
         .isNotEqualTo(only(oracle.pageViewCounts, pageInRange));
     assertThat(only(everyEventOnTime.sessions, sessionInRange)).isNotEqualTo(only(oracle.sessions, sessionInRange));
@@ -282,6 +285,7 @@ class PipelineOracleTest {
     }
     deletes.add("DELETE FROM user_sessions WHERE session_start >= '" + from + "' AND session_end < '" + range.sessionsTo() + "'");
     Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), deletes.toArray(new String[0]));
+    Map<String, String> sessionsDeleted = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
     var db = new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
 
     List<String> lines = Recompute.recompute(spark, settings, db, from, to);
@@ -296,9 +300,14 @@ class PipelineOracleTest {
         .containsExactlyInAnyOrderEntriesOf(only(everyEventOnTime.commerceRows, commerceInRange));
     assertThat(only(commerce, commerceInRange.negate())).isEqualTo(only(commerceBefore, commerceInRange.negate()));
     Map<String, String> sessions = Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password());
-    assertThat(only(sessions, sessionInRange)).hasSizeGreaterThan(10)
-        .containsExactlyInAnyOrderEntriesOf(only(everyEventOnTime.sessions, sessionInRange));
-    assertThat(only(sessions, sessionInRange.negate())).isEqualTo(only(sessionsBefore, sessionInRange.negate()));
+    // every session the recompute rewrites is the oracle's; every other row is one that was there before it ran, and
+    // every row then that no rewritten session overlaps is still there
+    Map<String, String> rewritten = only(everyEventOnTime.sessions, sessionInRange);
+    assertThat(rewritten).hasSizeGreaterThan(10);
+    assertThat(sessions).containsAllEntriesOf(rewritten);
+    assertThat(sessionsDeleted).containsAllEntriesOf(only(sessions, (k, v) -> !rewritten.containsKey(k)));
+    assertThat(sessions).containsAllEntriesOf(only(sessionsDeleted, (k, v) -> v.startsWith("null ")
+        || rewritten.entrySet().stream().noneMatch(r -> overlaps(k, v, r.getKey(), r.getValue()))));
     Map<Instant, Long> users = Results.activeUsers(PG.jdbcUrl(), PG.user(), PG.password());
     var expectedUsers = only(everyEventOnTime.activeUsers, usersInRange);
     assertThat(only(users, usersInRange).keySet()).isNotEmpty().isEqualTo(expectedUsers.keySet());
@@ -309,6 +318,14 @@ class PipelineOracleTest {
     Recompute.recompute(spark, settings, db, from, to);
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password())).isEqualTo(pages);
     assertThat(Results.userSessions(PG.jdbcUrl(), PG.user(), PG.password())).isEqualTo(sessions);
+  }
+
+  /** @return whether two closed sessions ({@link Oracle#sessionKey}, {@link Oracle#sessionValue}) of one user overlap */
+  private static boolean overlaps(String key, String value, String otherKey, String otherValue) {
+    String[] k = key.split(" ");
+    String[] o = otherKey.split(" ");
+    return k[0].equals(o[0]) && !Instant.parse(k[1]).isAfter(Instant.parse(otherValue.split(" ")[0]))
+        && !Instant.parse(o[1]).isAfter(Instant.parse(value.split(" ")[0]));
   }
 
   private static boolean windowInRange(Instant start, java.time.Duration length,
