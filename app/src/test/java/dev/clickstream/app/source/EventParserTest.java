@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.clickstream.contract.EventRecordParser;
 import dev.clickstream.testkit.ContractCases;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -78,6 +79,41 @@ class EventParserTest {
     }
     softly.assertAll();
     assertThat(cases).extracting(ContractCases.Case::expect).as("every reason has a case").containsAll(dev.clickstream.contract.EventContract.REASONS);
+  }
+
+  /**
+   * Every record the validator accepts (the contract's valid cases and every input of the fuzz corpus it accepts)
+   * reaches enriched_activity as JSON that the validator reads back to the same event: the same fields, the price to
+   * its two decimals, event_time to the millisecond the enriched record carries.
+   */
+  @Test
+  void everyAcceptedRecordRoundTripsThroughTheEnrichedJson() throws Exception {
+    List<byte[]> values = new ArrayList<>();
+    ContractCases.all().stream().filter(c -> c.expect().equals(ContractCases.VALID)).forEach(c -> values.add(c.value()));
+    java.nio.file.Path corpus = java.nio.file.Path.of("..", "contract", "src", "test", "resources", "dev", "clickstream",
+        "contract", "EventRecordParserFuzzTestInputs", "acceptsOrRejectsAnyBytes");
+    try (var files = java.nio.file.Files.list(corpus)) {
+      for (java.nio.file.Path f : files.sorted().toList()) {
+        values.add(java.nio.file.Files.readAllBytes(f));
+      }
+    }
+    long now = System.currentTimeMillis() * 1000;
+    List<String> accepted = values.stream().map(v -> EventRecordParser.parse(v, now, 60_000_000L))
+        .filter(e -> e.error() == null).map(EventParserTest::comparable).sorted().toList();
+    List<String> roundTripped = EventParser.validEvents(parseBytes(values))
+        .select(dev.clickstream.app.analytics.EnrichedEvents.json()).collectAsList().stream()
+        .map(r -> EventRecordParser.parse(r.getString(0).getBytes(StandardCharsets.UTF_8), now, 60_000_000L))
+        .map(EventParserTest::comparable).sorted().toList();
+    assertThat(accepted).hasSizeGreaterThan(100);
+    assertThat(roundTripped).isEqualTo(accepted);
+  }
+
+  /** @return the event as text, event_time truncated to ms and the price to scale 2 (the enriched record's forms) */
+  private static String comparable(EventRecordParser.Event e) {
+    return new EventRecordParser.Event(e.eventId(), e.eventTime() == null ? null
+        : e.eventTime().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), e.userId(), e.pageUrl(), e.eventType(),
+        e.productId(), e.category(), e.price() == null ? null : e.price().setScale(2), e.quantity(), e.currency(),
+        e.orderId(), e.device(), e.country(), e.error()).toString();
   }
 
   /**
