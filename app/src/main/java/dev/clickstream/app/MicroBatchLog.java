@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * One log line per micro-batch per query, from Spark's {@link StreamingQueryProgress}:
  * {@code query=analytics batch=12 inputRows=5000 inputRowsPerSec=2500.0 processedRowsPerSec=4100.0
  * durationMs=1220 watermark=2026-11-23T12:28:00.000Z stateRows=310 droppedByWatermark=17}.
- * Failed queries are logged with their cause when they terminate.
+ * Failed queries are logged with their cause when they terminate (at ERROR; the survived Spark bug of
+ * {@link QuerySupervisor#isKafkaMetricsBug} at WARN).
  */
 public final class MicroBatchLog extends StreamingQueryListener {
   private static final Logger LOG = LoggerFactory.getLogger("dev.clickstream.microbatch");
@@ -33,7 +34,11 @@ public final class MicroBatchLog extends StreamingQueryListener {
 
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {
-    if (event.exception().isDefined()) {
+    if (event.exception().isDefined() && QuerySupervisor.isKafkaMetricsBug(event.exception().get())) {
+      // survived: the supervisor restarts the query on its checkpoint (or, stopping, counts it as stopped)
+      LOG.warn("query id={} hit SPARK-55271 (a NullPointerException in KafkaMicroBatchStream.metrics after a replayed "
+          + "micro-batch, whose output is committed): restarted on its checkpoint unless stopping", event.id());
+    } else if (event.exception().isDefined()) {
       LOG.error("query id={} failed: {}", event.id(), event.exception().get().lines().findFirst().orElse(""));
     } else {
       LOG.info("query id={} stopped", event.id());

@@ -358,6 +358,15 @@ final class QuerySupervisor {
     return false;
   }
 
+  /**
+   * @param exceptionText a query's exception as text with its stack trace (a termination event's {@code exception})
+   * @return whether it is the bug of {@link #isKafkaMetricsBug(Throwable)}: a NullPointerException thrown in
+   *     {@code KafkaMicroBatchStream.metrics}
+   */
+  static boolean isKafkaMetricsBug(String exceptionText) {
+    return exceptionText.contains("java.lang.NullPointerException") && exceptionText.matches("(?s).*at org\\.apache\\.spark\\.sql\\.kafka010\\.KafkaMicroBatchStream\\$?\\.metrics\\(.*");
+  }
+
   private static String rootCause(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null && c.getCause() != c) {

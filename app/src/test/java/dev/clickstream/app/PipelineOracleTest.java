@@ -576,7 +576,10 @@ class PipelineOracleTest {
       releaseStuckBatch = true;
       var started = query;
       if (started != null) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !started.isActive());
+        // gone from the session's active queries, which Spark updates after isActive() turns false: the next test
+        // asserts that no query is active
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !started.isActive()
+            && java.util.Arrays.stream(spark.streams().active()).noneMatch(q -> q.id().equals(started.id())));
       }
     }
   }
