@@ -132,6 +132,7 @@ class CrashRecoveryTest {
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(0, 1_000), 0); // something to write
     assertThat(pipeline.process().waitFor(120, TimeUnit.SECONDS)).as("driver exits after losing Postgres").isTrue();
     ends.add(System.currentTimeMillis());
+    long postgresLostEnd = ends.get(ends.size() - 1);
     assertThat(pipeline.process().exitValue()).isEqualTo(1);
     assertThat(Files.readString(log)).contains("failed: SQLException: postgres at " + PG.jdbcUrl()
         + "?ApplicationName=crash&password=**** unreachable for 20 s (DB_RETRY_TIMEOUT)");
@@ -222,6 +223,10 @@ class CrashRecoveryTest {
     // (kill number 1 comes once a real-time batch has written enriched records and before it commits: its replay
     // repeats them, checked record by record below)
     long window = 5_000 + 3_000;
+    // Except for the driver that exited for losing Postgres: for DB_RETRY_TIMEOUT (20 s) before it, the analytics and
+    // user-sessions tasks retried inside their task slots, and the real-time ingest batch in flight could wait that
+    // long for slots before committing (seen once in a clean-clone run: a record rewritten 20.8 s after its copy)
+    long postgresLostWindow = 20_000 + window;
     Map<String, Long> sent = new java.util.HashMap<>();
     oracle.lakeEventIds.forEach(id -> sent.merge(id, 1L, Long::sum));
     long rewritten = 0;
@@ -236,7 +241,8 @@ class CrashRecoveryTest {
       for (int i = 1; i < times.size(); i++) {
         long after = times.get(i);
         long firstBefore = times.get(0);
-        afterAnEnd += ends.stream().anyMatch(end -> end < after && firstBefore <= end && end - window <= times.stream()
+        afterAnEnd += ends.stream().anyMatch(end -> end < after && firstBefore <= end
+            && end - (end == postgresLostEnd ? postgresLostWindow : window) <= times.stream()
             .filter(t -> t <= end).mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE)) ? 1 : 0;
       }
       assertThat(afterAnEnd).as("event %s written %d times, sent %d times, at %s; drivers ended at %s", e.getKey(),
