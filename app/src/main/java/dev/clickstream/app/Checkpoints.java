@@ -81,18 +81,7 @@ public final class Checkpoints {
    *     {@code spark.sql.streaming.minBatchesToRetain}, are all beyond it) or none had a watermark yet
    */
   public static OptionalLong watermarkMsWithin(Path checkpoint, java.util.Map<org.apache.kafka.common.TopicPartition, Long> bound) {
-    Path commits = checkpoint.resolve("commits");
-    if (!Files.isDirectory(commits)) {
-      return OptionalLong.empty();
-    }
-    List<Long> batches;
-    try (Stream<Path> files = Files.list(commits)) {
-      batches = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong)
-          .sorted(java.util.Comparator.reverseOrder()).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    for (long batch : batches) {
+    for (long batch : batches(checkpoint.resolve("commits")).sorted(java.util.Comparator.reverseOrder()).toList()) {
       Path offsets = checkpoint.resolve("offsets").resolve(String.valueOf(batch));
       if (!Files.exists(offsets)) {
         continue;
@@ -128,12 +117,17 @@ public final class Checkpoints {
   }
 
   private static OptionalLong lastBatch(Path dir) {
+    return batches(dir).mapToLong(Long::longValue).max();
+  }
+
+  /** @return the micro-batch ids of a checkpoint's {@code offsets/} or {@code commits/} (its numeric file names) */
+  private static Stream<Long> batches(Path dir) {
     if (!Files.isDirectory(dir)) {
-      return OptionalLong.empty();
+      return Stream.empty();
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+"))
-          .mapToLong(Long::parseLong).max();
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong)
+          .toList().stream();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -52,10 +52,7 @@ public final class KafkaAccessCheck {
       Duration timeout) {
     String servers = kafkaClient.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
     String at = "kafka at " + servers + " (" + security + ")";
-    Map<String, Object> config = new HashMap<>(kafkaClient);
-    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-access-check");
-    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    Map<String, Object> config = adminConfig(kafkaClient, timeout);
     try (Admin admin = Admin.create(config)) {
       try {
         admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -102,10 +99,7 @@ public final class KafkaAccessCheck {
    *     throws: this only decides a log line.
    */
   public static java.util.Optional<String> timestampType(Map<String, String> kafkaClient, String topic, Duration timeout) {
-    Map<String, Object> config = new HashMap<>(kafkaClient);
-    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-access-check");
-    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    Map<String, Object> config = adminConfig(kafkaClient, timeout);
     var resource = new org.apache.kafka.common.config.ConfigResource(
         org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
     try (Admin admin = Admin.create(config)) {
@@ -119,6 +113,15 @@ public final class KafkaAccessCheck {
       LOG.debug("cannot describe the configs of topic {}: {}", topic, e.toString());
       return java.util.Optional.empty();
     }
+  }
+
+  /** @return the admin client's settings: the pipeline's client settings, this check's client id and timeouts */
+  private static Map<String, Object> adminConfig(Map<String, String> kafkaClient, Duration timeout) {
+    Map<String, Object> config = new HashMap<>(kafkaClient);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "clickstream-access-check");
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    return config;
   }
 
   private static StartupFailure failure(String at, Throwable cause, Duration timeout) {
