@@ -3,7 +3,7 @@
 # the JVM's CPU over the last MEASURE seconds (utime + stime from /proc/<pid>/stat) and each query's micro-batch
 # durations (p50 / p99 / max, from the per-micro-batch log lines), and the enriched latency over the same time
 # (p50 / p99 as the upper bound of the bucket of clickstream_enriched_latency_seconds that holds them, from two
-# scrapes of /metrics). Writes bench/results/<stamp>-make-run.md.
+# scrapes of /metrics), and where each query's micro-batch time went (the mean of each part of partsMs). Writes bench/results/<stamp>-make-run.md.
 # Usage: bench/make-run/profile.sh [warm-up seconds, default 90] [measured seconds, default 300]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,6 +48,17 @@ out=bench/results/$stamp-make-run.md
       printf '| %s micro-batch ms, p50 / p99 / max (%d micro-batches) | %s / %s / %s | %s | %s |\n' "$q" "$n" "$p50" "$p99" "$max" "$target" "$ok"
     fi
   done
+  echo
+  echo "Where each query's micro-batch time went (mean ms per micro-batch of each part of the log line's partsMs: the"
+  echo "driver's phases, then the state operators' task time summed over tasks):"
+  echo
+  for q in ingest lake analytics user-sessions; do
+    awk -v from="$from" '($1 " " substr($2, 1, 8)) >= from' "$work/err.log" \
+      | grep -o "query=$q batch=[0-9]* .*partsMs=[^ ]*" | sed 's/.*partsMs=//' \
+      | awk -v q="$q" -F, '{ n++; for (i = 1; i <= NF; i++) { split($i, kv, ":"); if (!(kv[1] in sum)) order[++k] = kv[1]; sum[kv[1]] += kv[2] } }
+          END { if (n == 0) exit; line = "- " q " (" n " micro-batches):"; for (i = 1; i <= k; i++) line = line sprintf(" %s %.0f", order[i], sum[order[i]] / n); print line }'
+  done
+  echo
   # enriched latency: the buckets' increase over the measured time, cumulative; a quantile is the first bound
   # whose count reaches that share of all
   paste "$work/b0" "$work/b1" | awk -v mode="$mode" '

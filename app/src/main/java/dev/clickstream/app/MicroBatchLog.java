@@ -1,5 +1,6 @@
 package dev.clickstream.app;
 
+import dev.clickstream.app.metrics.BatchTimeParts;
 import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -10,7 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One log line per micro-batch per query, from Spark's {@link StreamingQueryProgress}:
  * {@code query=analytics batch=12 inputRows=5000 inputRowsPerSec=2500.0 processedRowsPerSec=4100.0
- * durationMs=1220 watermark=2026-11-23T12:28:00.000Z stateRows=310 droppedByWatermark=17}.
+ * durationMs=1220 partsMs=latestOffset:3,queryPlanning:41,walCommit:12,addBatch:1130,commitOffsets:9,stateUpdates:310,
+ * stateRemovals:20,stateCommit:48 watermark=2026-11-23T12:28:00.000Z stateRows=310 droppedByWatermark=17}: partsMs
+ * says where the micro-batch's time went ({@link BatchTimeParts}: the driver's phases, then the state operators'
+ * task time).
  * Failed queries are logged with their cause when they terminate (at ERROR; the survived Spark bug of
  * {@link QuerySupervisor#isKafkaMetricsBug} at WARN).
  */
@@ -63,8 +67,8 @@ public final class MicroBatchLog extends StreamingQueryListener {
     Long duration = p.durationMs().get("triggerExecution");
     String watermark = p.eventTime().get("watermark");
     return String.format("query=%s batch=%d inputRows=%d inputRowsPerSec=%.1f processedRowsPerSec=%.1f durationMs=%d "
-            + "watermark=%s stateRows=%d droppedByWatermark=%d",
+            + "partsMs=%s watermark=%s stateRows=%d droppedByWatermark=%d",
         p.name(), p.batchId(), inputRows, p.inputRowsPerSecond(), p.processedRowsPerSecond(),
-        duration == null ? 0 : duration, watermark == null ? "unset" : watermark, stateRows, dropped);
+        duration == null ? 0 : duration, BatchTimeParts.format(BatchTimeParts.of(p)), watermark == null ? "unset" : watermark, stateRows, dropped);
   }
 }

@@ -258,7 +258,10 @@ final class QuerySupervisor {
     List<Running> stopping;
     synchronized (running) {
       stopRequested = true;
-      stopping = running.values().stream().filter(r -> r.query != null && r.query.isActive()).toList();
+      // running, or ended by SPARK-55271 and waiting for its restart (which the stop cancels): each is stopped
+      // here, and each says so; a query that failed for real was reported as failed
+      stopping = running.values().stream().filter(r -> r.query != null && !r.done && (r.query.isActive()
+          || (r.query.exception().isDefined() && isKafkaMetricsBug(r.query.exception().get())))).toList();
       queries = running.values().stream().map(r -> r.query).filter(java.util.Objects::nonNull).toList();
     }
     stuck.addAll(stopAll(queries));

@@ -152,7 +152,8 @@ class CrashRecoveryTest {
     List<String> stopping = since(log, sigterm).lines().toList();
     assertThat(stopping).as("the log after SIGTERM").noneMatch(l -> l.contains(" ERROR ") || l.startsWith("\tat ")
         || l.matches("^[a-z][\\w.$]*(Exception|Error)\\b.*"));
-    assertThat(stopping).filteredOn(l -> l.contains("stopped") && l.contains("query=")).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(stopping).as(String.join("\n", stopping)).filteredOn(l -> l.contains("stopped") && l.contains("query="))
+        .hasSizeGreaterThanOrEqualTo(4);
 
     // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
     // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows

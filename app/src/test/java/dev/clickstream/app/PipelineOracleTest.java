@@ -466,6 +466,14 @@ class PipelineOracleTest {
       assertThat(t.value("clickstream_batch_duration_seconds_count", "query", query))
           .isEqualTo(t.value("clickstream_batches_total", "query", query));
     }
+    for (String query : List.of(ClickstreamPipeline.LAKE, ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
+      assertThat(t.value("clickstream_batch_part_seconds_total", "query", query, "part", "addBatch").getAsDouble())
+          .as(query + ": where its micro-batches' time went").isPositive();
+    }
+    for (String stateful : List.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
+      assertThat(t.value("clickstream_batch_part_seconds_total", "query", stateful, "part", "stateCommit"))
+          .as(stateful + " commits its state").isPresent();
+    }
     assertThat(t.value("clickstream_sink_rows_total", "sink", "lake")).hasValue(valid);
     assertThat(t.value("clickstream_sink_rows_total", "sink", "enriched")).hasValue(valid);
     assertThat(t.value("clickstream_sink_rows_total", "sink", "dead_letter")).hasValue(malformed);

@@ -146,6 +146,15 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
             join(r.batchMs(), p -> p.p50() + " / " + p.p99() + " / " + p.max())));
       }
     }
+    if (latencies.stream().anyMatch(r -> !r.batchPartsMs().isEmpty())) {
+      md.append("\nWhere the micro-batch time went, per latency run and query: mean ms per micro-batch of each part "
+          + "(the driver's phases, then the state operators' task time summed over tasks; BatchTimeParts).\n\n"
+          + "| input events/s | ingest mode | query | parts, mean ms per micro-batch |\n|---:|---|---|---|\n");
+      for (LatencyBenchmark.Result r : latencies) {
+        r.batchPartsMs().forEach((query, parts) -> md.append(String.format("| %,d | %s | %s | %s |%n", r.rate(), r.label(),
+            query, dev.clickstream.app.metrics.BatchTimeParts.format(parts).replace(",", ", ").replace(":", " "))));
+      }
+    }
     List<Target> targets = targets();
     if (!targets.isEmpty()) {
       md.append("\n| target | measured | met |\n|---|---:|---|\n");

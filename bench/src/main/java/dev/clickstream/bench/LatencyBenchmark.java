@@ -52,6 +52,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import dev.clickstream.app.metrics.BatchTimeParts;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
@@ -95,13 +96,15 @@ public final class LatencyBenchmark {
    * @param liveHeapPeakBytes largest heap use right after a garbage collection (what stays reachable), bytes
    * @param stateRows per stateful query, state rows after the last micro-batch
    * @param batchMs per query, micro-batch durations (triggerExecution) after the warm-up, ms
+   * @param batchPartsMs per query, the mean ms per micro-batch after the warm-up of each {@link BatchTimeParts} part
    * @param lakeMs latency to the lake: the modification time of the Parquet file that holds the event (written just
    *     before its Delta commit) minus the event's Kafka timestamp, ms, measured events
    * @param lag per query, records behind the input topic during the measured time (see {@link Lag})
    */
   public record Result(int rate, IngestMode mode, List<String> queries, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
       Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
-      Map<String, Percentiles> batchMs, Percentiles lakeMs, Map<String, Lag> lag) {
+      Map<String, Percentiles> batchMs, Map<String, Map<String, Long>> batchPartsMs, Percentiles lakeMs,
+      Map<String, Lag> lag) {
     /** @return the mode and, when not every query ran, which did: {@code real-time, ingest alone} */
     public String label() {
       return mode + (queries.size() == ClickstreamPipeline.QUERIES.size() ? "" : ", " + String.join(" + ", queries) + " alone");
@@ -275,6 +278,7 @@ public final class LatencyBenchmark {
         queries.contains(ClickstreamPipeline.ANALYTICS) ? Percentiles.of(postgres.latenciesMs()) : Percentiles.NONE,
         queries.contains(ClickstreamPipeline.ANALYTICS) ? postgres.uncounted() : 0,
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
+        batchParts(progress, measureFrom),
         queries.contains(ClickstreamPipeline.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
             : Percentiles.NONE, lag);
   }
@@ -362,6 +366,26 @@ public final class LatencyBenchmark {
     Map<String, Percentiles> out = new LinkedHashMap<>();
     durations.forEach((name, ms) -> out.put(name, Percentiles.of(ms.stream().mapToLong(Long::longValue).toArray())));
     return out;
+  }
+
+  /** @return per query, the mean ms per micro-batch of each part, over the micro-batches with input from {@code fromMs} */
+  private static Map<String, Map<String, Long>> batchParts(ConcurrentLinkedQueue<StreamingQueryProgress> progress, long fromMs) {
+    Map<String, Map<String, Long>> sums = new LinkedHashMap<>();
+    Map<String, Integer> batches = new LinkedHashMap<>();
+    for (StreamingQueryProgress p : progress) {
+      if (p.numInputRows() > 0 && Instant.parse(p.timestamp()).toEpochMilli() >= fromMs) {
+        batches.merge(p.name(), 1, Integer::sum);
+        BatchTimeParts.of(p).forEach((part, ms) ->
+            sums.computeIfAbsent(p.name(), k -> new LinkedHashMap<>()).merge(part, ms, Long::sum));
+      }
+    }
+    Map<String, Map<String, Long>> means = new LinkedHashMap<>();
+    sums.forEach((query, parts) -> {
+      Map<String, Long> mean = new LinkedHashMap<>();
+      parts.forEach((part, ms) -> mean.put(part, Math.round((double) ms / batches.get(query))));
+      means.put(query, mean);
+    });
+    return means;
   }
 
   /** Reads a topic from its beginning to its current end. */

@@ -14,12 +14,20 @@ class BenchmarkReportTest {
     return run(rate, IngestMode.MICRO_BATCH, 3_000, postgresP99, lagGrowing);
   }
 
+  private static Map<String, Long> parts(int rate) {
+    Map<String, Long> parts = new java.util.LinkedHashMap<>();
+    parts.put("queryPlanning", 40L);
+    parts.put("addBatch", rate / 10L);
+    parts.put("stateCommit", 12L);
+    return parts;
+  }
+
   private static LatencyBenchmark.Result run(int rate, IngestMode mode, long enrichedP99, long postgresP99, boolean lagGrowing) {
     Percentiles enriched = new Percentiles(10, enrichedP99 / 3, enrichedP99 / 2, enrichedP99, enrichedP99 + 1);
     Percentiles postgres = new Percentiles(10, 1_000, 2_000, postgresP99, postgresP99);
     Percentiles lake = new Percentiles(10, 40_000, 60_000, 70_000, 75_000);
     return new LatencyBenchmark.Result(rate, mode, dev.clickstream.app.ClickstreamPipeline.QUERIES, rate * 150L, rate, enriched, 0, postgres, 0, 1L << 30, 1L << 29, Map.of(),
-        Map.of(), lake, Map.of("analytics", new LatencyBenchmark.Lag(100, lagGrowing ? 90_000 : 120, lagGrowing)));
+        Map.of(), Map.of("analytics", parts(rate)), lake, Map.of("analytics", new LatencyBenchmark.Lag(100, lagGrowing ? 90_000 : 120, lagGrowing)));
   }
 
   @Test
@@ -43,6 +51,7 @@ class BenchmarkReportTest {
         .extracting(BenchmarkReport.Target::measured, BenchmarkReport.Target::met).containsExactly("10,000 events/s", false);
     double cores = Runtime.getRuntime().availableProcessors();
     assertThat(targets.get("all queries together <= 60 core-µs per event").met()).isEqualTo(cores * 1e6 / 40_000 <= 60);
-    assertThat(report.markdown()).contains("analytics 100 -> 120").contains("(**growing**)");
+    assertThat(report.markdown()).contains("analytics 100 -> 120").contains("(**growing**)")
+        .contains("| 20,000 | micro-batch | analytics | queryPlanning 40, addBatch 2000, stateCommit 12 |");
   }
 }

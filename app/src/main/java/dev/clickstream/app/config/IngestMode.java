@@ -130,11 +130,39 @@ public enum IngestMode {
     if (cluster.matches()) {
       return Integer.parseInt(cluster.group(1)) * Integer.parseInt(cluster.group(2));
     }
+    return instances(conf) * executorSlots(conf);
+  }
+
+  /**
+   * The tasks one JVM of the application runs at once: in local mode (one JVM) all of {@link #taskSlots}; in a
+   * cluster, one executor's {@code spark.executor.cores / spark.task.cpus} (Spark's defaults 1 and 1).
+   *
+   * @param conf the application's Spark settings, {@code spark.master} included
+   * @param processors processors of this machine, for {@code local[*]}
+   * @return task slots of one JVM, &ge; 1
+   */
+  public static int slotsPerJvm(Map<String, String> conf, int processors) {
+    String master = conf.getOrDefault("spark.master", "local[*]").trim().toLowerCase(Locale.ROOT);
+    if (LOCAL.matcher(master).matches()) {
+      return Math.max(1, taskSlots(conf, processors));
+    }
+    Matcher cluster = LOCAL_CLUSTER.matcher(master);
+    if (cluster.matches()) {
+      return Math.max(1, Integer.parseInt(cluster.group(2)));
+    }
+    return Math.max(1, executorSlots(conf));
+  }
+
+  private static int executorSlots(Map<String, String> conf) {
+    int cores = Integer.parseInt(conf.getOrDefault("spark.executor.cores", "1"));
+    int taskCpus = Integer.parseInt(conf.getOrDefault("spark.task.cpus", "1"));
+    return cores / Math.max(1, taskCpus);
+  }
+
+  private static int instances(Map<String, String> conf) {
     boolean dynamic = Boolean.parseBoolean(conf.getOrDefault("spark.dynamicAllocation.enabled", "false"));
     int instances = Integer.parseInt(dynamic ? conf.getOrDefault("spark.dynamicAllocation.minExecutors", "0")
         : conf.getOrDefault("spark.executor.instances", "2"));
-    int cores = Integer.parseInt(conf.getOrDefault("spark.executor.cores", "1"));
-    int taskCpus = Integer.parseInt(conf.getOrDefault("spark.task.cpus", "1"));
-    return instances * (cores / Math.max(1, taskCpus));
+    return instances;
   }
 }

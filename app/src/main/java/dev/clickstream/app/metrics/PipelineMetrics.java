@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  *   <li>per {@code query}: {@code clickstream_input_rows_total}, {@code clickstream_input_rows_per_second},
  *       {@code clickstream_processed_rows_per_second} (rows/s of the last micro-batch, Spark's
  *       {@code StreamingQueryProgress}), {@code clickstream_batch_duration_seconds} (histogram),
- *       {@code clickstream_batches_total}, {@code clickstream_last_batch_timestamp_seconds} (Unix s, when the
+ *       {@code clickstream_batch_part_seconds_total{query,part}} (where the micro-batches' time went, s, per
+ *       {@link BatchTimeParts} part), {@code clickstream_batches_total}, {@code clickstream_last_batch_timestamp_seconds} (Unix s, when the
  *       last micro-batch completed), {@code clickstream_trigger_interval_seconds} (0 = available-now),
  *       {@code clickstream_kafka_offsets_behind_latest} (records), {@code clickstream_watermark_lag_seconds},
  *       {@code clickstream_late_rows_dropped_total}, {@code clickstream_state_rows},
@@ -62,6 +63,10 @@ public final class PipelineMetrics implements AutoCloseable {
   final Histogram batchDuration = Histogram.builder().name("clickstream_batch_duration_seconds")
       .help("Wall time of a micro-batch, s (Spark's batchDuration).").labelNames("query")
       .classicOnly().classicUpperBounds(BATCH_DURATION_BUCKETS).register(registry);
+  final Counter batchParts = Counter.builder().name("clickstream_batch_part_seconds")
+      .help("Time spent in each part of the query's micro-batches, s: the driver's phases (Spark's durationMs: "
+          + "latestOffset, queryPlanning, walCommit, addBatch, commitOffsets, ...) and the state operators' task time "
+          + "(stateUpdates, stateRemovals, stateCommit), BatchTimeParts.").labelNames("query", "part").register(registry);
   final Counter batches = counter("clickstream_batches_total", "Micro-batches completed.", "query");
   final Gauge lastBatch = gauge("clickstream_last_batch_timestamp_seconds",
       "Unix time, s, at which the query's last micro-batch completed.", "query");

@@ -94,6 +94,7 @@ public final class QueryMetricsListener extends StreamingQueryListener {
     metrics.inputRate.labelValues(q).set(finite(p.inputRowsPerSecond()));
     metrics.processedRate.labelValues(q).set(finite(p.processedRowsPerSecond()));
     metrics.batchDuration.labelValues(q).observe(p.batchDuration() / 1000.0);
+    BatchTimeParts.of(p).forEach((part, ms) -> metrics.batchParts.labelValues(q, part).inc(ms / 1000.0));
     metrics.batches.labelValues(q).inc();
     metrics.lastBatch.labelValues(q).set((Instant.parse(p.timestamp()).toEpochMilli() + p.batchDuration()) / 1000.0);
     String watermark = p.eventTime().get("watermark");

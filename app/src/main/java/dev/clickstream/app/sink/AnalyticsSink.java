@@ -9,17 +9,17 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.OutputMode;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * The sink of the {@code analytics} query: each micro-batch's changed rows ({@link WindowedAnalytics}, update
- * mode) are cached once and upserted into their six Postgres tables, one {@link PostgresUpsertSink} per table, in
+ * mode) are upserted into their six Postgres tables in one pass ({@link PostgresUpsertSink#analytics}): one Spark
+ * job, no cached batch, one transaction per Spark partition over the six tables' prepared statements, in
  * {@link Table} order. The rows carry absolute values, so a micro-batch replayed after a crash writes the same rows
  * again: exactly-once results. A failed write fails the micro-batch (nothing is committed to the checkpoint for
- * it); the tables written before it in that micro-batch are rewritten with the same values on the replay.
+ * it); the partitions written before it in that micro-batch are rewritten with the same values on the replay.
  */
 public final class AnalyticsSink implements ForeachBatchSink {
-  private final Map<Table, PostgresUpsertSink> tables = new EnumMap<>(Table.class);
+  private final PostgresUpsertSink tables;
 
   /**
    * @param db connection settings
@@ -27,9 +27,7 @@ public final class AnalyticsSink implements ForeachBatchSink {
    *     "page_view_counts"}}, ...)
    */
   public AnalyticsSink(DatabaseConfig db, PipelineMetrics metrics) {
-    for (Table t : Table.values()) {
-      tables.put(t, PostgresUpsertSink.forTable(db, t, metrics));
-    }
+    tables = PostgresUpsertSink.analytics(db, metrics);
   }
 
   @Override
@@ -42,7 +40,7 @@ public final class AnalyticsSink implements ForeachBatchSink {
    *
    * @param batch rows of {@link WindowedAnalytics#of}
    * @param batchId the micro-batch id
-   * @throws Exception what a table's write throws
+   * @throws Exception what a partition's write throws
    */
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
@@ -50,23 +48,19 @@ public final class AnalyticsSink implements ForeachBatchSink {
   }
 
   /**
-   * Upserts rows of the six tables (a streaming micro-batch, or a recompute's batch result).
+   * Upserts rows of the six tables (a streaming micro-batch, or a recompute's batch result) in one pass.
    *
    * @param rows rows of {@link WindowedAnalytics#of}
    * @param batchId the micro-batch id, or {@link PostgresUpsertSink#RECOMPUTE_BATCH} (rejected rows are recorded
    *     under it)
    * @return rows upserted per table
-   * @throws Exception what a table's write throws
+   * @throws Exception what a partition's write throws
    */
   public Map<Table, Long> write(Dataset<Row> rows, long batchId) throws Exception {
-    Dataset<Row> cached = rows.persist(StorageLevel.MEMORY_AND_DISK()); // the aggregation runs once
+    Map<String, Long> byName = tables.writeAll(rows, batchId);
     Map<Table, Long> written = new EnumMap<>(Table.class);
-    try {
-      for (Map.Entry<Table, PostgresUpsertSink> e : tables.entrySet()) {
-        written.put(e.getKey(), e.getValue().write(WindowedAnalytics.rowsOf(cached, e.getKey()), batchId));
-      }
-    } finally {
-      cached.unpersist(false);
+    for (Table t : Table.values()) {
+      written.put(t, byName.getOrDefault(t.tableName(), 0L));
     }
     return written;
   }

@@ -2,14 +2,19 @@ package dev.clickstream.app.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.JdbcUrls;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkEnv;
+import scala.Tuple2;
 
 /**
  * How executors reach Postgres. Serializable: it travels inside the foreachBatch closures; each JVM keeps a
@@ -40,8 +45,8 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
   private static final ConcurrentHashMap<DatabaseConfig, HikariDataSource> POOLS = new ConcurrentHashMap<>();
 
   /**
-   * A connection from this JVM's pool for this database (HikariCP, created on first use: at most as many connections
-   * as the JVM has processors, none kept idle longer than a minute, each checked before it is handed out), so that
+   * A connection from this JVM's pool for this database (HikariCP, created on first use: at most one connection per
+   * task slot of this JVM ({@link #poolSize}), none kept idle longer than a minute, each checked before it is handed out), so that
    * each micro-batch's tasks do not log in again. Connection settings as {@link #connectDirect()}.
    *
    * @return an open connection, auto-commit on; closing it returns it to the pool
@@ -87,7 +92,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
     config.setUsername(user);
     config.setPassword(password);
     config.setDataSourceProperties(properties());
-    config.setMaximumPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    config.setMaximumPoolSize(poolSize(sparkConf(), Runtime.getRuntime().availableProcessors()));
     config.setMinimumIdle(0);
     config.setIdleTimeout(60_000);
     config.setConnectionTimeout(10_000);
@@ -95,6 +100,29 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
     // failure to build the pool
     config.setInitializationFailTimeout(-1);
     return new HikariDataSource(config);
+  }
+
+  /**
+   * The connections one JVM's pool may open: one per task this JVM runs at once (every writer task of the
+   * {@code analytics} and {@code user-sessions} queries holds one for its partition's transaction), at least 2.
+   *
+   * @param conf this JVM's Spark settings (empty outside Spark)
+   * @param processors this JVM's processors
+   * @return {@code max(2, IngestMode.slotsPerJvm(conf, processors))}
+   */
+  static int poolSize(Map<String, String> conf, int processors) {
+    return Math.max(2, IngestMode.slotsPerJvm(conf, processors));
+  }
+
+  private static Map<String, String> sparkConf() {
+    SparkEnv env = SparkEnv.get();
+    Map<String, String> conf = new HashMap<>();
+    if (env != null) {
+      for (Tuple2<String, String> setting : env.conf().getAll()) {
+        conf.put(setting._1(), setting._2());
+      }
+    }
+    return conf;
   }
 
   /** @return the URL for messages: any password in it replaced by {@code ****} ({@link JdbcUrls#masked}) */

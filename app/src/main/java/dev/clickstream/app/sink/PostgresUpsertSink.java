@@ -20,7 +20,10 @@ import org.apache.spark.util.LongAccumulator;
 import org.slf4j.LoggerFactory;
 
 /**
- * Upserts a streaming aggregate into a Postgres table from {@code foreachBatch}, in update output mode.
+ * Upserts a streaming aggregate into Postgres tables from {@code foreachBatch}, in update output mode: one table, or
+ * several from one result ({@link #analytics}: the rows name their table in a column, and every table of a
+ * micro-batch is written in one pass: one Spark job, one transaction per Spark partition over every table's
+ * prepared statements).
  *
  * <p>Each micro-batch's changed rows are written as {@code INSERT ... ON CONFLICT (key) DO UPDATE SET ...} with
  * the rows' absolute values (never increments) and {@code updated_at = now()}: JDBC batches of
@@ -39,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * jsonb, sql_state, message, query, batch_id, rejected_at; idempotent on (table_name, row_key, batch_id)), are
  * counted in {@code clickstream_rejected_rows_total{table}}, and the rest is written.
  *
- * <p>Rows that repeat a key within a micro-batch are collapsed to the last one before writing (a multi-row
- * INSERT may not update one row twice), so a batch is written whatever its input.
+ * <p>Rows that repeat a key of a table within a micro-batch are collapsed to the last one before writing (a
+ * multi-row INSERT may not update one row twice), so a batch is written whatever its input.
  */
 public final class PostgresUpsertSink implements ForeachBatchSink {
   /** Rows per JDBC batch (DESIGN §8: batches of 1000 reach ~140-160k rows/s here). */
@@ -50,14 +53,46 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   static final int MAX_MESSAGE_CHARS = 1000;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+  /**
+   * One table a sink writes.
+   *
+   * @param table table name
+   * @param columns the rows' columns written to same-named table columns, in this order
+   * @param keyColumns the primary key, a subset of {@code columns}
+   * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the same
+   *     transaction); null for none
+   */
+  public record Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag)
+      implements java.io.Serializable {
+    /** Copies the lists. */
+    public Target {
+      columns = List.copyOf(columns);
+      keyColumns = List.copyOf(keyColumns);
+    }
+
+    String upsert() {
+      return upsertSql(table, columns, keyColumns);
+    }
+
+    String delete() {
+      return "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND "));
+    }
+
+    /** @return whether the row is to be deleted by key ({@code deleteFlag} true) rather than upserted */
+    boolean isDeletion(Row row) {
+      return deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag));
+    }
+
+    List<Object> key(Row row) {
+      return keyColumns.stream().map(c -> row.<Object>getAs(c)).toList();
+    }
+  }
+
   private final DatabaseConfig db;
-  private final String table;
+  private final List<Target> targets;
+  /** The column naming each row's target table; null when there is one target. */
+  private final String route;
   private final String query;
-  private final List<String> columns;
-  private final List<String> keyColumns;
-  private final String sql;
-  private final String deleteFlag;
-  private final String deleteSql;
   /** Driver-side only: executors get the sink without it (it is transient). */
   private final transient PipelineMetrics metrics;
 
@@ -71,31 +106,39 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    */
   public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
       PipelineMetrics metrics) {
-    this(db, table, columns, keyColumns, null, "analytics", metrics);
+    this(db, List.of(new Target(table, columns, keyColumns, null)), null, "analytics", metrics);
   }
 
   /**
    * @param db connection settings
-   * @param table table name
-   * @param columns the rows' columns, written to same-named table columns, in this order
-   * @param keyColumns the primary key, a subset of {@code columns}
-   * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the
-   *     same transaction); null for none
+   * @param targets the tables written, in the order each transaction writes them
+   * @param route with several targets, the string column that names each row's table (a row naming none of
+   *     them is an error); null with one target
    * @param query the query that writes (rejected_rows' {@code query} column)
-   * @param metrics where rows written, rows rejected and failed micro-batches go
+   * @param metrics where rows written, rows rejected and failed micro-batches go, per table
+   * @throws IllegalArgumentException for several targets without a route column
    */
-  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
-      String deleteFlag, String query, PipelineMetrics metrics) {
+  public PostgresUpsertSink(DatabaseConfig db, List<Target> targets, String route, String query, PipelineMetrics metrics) {
+    if (targets.isEmpty() || (targets.size() > 1 && route == null)) {
+      throw new IllegalArgumentException("one target, or several and the column that routes rows to them");
+    }
     this.db = db;
     this.metrics = metrics;
-    this.table = table;
+    this.targets = List.copyOf(targets);
+    this.route = route;
     this.query = query;
-    this.columns = List.copyOf(columns);
-    this.keyColumns = List.copyOf(keyColumns);
-    this.sql = upsertSql(table, columns, keyColumns);
-    this.deleteFlag = deleteFlag;
-    this.deleteSql = "DELETE FROM " + table + " WHERE "
-        + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND "));
+  }
+
+  /**
+   * @param db connection settings
+   * @param metrics where each table's rows and failures are counted
+   * @return the sink of the {@code analytics} query: the rows of {@link WindowedAnalytics#of}, each written to the
+   *     table its {@code table} column names, with that table's {@link WindowedAnalytics.Table#columns()} and key
+   */
+  public static PostgresUpsertSink analytics(DatabaseConfig db, PipelineMetrics metrics) {
+    List<Target> all = java.util.Arrays.stream(WindowedAnalytics.Table.values())
+        .map(t -> new Target(t.tableName(), t.columns(), t.key(), null)).toList();
+    return new PostgresUpsertSink(db, all, "table", "analytics", metrics);
   }
 
   /**
@@ -115,9 +158,9 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    *     page_view_count, status), key (user_id, session_start); rows with {@code deleted} = true are deleted
    */
   public static PostgresUpsertSink userSessions(DatabaseConfig db, PipelineMetrics metrics) {
-    return new PostgresUpsertSink(db, "user_sessions",
+    return new PostgresUpsertSink(db, List.of(new Target("user_sessions",
         List.of("user_id", "session_start", "session_end", "duration_seconds", "event_count", "page_view_count", "status"),
-        List.of("user_id", "session_start"), "deleted", "user-sessions", metrics);
+        List.of("user_id", "session_start"), "deleted")), null, "user-sessions", metrics);
   }
 
   /**
@@ -163,28 +206,56 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back)
    */
   public long write(Dataset<Row> rows, long batchId) throws Exception {
-    // rows are written by the tasks; accumulators bring their counts back to the driver (successful tasks only)
-    LongAccumulator written = rows.sparkSession().sparkContext().longAccumulator();
-    LongAccumulator rejected = rows.sparkSession().sparkContext().longAccumulator();
-    metrics.countWrite(table, () -> {
-      rows.foreachPartition((ForeachPartitionFunction<Row>) part -> {
-        long[] counts = writePartition(part, batchId);
-        written.add(counts[0]);
-        rejected.add(counts[1]);
-      });
-      return written.value();
-    });
-    metrics.rejectedRows(table, rejected.value());
-    return written.value();
+    return writeAll(rows, batchId).values().stream().mapToLong(Long::longValue).sum();
   }
 
-  /** @return {rows upserted or deleted, rows rejected} */
-  private long[] writePartition(Iterator<Row> rows, long batchId) throws SQLException {
-    if (!rows.hasNext()) {
-      return new long[2];
+  /**
+   * Upserts rows in one pass (one Spark job; one transaction per partition over every table), counting them per
+   * table in the metrics.
+   *
+   * @param rows rows with at least every target's columns (and the route column)
+   * @param batchId the micro-batch id, or {@link #RECOMPUTE_BATCH}: rejected_rows' {@code batch_id}
+   * @return per table, in target order: rows upserted or deleted (rejected ones not included)
+   * @throws Exception Spark's job failure when a partition's write fails (its transaction rolled back); then every
+   *     table's {@code clickstream_sink_errors_total} counts it, none of them having been written by that partition
+   */
+  public java.util.Map<String, Long> writeAll(Dataset<Row> rows, long batchId) throws Exception {
+    // rows are written by the tasks; accumulators bring their counts back to the driver (successful tasks only)
+    List<LongAccumulator> written = new java.util.ArrayList<>();
+    List<LongAccumulator> rejected = new java.util.ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      written.add(rows.sparkSession().sparkContext().longAccumulator());
+      rejected.add(rows.sparkSession().sparkContext().longAccumulator());
     }
-    java.util.Collection<Row> unique = lastRowPerKey(rows); // in memory: a retry writes them again
-    return PostgresRetry.run(db, () -> writeTransaction(unique, batchId));
+    try {
+      rows.foreachPartition((ForeachPartitionFunction<Row>) part -> {
+        long[][] counts = writePartition(part, batchId);
+        for (int i = 0; i < counts.length; i++) {
+          written.get(i).add(counts[i][0]);
+          rejected.get(i).add(counts[i][1]);
+        }
+      });
+    } catch (Exception e) {
+      targets.forEach(t -> metrics.sinkError(t.table()));
+      throw e;
+    }
+    java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < targets.size(); i++) {
+      String table = targets.get(i).table();
+      metrics.sinkRows(table, written.get(i).value());
+      metrics.rejectedRows(table, rejected.get(i).value());
+      out.put(table, written.get(i).value());
+    }
+    return out;
+  }
+
+  /** @return per target, {rows upserted or deleted, rows rejected} */
+  private long[][] writePartition(Iterator<Row> rows, long batchId) throws SQLException {
+    if (!rows.hasNext()) {
+      return new long[targets.size()][2];
+    }
+    List<java.util.Collection<Row>> unique = lastRowPerKey(rows); // in memory: a retry writes them again
+    return PostgresRetry.run(db, () -> writeTransaction(unique, batchId, NO_PRELUDE));
   }
 
   /**
@@ -200,16 +271,6 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
       }
     }
     return false;
-  }
-
-  /**
-   * One transaction: every row of the partition, or none; when Postgres refuses a row for its content, the rows
-   * again one by one ({@link #writeRowByRow}).
-   *
-   * @return {rows upserted or deleted, rows rejected}
-   */
-  private long[] writeTransaction(java.util.Collection<Row> rows, long batchId) throws SQLException {
-    return writeTransaction(rows, batchId, NO_PRELUDE);
   }
 
   /**
@@ -239,49 +300,39 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @throws SQLException when the transaction fails for good (rolled back)
    */
   public long replace(List<Row> rows, Prelude prelude, long batchId) throws SQLException {
-    java.util.Collection<Row> unique = lastRowPerKey(rows.iterator());
-    long[] counts = PostgresRetry.run(db, () -> writeTransaction(unique, batchId, prelude));
-    metrics.rejectedRows(table, counts[1]);
-    return counts[0];
+    List<java.util.Collection<Row>> unique = lastRowPerKey(rows.iterator());
+    long[][] counts = PostgresRetry.run(db, () -> writeTransaction(unique, batchId, prelude));
+    long written = 0;
+    for (int i = 0; i < targets.size(); i++) {
+      metrics.rejectedRows(targets.get(i).table(), counts[i][1]);
+      written += counts[i][0];
+    }
+    return written;
   }
 
-  private long[] writeTransaction(java.util.Collection<Row> rows, long batchId, Prelude prelude) throws SQLException {
-    long written = 0;
+  /**
+   * One transaction: {@code prelude}, then every row of every target (upserts in JDBC batches, then deletions), or
+   * none; when Postgres refuses a row for its content, the rows again one by one ({@link #writeRowByRow}).
+   *
+   * @param rows per target, its rows, one per key
+   * @return per target, {rows upserted or deleted, rows rejected}
+   */
+  private long[][] writeTransaction(List<java.util.Collection<Row>> rows, long batchId, Prelude prelude) throws SQLException {
+    long[][] counts = new long[targets.size()][2];
     try (Connection connection = db.connect()) {
       connection.setAutoCommit(false);
-      try (PreparedStatement statement = connection.prepareStatement(sql);
-           PreparedStatement delete = connection.prepareStatement(deleteSql)) {
+      try {
         prelude.run(connection);
-        int pending = 0;
-        List<Row> deletions = new java.util.ArrayList<>();
-        for (Row row : rows) {
-          if (isDeletion(row)) {
-            deletions.add(row);
-            continue;
+        for (int i = 0; i < targets.size(); i++) {
+          if (!rows.get(i).isEmpty()) {
+            counts[i][0] = writeBatched(connection, targets.get(i), rows.get(i));
           }
-          bind(statement, columns, row);
-          statement.addBatch();
-          written++;
-          if (++pending == BATCH_SIZE) {
-            statement.executeBatch();
-            pending = 0;
-          }
-        }
-        for (Row row : deletions) {
-          bind(delete, keyColumns, row);
-          delete.addBatch();
-          written++;
-        }
-        if (!deletions.isEmpty()) {
-          delete.executeBatch();
-        }
-        if (pending > 0) {
-          statement.executeBatch();
         }
         connection.commit();
-        return new long[] {written, 0};
+        return counts;
       } catch (SQLException e) {
-        SQLException failed = new SQLException("upsert into " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
+        SQLException failed = new SQLException("upsert into " + tableNames(rows) + " failed: " + e.getMessage(),
+            e.getSQLState(), e);
         try {
           connection.rollback();
         } catch (SQLException lost) { // the connection is gone: the server rolls the transaction back itself
@@ -302,63 +353,113 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
     }
   }
 
+  /** @return the names of the tables that have rows, for a message: {@code page_view_counts, active_users} */
+  private String tableNames(List<java.util.Collection<Row>> rows) {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      if (!rows.get(i).isEmpty()) {
+        names.add(targets.get(i).table());
+      }
+    }
+    return names.isEmpty() ? targets.get(0).table() : String.join(", ", names);
+  }
+
+  /** One target's rows in the open transaction: upserts in JDBC batches, then the deletions; returns their count. */
+  private static long writeBatched(Connection connection, Target target, java.util.Collection<Row> rows)
+      throws SQLException {
+    long written = 0;
+    try (PreparedStatement statement = connection.prepareStatement(target.upsert());
+         PreparedStatement delete = connection.prepareStatement(target.delete())) {
+      int pending = 0;
+      List<Row> deletions = new java.util.ArrayList<>();
+      for (Row row : rows) {
+        if (target.isDeletion(row)) {
+          deletions.add(row);
+          continue;
+        }
+        bind(statement, target.columns(), row);
+        statement.addBatch();
+        written++;
+        if (++pending == BATCH_SIZE) {
+          statement.executeBatch();
+          pending = 0;
+        }
+      }
+      if (pending > 0) {
+        statement.executeBatch();
+      }
+      for (Row row : deletions) {
+        bind(delete, target.keyColumns(), row);
+        delete.addBatch();
+        written++;
+      }
+      if (!deletions.isEmpty()) {
+        delete.executeBatch();
+      }
+    }
+    return written;
+  }
+
   /**
    * One transaction, each row under a savepoint: a row refused for its content is rolled back to its savepoint and
    * recorded in rejected_rows, the others are written.
    *
-   * @return {rows upserted or deleted, rows rejected}
+   * @return per target, {rows upserted or deleted, rows rejected}
    * @throws SQLException any other error (the transaction rolled back by the caller's retry or failure)
    */
-  private long[] writeRowByRow(Connection connection, java.util.Collection<Row> rows, long batchId, Prelude prelude)
+  private long[][] writeRowByRow(Connection connection, List<java.util.Collection<Row>> rows, long batchId, Prelude prelude)
       throws SQLException {
-    long written = 0;
+    long[][] counts = new long[targets.size()][2];
     prelude.run(connection);
-    List<String[]> rejected = new java.util.ArrayList<>(); // {row_key json, sql_state, message}
-    try (PreparedStatement statement = connection.prepareStatement(sql);
-         PreparedStatement delete = connection.prepareStatement(deleteSql);
-         PreparedStatement reject = connection.prepareStatement("INSERT INTO rejected_rows (table_name, row_key, "
-             + "sql_state, message, query, batch_id) VALUES (?, ?::jsonb, ?, ?, ?, ?) ON CONFLICT (table_name, row_key, "
-             + "batch_id) DO UPDATE SET sql_state = EXCLUDED.sql_state, message = EXCLUDED.message, "
-             + "query = EXCLUDED.query, rejected_at = now()")) {
-      for (Row row : rows) {
-        boolean deletion = isDeletion(row);
-        PreparedStatement one = deletion ? delete : statement;
-        bind(one, deletion ? keyColumns : columns, row);
-        java.sql.Savepoint savepoint = connection.setSavepoint();
-        try {
-          one.executeUpdate();
-          connection.releaseSavepoint(savepoint);
-          written++;
-        } catch (SQLException e) {
-          if (!refusedForContent(e)) {
-            throw e;
+    List<String[]> rejected = new java.util.ArrayList<>(); // {table, row_key json, sql_state, message}
+    for (int i = 0; i < targets.size(); i++) {
+      Target target = targets.get(i);
+      if (rows.get(i).isEmpty()) {
+        continue;
+      }
+      try (PreparedStatement statement = connection.prepareStatement(target.upsert());
+           PreparedStatement delete = connection.prepareStatement(target.delete())) {
+        for (Row row : rows.get(i)) {
+          boolean deletion = target.isDeletion(row);
+          PreparedStatement one = deletion ? delete : statement;
+          bind(one, deletion ? target.keyColumns() : target.columns(), row);
+          java.sql.Savepoint savepoint = connection.setSavepoint();
+          try {
+            one.executeUpdate();
+            connection.releaseSavepoint(savepoint);
+            counts[i][0]++;
+          } catch (SQLException e) {
+            if (!refusedForContent(e)) {
+              throw e;
+            }
+            connection.rollback(savepoint);
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            rejected.add(new String[] {target.table(), rowKey(target, row), e.getSQLState(),
+                message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "..." : message});
+            counts[i][1]++;
           }
-          connection.rollback(savepoint);
-          String message = e.getMessage() == null ? "" : e.getMessage();
-          rejected.add(new String[] {rowKey(row), e.getSQLState(),
-              message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "..." : message});
         }
       }
-      for (String[] r : rejected) {
-        reject.setString(1, table);
-        reject.setString(2, r[0]);
-        reject.setString(3, r[1]);
-        reject.setString(4, r[2]);
-        reject.setString(5, batchId == RECOMPUTE_BATCH ? "recompute" : query);
-        reject.setLong(6, batchId);
-        reject.addBatch();
-      }
-      if (!rejected.isEmpty()) {
+    }
+    if (!rejected.isEmpty()) {
+      try (PreparedStatement reject = connection.prepareStatement("INSERT INTO rejected_rows (table_name, row_key, "
+          + "sql_state, message, query, batch_id) VALUES (?, ?::jsonb, ?, ?, ?, ?) ON CONFLICT (table_name, row_key, "
+          + "batch_id) DO UPDATE SET sql_state = EXCLUDED.sql_state, message = EXCLUDED.message, "
+          + "query = EXCLUDED.query, rejected_at = now()")) {
+        for (String[] r : rejected) {
+          reject.setString(1, r[0]);
+          reject.setString(2, r[1]);
+          reject.setString(3, r[2]);
+          reject.setString(4, r[3]);
+          reject.setString(5, batchId == RECOMPUTE_BATCH ? "recompute" : query);
+          reject.setLong(6, batchId);
+          reject.addBatch();
+        }
         reject.executeBatch();
       }
-      connection.commit();
-      return new long[] {written, rejected.size()};
     }
-  }
-
-  /** @return whether the row is to be deleted by key ({@code deleteFlag} true) rather than upserted */
-  private boolean isDeletion(Row row) {
-    return deleteFlag != null && Boolean.TRUE.equals(row.getAs(deleteFlag));
+    connection.commit();
+    return counts;
   }
 
   /** Sets the statement's parameters 1..n to the row's values of {@code bound}, in order. */
@@ -369,9 +470,9 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   }
 
   /** @return the row's primary key as a JSON object, e.g. {@code {"window_start":"2026-11-23T12:00:00Z","page_url":"/"}} */
-  private String rowKey(Row row) {
+  private static String rowKey(Target target, Row row) {
     var key = JSON.createObjectNode();
-    for (String c : keyColumns) {
+    for (String c : target.keyColumns()) {
       Object v = jdbcValue(row.getAs(c));
       key.put(c, v == null ? null : v.toString());
     }
@@ -379,22 +480,38 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   }
 
   /**
-   * One row per primary key, the last of each: an {@code INSERT ... ON CONFLICT DO UPDATE} that meets one key
-   * twice in a statement fails ("command cannot affect row a second time", and the JDBC driver rewrites a batch
-   * into multi-row statements), and then every replay of the micro-batch fails alike. Rows of one key are in one
-   * partition (a stateful operator's output is partitioned by its key) in the order the operator emitted them,
-   * so the last is the newest.
+   * Routes each row to its target and keeps one row per primary key, the last of each: an {@code INSERT ... ON
+   * CONFLICT DO UPDATE} that meets one key twice in a statement fails ("command cannot affect row a second time",
+   * and the JDBC driver rewrites a batch into multi-row statements), and then every replay of the micro-batch fails
+   * alike. Rows of one key are in one partition (a stateful operator's output is partitioned by its key) in the
+   * order the operator emitted them, so the last is the newest.
    *
    * @param rows one partition of a micro-batch
-   * @return its rows, one per key, in first-seen order of the keys
+   * @return per target (in target order), its rows, one per key, in first-seen order of the keys
+   * @throws IllegalArgumentException for a row whose route column names no target
    */
-  java.util.Collection<Row> lastRowPerKey(Iterator<Row> rows) {
-    java.util.Map<List<Object>, Row> byKey = new java.util.LinkedHashMap<>();
+  List<java.util.Collection<Row>> lastRowPerKey(Iterator<Row> rows) {
+    List<java.util.Map<List<Object>, Row>> byKey = new java.util.ArrayList<>();
+    java.util.Map<String, Integer> index = new java.util.HashMap<>();
+    for (int i = 0; i < targets.size(); i++) {
+      byKey.add(new java.util.LinkedHashMap<>());
+      index.put(targets.get(i).table(), i);
+    }
     while (rows.hasNext()) {
       Row row = rows.next();
-      byKey.put(keyColumns.stream().map(c -> row.<Object>getAs(c)).toList(), row);
+      int i = 0;
+      if (route != null) {
+        Integer routed = index.get(row.<String>getAs(route));
+        if (routed == null) {
+          throw new IllegalArgumentException("a row for no table of this sink: " + route + " = " + row.getAs(route));
+        }
+        i = routed;
+      }
+      byKey.get(i).put(targets.get(i).key(row), row);
     }
-    return byKey.values();
+    List<java.util.Collection<Row>> out = new java.util.ArrayList<>();
+    byKey.forEach(m -> out.add(m.values()));
+    return out;
   }
 
   /** Timestamps go as UTC OffsetDateTime, which the driver binds to timestamptz without zone guessing. */

@@ -38,8 +38,7 @@ class ClockSkewTest {
     Settings defaults = Settings.parse(new String[0],
         Map.of("JDBC_URL", "jdbc:postgresql://db/x", "DB_USER", "u", "DB_PASSWORD", "p"));
     Duration skew = defaults.maxEventTimeSkew();
-    SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    SparkSession spark = MicroBatches.localSession();
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
     Dataset<Row> kafka = input.toDF().select(lit(null).cast(DataTypes.BinaryType).as("key"),
         col("value").cast(DataTypes.BinaryType).as("value"), lit("user_activity").as("topic"), lit(0).as("partition"),

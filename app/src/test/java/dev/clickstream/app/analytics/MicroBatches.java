@@ -23,7 +23,11 @@ final class MicroBatches {
   /** @return a local session with 2 cores, UTC, 2 shuffle partitions, no UI */
   static SparkSession localSession() {
     return SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2")
+        // transformWithState (the analytics query's deduplication) runs only on the RocksDB state store
+        .config("spark.sql.streaming.stateStore.providerClass",
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
+        .getOrCreate();
   }
 
   /**

@@ -54,4 +54,16 @@ class IngestModeTest {
         "spark.dynamicAllocation.minExecutors", "1", "spark.executor.instances", "9", "spark.executor.cores", "2"), 8))
         .as("only the executors dynamic allocation keeps").isEqualTo(2);
   }
+
+  @Test
+  void slotsPerJvmAreAllOfLocalModeOrOneExecutorsCores() {
+    assertThat(IngestMode.slotsPerJvm(Map.of("spark.master", "local[6]"), 2)).as("make run on 2 cores").isEqualTo(6);
+    assertThat(IngestMode.slotsPerJvm(Map.of("spark.master", "local[*]"), 2)).isEqualTo(2);
+    assertThat(IngestMode.slotsPerJvm(Map.of("spark.master", "local-cluster[2,3,1024]"), 8)).isEqualTo(3);
+    assertThat(IngestMode.slotsPerJvm(Map.of("spark.master", "k8s://x", "spark.executor.instances", "3",
+        "spark.executor.cores", "6"), 2)).as("the chart's executor").isEqualTo(6);
+    assertThat(IngestMode.slotsPerJvm(Map.of("spark.master", "k8s://x", "spark.executor.cores", "4",
+        "spark.task.cpus", "2"), 8)).isEqualTo(2);
+    assertThat(IngestMode.slotsPerJvm(Map.of(), 4)).as("outside Spark: local[*]").isEqualTo(4);
+  }
 }

@@ -26,6 +26,21 @@ final class Progress {
         new SinkProgress("ForeachBatchSink"), observed));
   }
 
+  /** A progress report with Spark's per-phase durations (ms) besides the total. */
+  static StreamingQueryListener.QueryProgressEvent phased(String name, long batchId, long durationMs,
+      Map<String, Long> phases, StateOperatorProgress... state) {
+    Map<String, Long> durations = new java.util.HashMap<>(phases);
+    durations.put("triggerExecution", durationMs);
+    return new StreamingQueryListener.QueryProgressEvent(new StreamingQueryProgress(UUID.randomUUID(), UUID.randomUUID(),
+        name, "2026-11-25T10:00:00.000Z", batchId, durationMs, durations, Map.of(), state, new SourceProgress[0],
+        new SinkProgress("ForeachBatchSink"), Map.of()));
+  }
+
+  /** A state operator's progress with its task times, ms. */
+  static StateOperatorProgress timedState(long updatesMs, long removalsMs, long commitMs) {
+    return new StateOperatorProgress("stateStoreSave", 10, 1, updatesMs, 0, removalsMs, commitMs, 0, 0, 4, 4, Map.of());
+  }
+
   static SourceProgress kafka(long rows, String endOffset) {
     return new SourceProgress("KafkaV2[Subscribe[user_activity]]", "{}", endOffset, endOffset, rows, 500.0, 2000.0, Map.of());
   }
