@@ -1,6 +1,7 @@
 package dev.clickstream.app;
 
 import dev.clickstream.app.config.TriggerSpec;
+import dev.clickstream.contract.StartupFailure;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import java.nio.file.Path;
@@ -126,7 +127,15 @@ final class QuerySupervisor {
     } else {
       writer = writer.trigger(t.availableNow() ? Trigger.AvailableNow() : Trigger.ProcessingTime(t.interval().toMillis()));
     }
-    r.query = r.spec.noDataMicroBatches() ? writer.start() : startWithoutNoDataBatches(writer);
+    try {
+      r.query = r.spec.noDataMicroBatches() ? writer.start() : startWithoutNoDataBatches(writer);
+    } catch (org.apache.spark.SparkRuntimeException e) {
+      // Spark 4.2 checks a checkpoint when the query starts (e.g. STREAMING_CHECKPOINT_MISSING_METADATA_FILE): one
+      // line naming the query and Spark's error class, not a stack trace
+      throw new StartupFailure("query " + r.spec.name() + " cannot start on its checkpoint "
+          + checkpointFor.apply(r.spec.name()) + ": " + e.getMessage().lines().findFirst().orElse(""),
+          StartupFailure.UNAVAILABLE, e);
+    }
   }
 
   /**

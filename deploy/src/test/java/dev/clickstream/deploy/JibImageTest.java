@@ -81,12 +81,12 @@ class JibImageTest {
     assertThat(image.files()).contains(jar);
     String libs = spark.path("sparkConf").path("spark.driver.extraClassPath").asText().replace("/*", "/").substring(1);
     assertThat(image.files()).filteredOn(f -> f.startsWith(libs) && f.endsWith(".jar"))
-        .anyMatch(f -> f.contains("spark-sql-kafka-0-10_2.13-4.1.1"))
-        .anyMatch(f -> f.contains("kafka-clients-3.9.1"))
+        .anyMatch(f -> f.contains("spark-sql-kafka-0-10_2.13-4.2.0"))
+        .anyMatch(f -> f.contains("kafka-clients-3.9.2"))
         .anyMatch(f -> f.contains("postgresql-"))
         .anyMatch(f -> f.contains("flyway-core"))
-        .anyMatch(f -> f.contains("delta-spark_2.13-4.1.0"))
-        .anyMatch(f -> f.contains("delta-storage-4.1.0"))
+        .anyMatch(f -> f.contains("delta-spark_4.2_2.13-4.4.0"))
+        .anyMatch(f -> f.contains("delta-storage-4.4.0"))
         // the maintained lz4 fork (the parent POM), ahead of the Spark image's vulnerable lz4-java-1.8.0 on the
         // class path (extraClassPath comes first)
         .anyMatch(f -> f.matches(".*/lz4-java-1\\.(1\\d|[2-9]\\d)\\..*\\.jar"))
@@ -113,7 +113,7 @@ class JibImageTest {
     image.config().path("config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
     assertThat(entrypoint).first().isEqualTo("java");
     assertThat(entrypoint).last().isEqualTo("dev.clickstream.producer.ProducerCli");
-    assertThat(image.files()).anyMatch(f -> f.startsWith("app/libs/kafka-clients-3.9.1"))
+    assertThat(image.files()).anyMatch(f -> f.startsWith("app/libs/kafka-clients-3.9.2"))
         .anyMatch(f -> f.matches("app/libs/lz4-java-1\\.(1\\d|[2-9]\\d)\\..*\\.jar")).noneMatch(f -> f.contains("lz4-java-1.8."))
         .anyMatch(f -> f.startsWith("app/libs/picocli-"))
         .anyMatch(f -> f.startsWith("app/classes/dev/clickstream/producer/ProducerCli.class"));
