@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapGroupsWithStateFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.KeyValueGroupedDataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.GroupState;
 import org.apache.spark.sql.streaming.GroupStateTimeout;
@@ -226,9 +226,7 @@ public final class UserSessions {
    * @return session rows (see the class comment), in update mode
    */
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents, Duration timeout) {
-    return columns(watermarkedEvents
-        .select(col("event_id"), col("event_time"), col("event_type"), col("user_id"))
-        .groupByKey((MapFunction<Row, String>) r -> r.getString(3), Encoders.STRING())
+    return columns(byUser(watermarkedEvents)
         .flatMapGroupsWithState(new Track(timeout.toMillis()), OutputMode.Update(),
             Encoders.bean(StoredState.class), Encoders.bean(SessionRow.class),
             GroupStateTimeout.EventTimeTimeout()));
@@ -245,15 +243,24 @@ public final class UserSessions {
    */
   public static Dataset<Row> ofHistory(Dataset<Row> events, Duration timeout, long watermarkMs) {
     SessionTracker tracker = new SessionTracker(timeout.toMillis());
-    return columns(events
-        .select(col("event_id"), col("event_time"), col("event_type"), col("user_id"))
-        .groupByKey((MapFunction<Row, String>) r -> r.getString(3), Encoders.STRING())
+    return columns(byUser(events)
         .flatMapGroups((org.apache.spark.api.java.function.FlatMapGroupsFunction<String, Row, SessionRow>) (userId, rows) -> {
           List<SessionTracker.Event> history = new ArrayList<>();
           rows.forEachRemaining(r -> history.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(),
               SessionTracker.Kind.of(r.getString(2)))));
           return tracker.finalSessions(userId, history, watermarkMs).stream().map(SessionRow::of).iterator();
         }, Encoders.bean(SessionRow.class)));
+  }
+
+  /**
+   * @param events valid events
+   * @return their (event_id, event_time, event_type, user_id) rows grouped by the user_id column: the key is read
+   *     from the column ({@code groupBy(...).as(...)}), not by a function of each deserialised row
+   *     ({@code groupByKey(MapFunction)} deserialised every row once more, for the key alone)
+   */
+  private static KeyValueGroupedDataset<String, Row> byUser(Dataset<Row> events) {
+    Dataset<Row> selected = events.select(col("event_id"), col("event_time"), col("event_type"), col("user_id"));
+    return selected.groupBy(col("user_id")).as(Encoders.STRING(), Encoders.row(selected.schema()));
   }
 
   private static Dataset<Row> columns(Dataset<SessionRow> rows) {
