@@ -110,12 +110,13 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
   /** @return the Markdown report */
   public String markdown() {
     StringBuilder md = new StringBuilder();
-    md.append(String.format("Hardware: %d cores (%s), %d GiB, Java %s. Spark %s local[*], Kafka 3.9.1 broker in the same JVM, "
+    md.append(String.format("Hardware: %d cores (%s), %d GiB, Java %s. Spark %s local[*], Kafka %s broker in the same JVM, "
             + "embedded PostgreSQL 17, Delta Lake %s. Throughput runs: %,d events (every 50th late by 5 min, every 500th malformed), "
             + "4 partitions, available-now, MAX_OFFSETS_PER_TRIGGER %,d, after unmeasured warm-up runs (parse, and every "
             + "query over 100k events); each query reads the topic itself.%n%n",
         Runtime.getRuntime().availableProcessors(), cpuModel(), totalMemoryGiB(), System.getProperty("java.version"),
-        org.apache.spark.package$.MODULE$.SPARK_VERSION(), deltaVersion(), events, maxOffsets));
+        org.apache.spark.package$.MODULE$.SPARK_VERSION(), org.apache.kafka.common.utils.AppInfoParser.getVersion(),
+        deltaVersion(), events, maxOffsets));
     String overrides = sparkOverrides();
     md.append(overrides.isEmpty() ? "" : "Spark settings given with -D: " + overrides + "\n\n");
     if (!throughput.isEmpty()) {

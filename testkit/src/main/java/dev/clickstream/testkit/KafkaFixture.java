@@ -35,7 +35,7 @@ public interface KafkaFixture extends AutoCloseable {
   @Override
   void close();
 
-  /** @return what runs the broker and where, for the test log, e.g. {@code in-process KRaft broker 3.9.1 at ...} */
+  /** @return what runs the broker and where, for the test log, e.g. {@code in-process KRaft broker 3.9.2 at ...} */
   String describe();
 
   /**

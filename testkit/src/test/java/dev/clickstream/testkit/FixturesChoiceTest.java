@@ -34,7 +34,7 @@ class FixturesChoiceTest {
   @Test
   void theImagesAreTheBrokerVersionWeTestAndTheChartsPostgres() throws Exception {
     assertThat(KafkaContainerFixture.IMAGE).isEqualTo("apache/kafka:" + AppInfoParser.getVersion())
-        .isEqualTo("apache/kafka:3.9.1");
+        .isEqualTo("apache/kafka:3.9.2");
     assertThat(Files.readString(Path.of("..", "helm", "clickstream", "values.yaml")))
         .contains("image: " + PostgresContainerFixture.IMAGE + "\n");
   }
