@@ -161,8 +161,7 @@ public enum IngestMode {
 
   private static int instances(Map<String, String> conf) {
     boolean dynamic = Boolean.parseBoolean(conf.getOrDefault("spark.dynamicAllocation.enabled", "false"));
-    int instances = Integer.parseInt(dynamic ? conf.getOrDefault("spark.dynamicAllocation.minExecutors", "0")
+    return Integer.parseInt(dynamic ? conf.getOrDefault("spark.dynamicAllocation.minExecutors", "0")
         : conf.getOrDefault("spark.executor.instances", "2"));
-    return instances;
   }
 }

@@ -54,28 +54,27 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
-   * One table a sink writes.
+   * One table a sink writes, with its statements built once.
    *
    * @param table table name
    * @param columns the rows' columns written to same-named table columns, in this order
    * @param keyColumns the primary key, a subset of {@code columns}
    * @param deleteFlag a boolean column: rows where it is true are deleted by key instead of upserted (in the same
    *     transaction); null for none
+   * @param upsert its {@code INSERT ... ON CONFLICT DO UPDATE} ({@link #upsertSql})
+   * @param delete its {@code DELETE ... WHERE <key> = ?}
    */
-  public record Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag)
-      implements java.io.Serializable {
-    /** Copies the lists. */
-    public Target {
-      columns = List.copyOf(columns);
-      keyColumns = List.copyOf(keyColumns);
-    }
-
-    String upsert() {
-      return upsertSql(table, columns, keyColumns);
-    }
-
-    String delete() {
-      return "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND "));
+  public record Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag, String upsert,
+      String delete) implements java.io.Serializable {
+    /**
+     * @param table table name
+     * @param columns the rows' columns, in order
+     * @param keyColumns the primary key, a subset of {@code columns}
+     * @param deleteFlag the deletion flag column, or null
+     */
+    public Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag) {
+      this(table, List.copyOf(columns), List.copyOf(keyColumns), deleteFlag, upsertSql(table, columns, keyColumns),
+          "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND ")));
     }
 
     /** @return whether the row is to be deleted by key ({@code deleteFlag} true) rather than upserted */
