@@ -3,6 +3,6 @@
 -- DDL, no TRUNCATE, not the migration history. A table added by a new migration is added here too (the roles test
 -- fails otherwise). ${writer} is DB_USER as a quoted identifier.
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE
-    page_view_counts, active_users, user_sessions,
+    page_view_counts, active_users, active_user_minutes, user_sessions,
     product_activity, category_revenue, conversion_funnel, traffic_by_segment, rejected_rows
   TO ${writer};

@@ -41,6 +41,14 @@ public final class Checkpoints {
 
   /**
    * @param checkpoint a query's checkpoint directory
+   * @return whether it has planned a micro-batch (an offset log entry): false for a fresh or missing checkpoint
+   */
+  public static boolean hasPlannedBatches(Path checkpoint) {
+    return lastBatch(checkpoint.resolve("offsets")).isPresent();
+  }
+
+  /**
+   * @param checkpoint a query's checkpoint directory
    * @return whether its newest planned micro-batch read a Delta table (offsets with a {@code reservoirId}) rather
    *     than a Kafka topic (offsets per topic and partition); false for a fresh checkpoint
    */

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What must hold before any query starts, each a one-line {@link StartupFailure} (exit 2)
  * naming what to change: the session time zone, the checkpoints (written by this version, on this input topic, by
- * its Kafka topic id),
+ * its Kafka topic id, with the analytics state of this version's layout),
  * the lake table (created when missing), and the brokers' answer to this client ({@link KafkaAccessCheck}).
  */
 final class StartupChecks {
@@ -60,6 +60,45 @@ final class StartupChecks {
       throw StartupFailure.badSetting("checkpoint " + checkpoint + " was written by an earlier version "
           + "that read the lake table; this version reads Kafka: delete it (rm -r " + checkpoint + ") and the query "
           + "starts again from STARTING_OFFSETS");
+    }
+  }
+
+  /** The file in the analytics checkpoint that names the layout of its aggregation's state. */
+  static final String STATE_LAYOUT_FILE = "state-layout";
+  /**
+   * The analytics aggregation's state layout: per-minute active-user sketches in a 10-minute tumbling group window
+   * ({@link dev.clickstream.app.analytics.WindowedAnalytics}). The layout before it (five active-user facts per event,
+   * a sliding group window) wrote no file.
+   */
+  static final String ANALYTICS_STATE_LAYOUT = "analytics-2";
+
+  /**
+   * Spark resumes a stateful query only on state of the same schema, and fails its first micro-batch otherwise (with
+   * a state-schema error that does not say what to do). A checkpoint that has planned micro-batches but does not
+   * name {@code layout} in {@value #STATE_LAYOUT_FILE} holds the state of an earlier version; a fresh one gets the
+   * file.
+   *
+   * @param checkpoint the analytics query's checkpoint
+   * @param layout the layout this version writes
+   * @throws StartupFailure exit 2 naming the checkpoint and the command that removes it
+   */
+  static void requireStateLayout(Path checkpoint, String layout) {
+    Path file = checkpoint.resolve(STATE_LAYOUT_FILE);
+    try {
+      String recorded = Files.exists(file) ? Files.readString(file).trim() : null;
+      if (layout.equals(recorded)) {
+        return;
+      }
+      if (recorded != null || Checkpoints.hasPlannedBatches(checkpoint)) {
+        throw StartupFailure.badSetting("checkpoint " + checkpoint + " holds aggregation state of an earlier version ("
+            + (recorded == null ? "no " + STATE_LAYOUT_FILE + " file" : recorded) + "; this version's is " + layout
+            + "): delete it (rm -r " + checkpoint + ") and the query starts again from STARTING_OFFSETS; `recompute` "
+            + "rebuilds closed windows from the lake");
+      }
+      Files.createDirectories(checkpoint);
+      Files.writeString(file, layout + "\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read or write " + file, e);
     }
   }
 
@@ -149,6 +188,9 @@ final class StartupChecks {
         settings.metricsPort());
     for (String name : queries) {
       requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
+    }
+    if (queries.contains(ClickstreamPipeline.ANALYTICS)) {
+      requireStateLayout(Path.of(settings.checkpointFor(ClickstreamPipeline.ANALYTICS)), ANALYTICS_STATE_LAYOUT);
     }
     Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
         List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);

@@ -15,7 +15,10 @@ import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The input topic recognised by its Kafka topic id, recorded beside each checkpoint. */
+/**
+ * The input topic recognised by its Kafka topic id, recorded beside each checkpoint; the analytics state layout
+ * recorded in its checkpoint.
+ */
 class StartupChecksTest {
   /** Brokers that know no offsets: only the topic id can tell a re-created topic. */
   private static final KafkaLag NO_OFFSETS = new KafkaLag(Map.of(), Duration.ofSeconds(15)) {
@@ -60,5 +63,27 @@ class StartupChecksTest {
     Uuid id = Uuid.randomUuid();
     StartupChecks.requireSameInputTopic(checkpoint, "user_activity", id, NO_OFFSETS);
     assertThat(Files.readString(checkpoint.resolve(StartupChecks.INPUT_TOPIC_ID_FILE))).contains(id.toString());
+  }
+
+  @Test
+  void anAnalyticsCheckpointOfTheEarlierStateLayoutIsOneLineAndAFreshOneIsMarked(@TempDir Path dir) throws Exception {
+    Path fresh = dir.resolve("fresh");
+    StartupChecks.requireStateLayout(fresh, "analytics-2");
+    assertThat(Files.readString(fresh.resolve(StartupChecks.STATE_LAYOUT_FILE))).isEqualTo("analytics-2\n");
+    Files.createDirectories(fresh.resolve("offsets"));
+    Files.writeString(fresh.resolve("offsets").resolve("0"), "v1\n{}\n{}\n");
+    StartupChecks.requireStateLayout(fresh, "analytics-2"); // its own layout, after micro-batches: fine
+
+    Path earlier = dir.resolve("earlier"); // micro-batches planned, no layout file: the version before the file
+    Files.createDirectories(earlier.resolve("offsets"));
+    Files.writeString(earlier.resolve("offsets").resolve("3"), "v1\n{}\n{}\n");
+    assertThatThrownBy(() -> StartupChecks.requireStateLayout(earlier, "analytics-2"))
+        .isInstanceOf(StartupFailure.class)
+        .hasMessage("checkpoint " + earlier + " holds aggregation state of an earlier version (no state-layout file; "
+            + "this version's is analytics-2): delete it (rm -r " + earlier + ") and the query starts again from "
+            + "STARTING_OFFSETS; `recompute` rebuilds closed windows from the lake");
+    assertThat(earlier.resolve(StartupChecks.STATE_LAYOUT_FILE)).doesNotExist();
+    assertThatThrownBy(() -> StartupChecks.requireStateLayout(fresh, "analytics-3")).isInstanceOf(StartupFailure.class)
+        .hasMessageContaining("(analytics-2; this version's is analytics-3)");
   }
 }

@@ -45,11 +45,13 @@ import org.apache.spark.sql.types.StructType;
  * device and country: events, distinct users). Windows are by event time, {@code [start, end)}, UTC.
  *
  * <p>In: valid events ({@link #COLUMNS}) with a watermark on event_time. Out, in update mode, one row per changed
- * (table, window, key): table string (one of {@link Table}), window_start timestamp, window_end timestamp, page_url,
- * product_id, category, currency, device, country (strings; each table uses its own), view_count,
- * active_user_count, views, add_to_carts, purchases, orders, units, events, users, viewers, cart_users, buyers
- * (long), revenue decimal(33,2), view_to_cart and cart_to_purchase decimal(24,4) (null when the denominator is 0).
- * Every value is absolute: the window's total so far, never an increment, so an upsert of it is idempotent.
+ * (table, window, key): table string (one of {@link Table}: every table but active_users, whose rows the sink
+ * derives from active_user_minutes' sketches, {@link ActiveUserWindows}), window_start timestamp, window_end
+ * timestamp, page_url, product_id, category, currency, device, country (strings; each table uses its own),
+ * users_sketch binary (active_user_minutes: the minute's users, a DataSketches HLL sketch), view_count, views,
+ * add_to_carts, purchases, orders, units, events, users, viewers, cart_users, buyers (long), revenue decimal(33,2),
+ * view_to_cart and cart_to_purchase decimal(24,4) (null when the denominator is 0). Every value is absolute: the
+ * window's total (or sketch) so far, never an increment, so an upsert of it is idempotent.
  *
  * <p>How:
  * <ol>
@@ -60,22 +62,21 @@ import org.apache.spark.sql.types.StructType;
  *       stateful operator, so an event older than the watermark of the previous micro-batch is dropped there as
  *       late (Spark's numRowsDroppedByWatermark): every event that reaches the aggregation lies in windows that
  *       are still open, whatever their length.</li>
- *   <li>Each event becomes fact rows, one per (table, window) it counts in: a page view 1 row for
- *       page_view_counts; every event 5 rows for active_users (the five sliding windows that hold it); up to 4 for
- *       the commerce tables.</li>
+ *   <li>Each event becomes fact rows ({@link #facts}), at most one per table: 2 to 5 rows, one of them its
+ *       minute's active-user fact (the five sliding active_users windows that hold the event are unions of their
+ *       minutes' sketches, so the event is not repeated for each of them).</li>
  *   <li>One aggregation groups the facts by table, window start and the table's key, plus a <em>group window</em>
- *       of event time, {@code window(event_time, 10 minutes, 5 minutes)}: Spark's streaming aggregation evicts its
- *       state by the watermark only when a window of the watermarked column is in the key (guide, "Handling Late
- *       Data and Watermarking"). Every result window lies inside one group window (a 1-minute or a 10-minute
- *       tumbling window in the one starting at its 5-minute floor; a 5-minute window starting on minute s in the
- *       one starting at floor(s, 5 min), which ends at least 5 minutes after s), and each fact is kept in exactly
- *       that one of its event's two group windows. State of a group leaves the store when the watermark passes
- *       the group's end.</li>
+ *       of event time, the 10-minute tumbling {@code window(event_time, 10 minutes)}: Spark's streaming aggregation
+ *       evicts its state by the watermark only when a window of the watermarked column is in the key (guide,
+ *       "Handling Late Data and Watermarking"). Every fact's window (1 minute or 10 minutes, tumbling, aligned to
+ *       the epoch) lies inside its event's group window, so each fact is in exactly one group and no fact is
+ *       repeated. State of a group leaves the store when the watermark passes the group's end.</li>
  * </ol>
  * Orders are the category_revenue facts of a group: the deduplication lets each order_id through once, so
  * counting them is exact and holds no set. Distinct users (all the shop's in the 5-minute active-users windows, a
  * segment's, the funnel's viewers, cart users and buyers) are counted with Apache DataSketches HLL sketches
- * ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}, one per kind of user in a group; Spark's streaming
+ * ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}: three sketch columns, one for a minute's, a
+ * segment's or the funnel's viewers, whichever the group's table counts, one for cart users and one for buyers; Spark's streaming
  * aggregation has no exact {@code count(distinct)}, guide, "Unsupported Operations"): a group's state is at most
  * ~8 KB per sketch however many users its window has, where an exact set held ~550 bytes per user (a window of a
  * million users: ~550 MB; bench/results/*-hostile.md). The estimate is exact in practice while a sketch is in its
@@ -91,7 +92,8 @@ import org.apache.spark.sql.types.StructType;
  * page_view p-1 (u1, mobile, DE) 12:00:05; add_to_cart p-1 x2 @ 19.90 (u1) 12:00:20; purchase p-1 x2 @ 19.90,
  * order o-1 (u1) 12:03:00, sent twice
  * -> page_view_counts (12:00, /product/p-1): 1
- *    active_users (11:56..12:03 windows holding these events): 1 each
+ *    active_user_minutes (12:00, 12:03): a sketch of {u1} each
+ *    active_users (the 11:56..12:03 windows holding these minutes, derived by the sink): 1 each
  *    product_activity (12:00, p-1): views 1, add_to_carts 1, purchases 0; (12:03, p-1): purchases 1
  *    category_revenue (12:00, books, EUR): orders 1, units 2, revenue 39.80
  *    conversion_funnel (12:00): viewers 1, cart_users 1, buyers 1, view_to_cart 1.0000, cart_to_purchase 1.0000
@@ -108,22 +110,19 @@ public final class WindowedAnalytics {
   public static final int LG_CONFIG_K = 14;
   /** Length of active_users windows; they slide by one minute. */
   public static final Duration ACTIVE_USERS_WINDOW = Duration.ofMinutes(5);
-  /** The group window of the aggregation's key and its slide (see the class comment). */
+  /** The group window of the aggregation's key, tumbling (see the class comment). */
   static final String GROUP_WINDOW = "10 minutes";
-  static final String GROUP_SLIDE = "5 minutes";
-  private static final long GROUP_SLIDE_MS = Duration.ofMinutes(5).toMillis();
-  /** Prefixes of the values of the one set of exact distinct values a group keeps. */
-  private static final String USER = "u:";
-  private static final String VIEWER = "v:";
-  private static final String CART_USER = "c:";
-  private static final String BUYER = "b:";
 
   /** The six tables, by their Postgres names, with the columns this query's rows give them (DESIGN §4). */
   public enum Table {
     PAGE_VIEW_COUNTS(Duration.ofMinutes(1), List.of("window_start", "window_end", "page_url", "view_count"),
         List.of("window_start", "page_url")),
+    /** Derived by the sink from {@link #ACTIVE_USER_MINUTES} ({@link ActiveUserWindows}): no rows of the query. */
     ACTIVE_USERS(ACTIVE_USERS_WINDOW, List.of("window_start", "window_end", "active_user_count"),
         List.of("window_start", "window_end")),
+    /** Each event-time minute's users as an HLL sketch (bytes): what the active_users windows are unions of. */
+    ACTIVE_USER_MINUTES(Duration.ofMinutes(1), List.of("window_start", "window_end", "users_sketch"),
+        List.of("window_start")),
     PRODUCT_ACTIVITY(Duration.ofMinutes(1),
         List.of("window_start", "window_end", "product_id", "category", "views", "add_to_carts", "purchases"),
         List.of("window_start", "product_id")),
@@ -175,8 +174,55 @@ public final class WindowedAnalytics {
    * @return rows of all six tables (see the class comment)
    */
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents) {
+    Column table = col("table");
+    Column usersSketch = col("users_sketch");
+    return facts(once(watermarkedEvents.withColumn("dedupe_key", dedupeKey(col("event_type").equalTo("purchase")))))
+        // the group window: the 10-minute tumbling window of the fact's event, which holds the fact's own window
+        .groupBy(window(col("event_time"), GROUP_WINDOW).as("group"), table, col("window_start"), col("k1"), col("k2"))
+        .agg(max(col("category")).as("category"),
+            sum(col("is_view")).as("views"), sum(col("is_cart")).as("add_to_carts"),
+            sum(col("is_purchase")).as("purchases"), sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
+            count(lit(1)).as("events"),
+            // distinct users: a segment's, a minute's or the funnel's viewers in one sketch (a group is of one
+            // table), the funnel's cart users and buyers in one each
+            hll_sketch_agg(col("user"), LG_CONFIG_K).as("users_sketch"),
+            hll_sketch_agg(col("cart_user"), LG_CONFIG_K).as("cart_users_sketch"),
+            hll_sketch_agg(col("buyer"), LG_CONFIG_K).as("buyers_sketch"))
+        .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
+            when(table.equalTo(Table.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
+            when(table.equalTo(Table.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
+            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
+            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k2")).as("currency"),
+            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
+            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
+            col("events").as("view_count"),
+            when(table.equalTo(Table.ACTIVE_USER_MINUTES.tableName()), usersSketch).as("users_sketch"),
+            col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
+            coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"),
+            // each category_revenue fact is one order: the deduplication let each order_id through once
+            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("events")).otherwise(lit(0L)).as("orders"),
+            hll_sketch_estimate(usersSketch).as("users"),
+            hll_sketch_estimate(usersSketch).as("viewers"),
+            hll_sketch_estimate(col("cart_users_sketch")).as("cart_users"),
+            hll_sketch_estimate(col("buyers_sketch")).as("buyers"))
+        .withColumn("view_to_cart", rate(col("cart_users"), col("viewers")))
+        .withColumn("cart_to_purchase", rate(col("buyers"), col("cart_users")));
+  }
+
+  /**
+   * The aggregation's input: each event's fact rows, one per (table, window) it counts in, at most one per table:
+   * a page view 1 for page_view_counts; every event 1 for active_user_minutes (its minute's users) and 1 for
+   * traffic_by_segment; an event with a product_id 1 for product_activity; a product view, add_to_cart or purchase 1
+   * for conversion_funnel; a purchase 1 for category_revenue. So 2 to 5 rows per event (a product page view or a
+   * purchase 5, a page view without a product 3, another event 2).
+   *
+   * @param events valid events ({@link #COLUMNS}), deduplicated
+   * @return event_time timestamp, table string, window_start timestamp, and the {@link #FACT} fields
+   */
+  public static Dataset<Row> facts(Dataset<Row> events) {
     Column time = col("event_time");
     Column type = col("event_type");
+    Column user = col("user_id");
     Column isPageView = type.equalTo("page_view");
     Column isProductView = isPageView.and(col("product_id").isNotNull());
     Column isCart = type.equalTo("add_to_cart");
@@ -187,59 +233,18 @@ public final class WindowedAnalytics {
 
     List<Column> facts = new ArrayList<>();
     facts.add(when(isPageView, fact(Table.PAGE_VIEW_COUNTS, minute, Map.of("k1", col("page_url")))));
-    for (int back = 0; back < ACTIVE_USERS_WINDOW.toMinutes(); back++) {
-      Column start = timestamp_millis(unix_millis(minute).minus(Duration.ofMinutes(back).toMillis()));
-      facts.add(fact(Table.ACTIVE_USERS, start, Map.of("active_user", col("user_id"))));
-    }
+    facts.add(fact(Table.ACTIVE_USER_MINUTES, minute, Map.of("user", user)));
     facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
         "category", col("category"), "is_view", flag(isProductView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
     facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
         "units", units, "revenue", col("price").multiply(units)))));
     facts.add(when(isProductView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, tenMinutes, Map.of(
-        "item", when(isProductView, tagged(VIEWER, col("user_id"))).when(isCart, tagged(CART_USER, col("user_id")))
-            .otherwise(tagged(BUYER, col("user_id")))))));
+        "user", when(isProductView, user), "cart_user", when(isCart, user), "buyer", when(isPurchase, user)))));
     facts.add(fact(Table.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
-        "k2", coalesce(col("country"), lit(UNKNOWN)), "item", tagged(USER, col("user_id")))));
-
-    Column table = col("table");
-    Column item = col("item");
-    return once(watermarkedEvents.withColumn("dedupe_key",
-            dedupeKey(isPurchase)))
-        .select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
+        "k2", coalesce(col("country"), lit(UNKNOWN)), "user", user)));
+    return events.select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
         .where(col("f").isNotNull())
-        .select(time, col("f.*"))
-        // the group window that holds the fact's window: the one starting at the fact window's 5-minute floor
-        .withColumn("group", window(time, GROUP_WINDOW, GROUP_SLIDE))
-        .where(col("group.start").equalTo(floorTo(col("window_start"), Duration.ofMillis(GROUP_SLIDE_MS))))
-        .groupBy(col("group"), table, col("window_start"), col("k1"), col("k2"))
-        .agg(max(col("category")).as("category"),
-            sum(col("is_view")).as("views"), sum(col("is_cart")).as("add_to_carts"),
-            sum(col("is_purchase")).as("purchases"), sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
-            count(lit(1)).as("events"),
-            // distinct users: a segment's or the funnel's viewers in one sketch (a group has one or the other),
-            // cart users and buyers in one each
-            hll_sketch_agg(when(item.startsWith(USER).or(item.startsWith(VIEWER)), item), LG_CONFIG_K).as("users_or_viewers"),
-            hll_sketch_agg(when(item.startsWith(CART_USER), item), LG_CONFIG_K).as("cart_users_sketch"),
-            hll_sketch_agg(when(item.startsWith(BUYER), item), LG_CONFIG_K).as("buyers_sketch"),
-            hll_sketch_estimate(hll_sketch_agg(col("active_user"), LG_CONFIG_K)).as("active_user_count"))
-        .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
-            when(table.equalTo(Table.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
-            when(table.equalTo(Table.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k2")).as("currency"),
-            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
-            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
-            col("events").as("view_count"), col("active_user_count"),
-            col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
-            coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"),
-            // each category_revenue fact is one order: the deduplication let each order_id through once
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("events")).otherwise(lit(0L)).as("orders"),
-            hll_sketch_estimate(col("users_or_viewers")).as("users"),
-            hll_sketch_estimate(col("users_or_viewers")).as("viewers"),
-            hll_sketch_estimate(col("cart_users_sketch")).as("cart_users"),
-            hll_sketch_estimate(col("buyers_sketch")).as("buyers"))
-        .withColumn("view_to_cart", rate(col("cart_users"), col("viewers")))
-        .withColumn("cart_to_purchase", rate(col("buyers"), col("cart_users")));
+        .select(time, col("f.*"));
   }
 
   /**
@@ -258,13 +263,13 @@ public final class WindowedAnalytics {
   /**
    * The fields of a fact row after table and window_start: every table's facts have this one struct
    * type, with the fields the table does not use null. k1, k2: the table's key; category: a product's category;
-   * item: a user counted distinct, tagged with what it is ({@code u:<user>} of a segment, {@code v:}, {@code c:},
-   * {@code b:} a viewer, cart user or buyer of the funnel); active_user: users of the active-users sketch; is_*: 1
-   * or 0; units, revenue: of a purchase.
+   * user: a user counted distinct (a segment's or a minute's user, or a viewer of the funnel: a group is of one
+   * table); cart_user, buyer: the funnel's; is_*: 1 or 0; units, revenue: of a purchase.
    */
   private static final StructType FACT = new StructType()
       .add("k1", DataTypes.StringType).add("k2", DataTypes.StringType).add("category", DataTypes.StringType)
-      .add("item", DataTypes.StringType).add("active_user", DataTypes.StringType).add("is_view", DataTypes.LongType)
+      .add("user", DataTypes.StringType).add("cart_user", DataTypes.StringType).add("buyer", DataTypes.StringType)
+      .add("is_view", DataTypes.LongType)
       .add("is_cart", DataTypes.LongType).add("is_purchase", DataTypes.LongType)
       .add("units", DataTypes.LongType).add("revenue", REVENUE);
 
@@ -343,9 +348,6 @@ public final class WindowedAnalytics {
     return timestamp_millis(unix_millis(windowStart).plus(length));
   }
 
-  private static Column tagged(String tag, Column value) {
-    return concat(lit(tag), value);
-  }
 
 
   /**

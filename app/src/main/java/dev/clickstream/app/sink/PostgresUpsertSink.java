@@ -63,9 +63,11 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    *     transaction); null for none
    * @param upsert its {@code INSERT ... ON CONFLICT DO UPDATE} ({@link #upsertSql})
    * @param delete its {@code DELETE ... WHERE <key> = ?}
+   * @param derivation null for a table written from the rows routed to it; else how its rows are derived from the
+   *     rows written to the other targets, in the same transaction, after them (no row is routed to it)
    */
   public record Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag, String upsert,
-      String delete) implements java.io.Serializable {
+      String delete, Derivation derivation) implements java.io.Serializable {
     /**
      * @param table table name
      * @param columns the rows' columns, in order
@@ -74,7 +76,13 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
      */
     public Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag) {
       this(table, List.copyOf(columns), List.copyOf(keyColumns), deleteFlag, upsertSql(table, columns, keyColumns),
-          "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND ")));
+          "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND ")),
+          null);
+    }
+
+    /** @return this target, its rows derived by {@code how} instead of routed to it */
+    public Target derivedBy(Derivation how) {
+      return new Target(table, columns, keyColumns, deleteFlag, upsert, delete, how);
     }
 
     /** @return whether the row is to be deleted by key ({@code deleteFlag} true) rather than upserted */
@@ -132,11 +140,15 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @param db connection settings
    * @param metrics where each table's rows and failures are counted
    * @return the sink of the {@code analytics} query: the rows of {@link WindowedAnalytics#of}, each written to the
-   *     table its {@code table} column names, with that table's {@link WindowedAnalytics.Table#columns()} and key
+   *     table its {@code table} column names, with that table's {@link WindowedAnalytics.Table#columns()} and key;
+   *     active_users derived from the minute sketches written ({@link ActiveUsersFromMinutes})
    */
   public static PostgresUpsertSink analytics(DatabaseConfig db, PipelineMetrics metrics) {
     List<Target> all = java.util.Arrays.stream(WindowedAnalytics.Table.values())
-        .map(t -> new Target(t.tableName(), t.columns(), t.key(), null)).toList();
+        .map(t -> new Target(t.tableName(), t.columns(), t.key(), null))
+        .map(t -> t.table().equals(WindowedAnalytics.Table.ACTIVE_USERS.tableName())
+            ? t.derivedBy(new ActiveUsersFromMinutes()) : t)
+        .toList();
     return new PostgresUpsertSink(db, all, "table", "analytics", metrics);
   }
 
@@ -288,6 +300,24 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   private static final Prelude NO_PRELUDE = c -> { };
 
   /**
+   * How a derived target's rows follow from the rows just written to the others, e.g. the active_users windows from
+   * the minute sketches ({@link ActiveUsersFromMinutes}). Runs on an executor, in the partition's transaction, after
+   * every routed target is written (so it reads them back), and again if the transaction is retried.
+   */
+  @FunctionalInterface
+  public interface Derivation extends java.io.Serializable {
+    /**
+     * @param connection the transaction's connection (auto-commit off)
+     * @param target the derived target (its {@link Target#upsert()} statement and columns)
+     * @param written per table name, the rows this transaction wrote (one per key)
+     * @return rows of the derived table upserted
+     * @throws SQLException to roll the whole transaction back
+     */
+    long derive(Connection connection, Target target, java.util.Map<String, java.util.Collection<Row>> written)
+        throws SQLException;
+  }
+
+  /**
    * On the driver, in one transaction: {@code prelude}, then every row upserted (or deleted by its flag). Nothing is
    * half done: a failure rolls back the prelude too (used by the recompute to delete the sessions it rewrites and
    * insert their replacements together). Transient failures are retried ({@link PostgresRetry}).
@@ -327,6 +357,7 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
             counts[i][0] = writeBatched(connection, targets.get(i), rows.get(i));
           }
         }
+        derive(connection, rows, counts);
         connection.commit();
         return counts;
       } catch (SQLException e) {
@@ -457,8 +488,27 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
         reject.executeBatch();
       }
     }
+    derive(connection, rows, counts);
     connection.commit();
     return counts;
+  }
+
+  /** Runs every derived target's {@link Derivation} in the open transaction, adding its rows to {@code counts}. */
+  private void derive(Connection connection, List<java.util.Collection<Row>> rows, long[][] counts) throws SQLException {
+    java.util.Map<String, java.util.Collection<Row>> written = null;
+    for (int i = 0; i < targets.size(); i++) {
+      Target target = targets.get(i);
+      if (target.derivation() == null) {
+        continue;
+      }
+      if (written == null) {
+        written = new java.util.HashMap<>();
+        for (int j = 0; j < targets.size(); j++) {
+          written.put(targets.get(j).table(), rows.get(j));
+        }
+      }
+      counts[i][0] += target.derivation().derive(connection, target, written);
+    }
   }
 
   /** Sets the statement's parameters 1..n to the row's values of {@code bound}, in order. */

@@ -68,10 +68,15 @@ class WindowedAnalyticsTest {
   void aShopVisitGivesAbsoluteExactRowsInAllSixTables() throws Exception {
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
     Map<String, String> latest = new TreeMap<>(); // table + key -> the latest row written for it
+    Map<java.time.Instant, byte[]> minutes = new TreeMap<>(); // active_user_minutes: the latest sketch of each minute
     StreamingQuery query = WindowedAnalytics.of(events(input)).writeStream().outputMode("update")
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
           for (Row r : batch.collectAsList()) {
             String table = r.getAs("table");
+            if (table.equals(WindowedAnalytics.Table.ACTIVE_USER_MINUTES.tableName())) {
+              minutes.put(r.<java.sql.Timestamp>getAs("window_start").toInstant(), r.getAs("users_sketch"));
+              continue;
+            }
             WindowedAnalytics.Table t = WindowedAnalytics.Table.valueOf(table.toUpperCase());
             List<String> columns = t.columns();
             StringBuilder key = new StringBuilder(table);
@@ -107,9 +112,15 @@ class WindowedAnalyticsTest {
       assertThat(latest).containsEntry("page_view_counts 12:00 /p/p-1", "12:01 2")
           .containsEntry("page_view_counts 12:00 /p/home", "12:01 1")
           .containsEntry("page_view_counts 12:09 /p/p-3", "12:10 1");
-      // 5-minute windows sliding by 1 minute: u1 and u2 from 12:00 to 12:03:30, u3 at 12:09 (the 12:05 one late)
-      Map<String, String> activeUsers = new TreeMap<>(latest);
-      activeUsers.keySet().removeIf(k -> !k.startsWith("active_users "));
+      // 5-minute windows sliding by 1 minute: u1 and u2 from 12:00 to 12:03:30, u3 at 12:09 (the 12:05 one late),
+      // each the union of its minutes' sketches, as the sink derives them
+      assertThat(latest).noneSatisfy((k, v) -> assertThat(k).startsWith("active_users "));
+      assertThat(minutes.keySet()).as("one sketch per minute with events; the resent order's 12:04 not counted")
+          .extracting(m -> m.toString().substring(11, 16)).containsExactly("12:00", "12:03", "12:09");
+      Map<String, String> activeUsers = new TreeMap<>();
+      ActiveUserWindows.estimates(minutes, ActiveUserWindows.windowsHolding(minutes.keySet())).forEach((start, n) ->
+          activeUsers.put("active_users " + start.toString().substring(11, 16) + " "
+              + plus5(start.toString().substring(11, 16)), String.valueOf(n)));
       Map<String, String> expected = new TreeMap<>();
       for (String start : List.of("11:56", "11:57", "11:58", "11:59", "12:00", "12:01", "12:02", "12:03")) {
         expected.put("active_users " + start + " " + plus5(start), "2");
@@ -181,21 +192,35 @@ class WindowedAnalyticsTest {
       assertThat(funnel.getLong(2)).isEqualTo(buyers);
       assertThat(funnel.getBigDecimal(4)).isEqualByComparingTo("300.0000");
       assertThat(funnel.getBigDecimal(5)).isEqualByComparingTo("1.0000");
+      // active_users derived by the sink from the two minutes' sketches: 301 users at 13:00, the 300 buyers at 13:01
+      var users = st.executeQuery("SELECT window_start, window_end, active_user_count FROM active_users ORDER BY 1");
+      Map<String, Long> windows = new TreeMap<>();
+      while (users.next()) {
+        windows.put(users.getObject(1, java.time.OffsetDateTime.class).toInstant().toString().substring(11, 16) + "-"
+            + users.getObject(2, java.time.OffsetDateTime.class).toInstant().toString().substring(11, 16), users.getLong(3));
+      }
+      assertThat(windows).isEqualTo(Map.of("12:56-13:01", 301L, "12:57-13:02", 301L, "12:58-13:03", 301L,
+          "12:59-13:04", 301L, "13:00-13:05", 301L, "13:01-13:06", 300L));
     }
   }
 
   /**
-   * A window of many distinct users holds one sketch per kind of user, not a set: the segment's users and the
-   * funnel's viewers are within the HLL's error of the truth (relative standard error 0.8% at lgConfigK 14;
-   * three of them allowed), and small windows stay exact (the other tests).
+   * A window of many distinct users holds one sketch per kind of user, not a set: the segment's users, the
+   * funnel's viewers and an active_users window (a union of minute sketches) are within the HLL's error of the
+   * truth (relative standard error 0.8% at lgConfigK 14; three of them allowed), and small windows stay exact (the
+   * other tests).
    */
   @Test
   void aWindowOfManyUsersIsCountedWithinTheSketchError() throws Exception {
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
     Map<String, Row> latest = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<java.time.Instant, byte[]> minutes = new java.util.concurrent.ConcurrentHashMap<>();
     StreamingQuery query = WindowedAnalytics.of(events(input)).writeStream().outputMode("update")
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
           for (Row r : batch.collectAsList()) {
+            if (r.<String>getAs("table").equals("active_user_minutes")) {
+              minutes.put(r.<java.sql.Timestamp>getAs("window_start").toInstant(), r.getAs("users_sketch"));
+            }
             if (r.<String>getAs("table").equals("traffic_by_segment") || r.<String>getAs("table").equals("conversion_funnel")) {
               latest.put(r.getAs("table"), r);
             }
@@ -229,5 +254,62 @@ class WindowedAnalyticsTest {
     assertThat((long) latest.get("traffic_by_segment").getAs("events")).isEqualTo(users);
     assertThat((double) segmentUsers).isCloseTo(users, org.assertj.core.data.Offset.offset(users * 3 * 0.0081));
     assertThat((double) viewers).isCloseTo(users, org.assertj.core.data.Offset.offset(users * 3 * 0.0081));
+    // the active_users window 14:00-14:05, the union of five minute sketches (HLL mode, not exact): minutes 14:00-14:03
+    // hold users 0-9,999, minute 14:04 the even ones of 10,000-14,999
+    java.time.Instant window = java.time.Instant.parse("2026-11-23T14:00:00Z");
+    long active = ActiveUserWindows.estimates(minutes, List.of(window)).get(window);
+    assertThat((double) active).isCloseTo(12_500, org.assertj.core.data.Offset.offset(12_500 * 3 * 0.0081));
+  }
+
+  /**
+   * The aggregation's input: 5,000 generated events (the producer's default traffic mix) give exactly the fact rows
+   * of {@link WindowedAnalytics#facts}'s rules, counted per table in plain Java, at most one per table and event;
+   * prints the rows per event against the earlier layout's (five active-user facts per event, each fact then in two
+   * sliding group windows before a filter kept one).
+   */
+  @Test
+  void eachEventIsAtMostOneFactRowPerTable() {
+    dev.clickstream.producer.TrafficGenerator generator = new dev.clickstream.producer.TrafficGenerator(
+        dev.clickstream.producer.TrafficProfile.defaults(11, java.time.Instant.parse("2026-11-23T12:00:00Z"), 50));
+    List<String> json = new java.util.ArrayList<>();
+    Map<String, Long> expected = new TreeMap<>();
+    long earlierLayout = 0;
+    while (json.size() < 5_000) {
+      dev.clickstream.producer.ProducedRecord r = generator.next();
+      if (r.kind() != dev.clickstream.producer.ProducedRecord.Kind.ON_TIME) {
+        continue;
+      }
+      var e = r.event();
+      json.add(dev.clickstream.producer.EventCodec.toJson(e));
+      dev.clickstream.contract.EventType type = e.eventType();
+      boolean pageView = type == dev.clickstream.contract.EventType.PAGE_VIEW;
+      boolean productView = pageView && e.productId() != null;
+      List<String> tables = new java.util.ArrayList<>(List.of("active_user_minutes", "traffic_by_segment"));
+      if (pageView) {
+        tables.add("page_view_counts");
+      }
+      if (e.productId() != null) {
+        tables.add("product_activity");
+      }
+      boolean purchase = type == dev.clickstream.contract.EventType.PURCHASE;
+      if (productView || type == dev.clickstream.contract.EventType.ADD_TO_CART || purchase) {
+        tables.add("conversion_funnel");
+      }
+      if (purchase) {
+        tables.add("category_revenue");
+      }
+      tables.forEach(t -> expected.merge(t, 1L, Long::sum));
+      earlierLayout += tables.size() + 4; // five active_users facts where one minute fact is now
+    }
+    Dataset<Row> events = spark.read().schema(dev.clickstream.app.source.EventSchema.LAKE)
+        .json(spark.createDataset(json, Encoders.STRING()));
+    Map<String, Long> actual = new TreeMap<>();
+    for (Row r : WindowedAnalytics.facts(events).groupBy("table").count().collectAsList()) {
+      actual.put(r.getString(0), r.getLong(1));
+    }
+    assertThat(actual).isEqualTo(expected);
+    long facts = actual.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf("fact rows per event: %.2f (the earlier layout: %.2f, %.2f after its sliding group window)%n",
+        facts / 5_000.0, earlierLayout / 5_000.0, 2 * earlierLayout / 5_000.0);
   }
 }

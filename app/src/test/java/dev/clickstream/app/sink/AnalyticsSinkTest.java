@@ -3,6 +3,7 @@ package dev.clickstream.app.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.clickstream.app.analytics.ActiveUserWindows;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.analytics.WindowedAnalytics.Table;
 import dev.clickstream.app.metrics.PipelineMetrics;
@@ -111,12 +112,27 @@ class AnalyticsSinkTest {
     Map<String, Long> expected = new java.util.LinkedHashMap<>();
     Map<Table, Long> perTable = new EnumMap<>(Table.class);
     for (Table t : Table.values()) {
-      long n = WindowedAnalytics.rowsOf(WindowedAnalytics.of(visits(spark.sparkContext().longAccumulator())), t).count();
+      Dataset<Row> rows = WindowedAnalytics.rowsOf(WindowedAnalytics.of(visits(spark.sparkContext().longAccumulator())),
+          t == Table.ACTIVE_USERS ? Table.ACTIVE_USER_MINUTES : t);
+      long n = t == Table.ACTIVE_USERS // derived: the windows holding the minutes written
+          ? ActiveUserWindows.windowsHolding(rows.collectAsList().stream()
+              .map(r -> r.<java.sql.Timestamp>getAs("window_start").toInstant()).toList()).size()
+          : rows.count();
       expected.put(t.tableName(), n);
       perTable.put(t, n);
     }
     assertThat(expected).as("every table has rows").doesNotContainValue(0L);
     assertThat(rowsPerTable()).isEqualTo(expected);
+    // u0, u1, u2 at 12:00 and 12:01, u0 alone at 12:02: every window but 12:02's holds the three
+    Map<String, Long> activeUsers = new java.util.TreeMap<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT window_start, active_user_count FROM active_users")) {
+      while (rs.next()) {
+        activeUsers.put(rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toString().substring(11, 16), rs.getLong(2));
+      }
+    }
+    assertThat(activeUsers).isEqualTo(Map.of("11:56", 3L, "11:57", 3L, "11:58", 3L, "11:59", 3L, "12:00", 3L,
+        "12:01", 3L, "12:02", 1L));
     assertThat(written).isEqualTo(perTable);
     PrometheusText t = PrometheusText.parse(metrics.scrape());
     for (Table table : Table.values()) {

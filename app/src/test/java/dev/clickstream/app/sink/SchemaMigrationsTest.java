@@ -29,7 +29,7 @@ class SchemaMigrationsTest {
   @Test
   void createsTheDesignTablesOnceAndIsIdempotent() throws Exception {
     DatabaseConfig db = new DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password());
-    assertThat(SchemaMigrations.migrate(db, Duration.ofSeconds(10))).isEqualTo(4);
+    assertThat(SchemaMigrations.migrate(db, Duration.ofSeconds(10))).isEqualTo(5);
     assertThat(SchemaMigrations.migrate(db, Duration.ofSeconds(10))).isZero();
     List<String> columns = new ArrayList<>();
     dev.clickstream.app.Results.query(PG.jdbcUrl(), PG.user(), PG.password(), "SELECT table_name || '.' || column_name || ':' || data_type "
@@ -52,7 +52,7 @@ class SchemaMigrationsTest {
     DatabaseRoles roles = ROLES_PG.createRoles();
     String url = ROLES_PG.jdbcUrl();
     DatabaseConfig owner = new DatabaseConfig(url, roles.owner(), roles.ownerPassword());
-    assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).isEqualTo(4);
+    assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).isEqualTo(5);
     assertThat(SchemaMigrations.migrate(owner, roles.writer(), Duration.ofSeconds(10))).as("idempotent").isZero();
 
     List<String> superRoles = new ArrayList<>();
@@ -64,7 +64,7 @@ class SchemaMigrationsTest {
     List<String> tables = new ArrayList<>();
     dev.clickstream.app.Results.query(url, ROLES_PG.user(), ROLES_PG.password(), "SELECT tablename || ':' || tableowner FROM pg_tables "
         + "WHERE schemaname = 'public' ORDER BY tablename", rs -> tables.add(rs.getString(1)));
-    assertThat(tables).hasSize(9).allSatisfy(t -> assertThat(t).endsWith(":" + roles.owner()));
+    assertThat(tables).hasSize(10).allSatisfy(t -> assertThat(t).endsWith(":" + roles.owner()));
     List<String> resultTables = tables.stream().map(t -> t.substring(0, t.indexOf(':')))
         .filter(t -> !t.equals("flyway_schema_history")).toList();
 
