@@ -100,11 +100,14 @@ public final class LatencyBenchmark {
    * @param lakeMs latency to the lake: the modification time of the Parquet file that holds the event (written just
    *     before its Delta commit) minus the event's Kafka timestamp, ms, measured events
    * @param lag per query, records behind the input topic during the measured time (see {@link Lag})
+   * @param jvmCores the JVM's CPU time over the measured time divided by that time (cores busy: driver, executors,
+   *     broker and producer; not Postgres, a process of its own), from the JVM's process CPU time
+   *     ({@code com.sun.management.OperatingSystemMXBean#getProcessCpuTime}, which reads /proc on Linux)
    */
   public record Result(int rate, IngestMode mode, List<String> queries, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
       Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
       Map<String, Percentiles> batchMs, Map<String, Map<String, Long>> batchPartsMs, Percentiles lakeMs,
-      Map<String, Lag> lag) {
+      Map<String, Lag> lag, double jvmCores) {
     /** @return the mode and, when not every query ran, which did: {@code real-time, ingest alone} */
     public String label() {
       return mode + (queries.size() == ClickstreamPipeline.QUERIES.size() ? "" : ", " + String.join(" + ", queries) + " alone");
@@ -202,14 +205,21 @@ public final class LatencyBenchmark {
     TrafficGenerator generator = new TrafficGenerator(
         TrafficProfile.defaults(5, Instant.ofEpochMilli(sendStart), rate).withMalformedEvery(500));
     RecordPacer pacer = RecordPacer.byRate(rate);
+    long cpuFromNs = -1;
+    long wallFromNs = 0;
     try (KafkaSink sink = KafkaSink.connect(kafka.bootstrapServers(), input, Duration.ofSeconds(30))) {
       while (System.currentTimeMillis() < sendEnd && runner.isAlive()) {
         var record = generator.next();
         pacer.await(record);
         sink.send(record);
         sent++;
+        if (cpuFromNs < 0 && System.currentTimeMillis() >= measureFrom) {
+          cpuFromNs = processCpuNs();
+          wallFromNs = System.nanoTime();
+        }
       }
     }
+    double jvmCores = cpuFromNs < 0 ? 0 : (processCpuNs() - cpuFromNs) / (double) (System.nanoTime() - wallFromNs);
     double sentPerSecond = sent * 1000.0 / (System.currentTimeMillis() - sendStart);
 
     long deadline = System.currentTimeMillis() + 180_000;
@@ -280,7 +290,12 @@ public final class LatencyBenchmark {
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
         batchParts(progress, measureFrom),
         queries.contains(ClickstreamPipeline.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
-            : Percentiles.NONE, lag);
+            : Percentiles.NONE, lag, jvmCores);
+  }
+
+  /** @return CPU time of this JVM process so far, ns (all threads; user + system) */
+  private static long processCpuNs() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** Latency to the lake of the events sent from {@code fromMs} on: see {@link Result#lakeMs()}. */
