@@ -73,10 +73,10 @@ import org.apache.spark.sql.types.StructType;
  *       repeated. State of a group leaves the store when the watermark passes the group's end.</li>
  * </ol>
  * Orders are the category_revenue facts of a group: the deduplication lets each order_id through once, so
- * counting them is exact and holds no set. Distinct users (all the shop's in the 5-minute active-users windows, a
- * segment's, the funnel's viewers, cart users and buyers) are counted with Apache DataSketches HLL sketches
- * ({@code hll_sketch_agg} with lgConfigK = {@link #LG_CONFIG_K}: three sketch columns, one for a minute's, a
- * segment's or the funnel's viewers, whichever the group's table counts, one for cart users and one for buyers; Spark's streaming
+ * counting them is exact and holds no set. Distinct users (all the shop's in a minute, a segment's, the funnel's
+ * viewers, cart users and buyers) are counted with Apache DataSketches HLL sketches ({@code hll_sketch_agg} with
+ * lgConfigK = {@link #LG_CONFIG_K}: three sketch columns, one for a minute's users, a segment's or the funnel's
+ * viewers, whichever the group's table counts, one for cart users and one for buyers; Spark's streaming
  * aggregation has no exact {@code count(distinct)}, guide, "Unsupported Operations"): a group's state is at most
  * ~8 KB per sketch however many users its window has, where an exact set held ~550 bytes per user (a window of a
  * million users: ~550 MB; bench/results/*-hostile.md). The estimate is exact in practice while a sketch is in its
@@ -113,7 +113,10 @@ public final class WindowedAnalytics {
   /** The group window of the aggregation's key, tumbling (see the class comment). */
   static final String GROUP_WINDOW = "10 minutes";
 
-  /** The six tables, by their Postgres names, with the columns this query's rows give them (DESIGN §4). */
+  /**
+   * The tables of this query's results, by their Postgres names, with their columns: the six of DESIGN §4 and
+   * active_user_minutes, from which the sink derives active_users.
+   */
   public enum Table {
     PAGE_VIEW_COUNTS(Duration.ofMinutes(1), List.of("window_start", "window_end", "page_url", "view_count"),
         List.of("window_start", "page_url")),
@@ -171,7 +174,7 @@ public final class WindowedAnalytics {
   /**
    * @param watermarkedEvents valid events ({@link #COLUMNS}) with {@code withWatermark("event_time", ...)} applied
    *     (streaming), or without one (a batch recompute: then nothing is late and every window is computed whole)
-   * @return rows of all six tables (see the class comment)
+   * @return rows of every table but active_users (see the class comment)
    */
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents) {
     Column table = col("table");

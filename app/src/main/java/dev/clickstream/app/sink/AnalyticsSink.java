@@ -12,9 +12,10 @@ import org.apache.spark.sql.streaming.OutputMode;
 
 /**
  * The sink of the {@code analytics} query: each micro-batch's changed rows ({@link WindowedAnalytics}, update
- * mode) are upserted into their six Postgres tables in one pass ({@link PostgresUpsertSink#analytics}): one Spark
- * job, no cached batch, one transaction per Spark partition over the six tables' prepared statements, in
- * {@link Table} order. The rows carry absolute values, so a micro-batch replayed after a crash writes the same rows
+ * mode) are upserted into their Postgres tables in one pass ({@link PostgresUpsertSink#analytics}): one Spark
+ * job, no cached batch, one transaction per Spark partition over every table's prepared statements, in
+ * {@link Table} order, and in the same transaction the active_users windows that hold the minute sketches it wrote
+ * ({@link ActiveUsersFromMinutes}). The rows carry absolute values, so a micro-batch replayed after a crash writes the same rows
  * again: exactly-once results. A failed write fails the micro-batch (nothing is committed to the checkpoint for
  * it); the partitions written before it in that micro-batch are rewritten with the same values on the replay.
  */
@@ -36,7 +37,7 @@ public final class AnalyticsSink implements ForeachBatchSink {
   }
 
   /**
-   * Writes one micro-batch to the six tables.
+   * Writes one micro-batch to the tables.
    *
    * @param batch rows of {@link WindowedAnalytics#of}
    * @param batchId the micro-batch id
@@ -48,12 +49,13 @@ public final class AnalyticsSink implements ForeachBatchSink {
   }
 
   /**
-   * Upserts rows of the six tables (a streaming micro-batch, or a recompute's batch result) in one pass.
+   * Upserts rows of the tables (a streaming micro-batch, or a recompute's batch result) in one pass, deriving
+   * active_users.
    *
    * @param rows rows of {@link WindowedAnalytics#of}
    * @param batchId the micro-batch id, or {@link PostgresUpsertSink#RECOMPUTE_BATCH} (rejected rows are recorded
    *     under it)
-   * @return rows upserted per table
+   * @return rows upserted per table (active_users: windows derived)
    * @throws Exception what a partition's write throws
    */
   public Map<Table, Long> write(Dataset<Row> rows, long batchId) throws Exception {
