@@ -83,9 +83,11 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       + "of the real-time runs (default: 5 seconds)")
   Duration realTimeBatch = Duration.ofSeconds(5);
 
-  @Option(names = "--real-time-alone", negatable = true, description = "also run ingest alone in real-time mode at "
-      + "those rates: what real-time mode gives without the other queries on the same cores (default: ${DEFAULT-VALUE})")
-  boolean realTimeAlone = true;
+  // a plain flag: the negatable --real-time-alone (true by default) did not turn the runs off with
+  // --no-real-time-alone (make bench of 2026-12-07 ran them)
+  @Option(names = "--no-real-time-alone", description = "skip the runs of ingest alone in real-time mode (by default "
+      + "they run at every real-time rate: what real-time mode gives without the other queries on the same cores)")
+  boolean noRealTimeAlone;
 
   @Option(names = "--measure", converter = DurationConverter.class, description = "measured time per latency run (default: 2 minutes)")
   Duration measure = Duration.ofMinutes(2);
@@ -191,7 +193,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
           if (spark == null) {
             spark = session(Settings.parse(new String[0], withRunPaths(latencyEnv, dir)));
           }
-          List<List<String>> queryGroups = mode == IngestMode.REAL_TIME && realTimeAlone
+          List<List<String>> queryGroups = mode == IngestMode.REAL_TIME && !noRealTimeAlone
               ? List.of(ClickstreamPipeline.QUERIES, List.of(ClickstreamPipeline.INGEST)) : List.of(ClickstreamPipeline.QUERIES);
           for (List<String> queries : queryGroups) {
             Path run = dir.resolve("latency-" + rate + "-" + mode + "-" + queries.size());
