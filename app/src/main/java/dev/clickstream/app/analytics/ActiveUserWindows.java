@@ -3,6 +3,7 @@ package dev.clickstream.app.analytics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.SortedMap;
@@ -59,13 +60,15 @@ public final class ActiveUserWindows {
   public static SortedMap<Instant, Long> estimates(Map<Instant, byte[]> minuteSketches, Collection<Instant> windowStarts) {
     SortedMap<Instant, Long> out = new TreeMap<>();
     long length = WindowedAnalytics.ACTIVE_USERS_WINDOW.toMinutes();
+    // a minute is in up to five of the windows: read its bytes once
+    Map<Instant, HllSketch> sketches = new HashMap<>();
     for (Instant start : windowStarts) {
       Union union = new Union(WindowedAnalytics.LG_CONFIG_K);
       boolean any = false;
       for (long k = 0; k < length; k++) {
-        byte[] sketch = minuteSketches.get(start.plus(MINUTE.multipliedBy(k)));
-        if (sketch != null) {
-          union.update(HllSketch.heapify(sketch));
+        Instant minute = start.plus(MINUTE.multipliedBy(k));
+        if (minuteSketches.containsKey(minute)) {
+          union.update(sketches.computeIfAbsent(minute, m -> HllSketch.heapify(minuteSketches.get(m))));
           any = true;
         }
       }

@@ -144,11 +144,10 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    *     active_users derived from the minute sketches written ({@link ActiveUsersFromMinutes})
    */
   public static PostgresUpsertSink analytics(DatabaseConfig db, PipelineMetrics metrics) {
-    List<Target> all = java.util.Arrays.stream(WindowedAnalytics.Table.values())
-        .map(t -> new Target(t.tableName(), t.columns(), t.key(), null))
-        .map(t -> t.table().equals(WindowedAnalytics.Table.ACTIVE_USERS.tableName())
-            ? t.derivedBy(new ActiveUsersFromMinutes()) : t)
-        .toList();
+    List<Target> all = java.util.Arrays.stream(WindowedAnalytics.Table.values()).map(t -> {
+      Target target = new Target(t.tableName(), t.columns(), t.key(), null);
+      return t == WindowedAnalytics.Table.ACTIVE_USERS ? target.derivedBy(new ActiveUsersFromMinutes()) : target;
+    }).toList();
     return new PostgresUpsertSink(db, all, "table", "analytics", metrics);
   }
 
