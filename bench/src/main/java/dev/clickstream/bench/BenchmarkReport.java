@@ -63,9 +63,8 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
   }
 
   /**
-   * @return the targets this run measured (issue "Fresh results at Flink's cost"): at 5,000 events/s with real-time
-   *     ingest and every query, enriched p99 &lt;= 250 ms, Postgres p99 &lt;= 6 s, no lag growing; per ingest mode, the
-   *     highest sustained rate ({@link #highestSustainedRate}) &gt;= 10,000 events/s; the lake within its trigger +
+   * @return the targets this run measured: at 5,000 events/s with real-time ingest and every query, enriched p99
+   *     &lt;= 250 ms, Postgres p99 &lt;= 6 s, no lag growing; per ingest mode, the highest sustained rate ({@link #highestSustainedRate}) &gt;= 10,000 events/s; the lake within its trigger +
    *     30 s; all queries together &lt;= 60 core-µs per event
    */
   public List<Target> targets() {
