@@ -1,14 +1,15 @@
 package dev.clickstream.app;
 
 import dev.clickstream.app.config.Settings;
+import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.LakeMaintenance;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.sink.SchemaMigrations;
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The pipeline's start-up sequence, one place for the application's {@code main}, {@code make run} and
  * {@code make bench}: Flyway migrations as DB_MIGRATION_USER ({@link #migrate}), the SparkSession of
- * {@link ClickstreamPipeline#sessionConfig} ({@link #session}), then the pipeline with the lake's maintenance
+ * {@link SparkSessionConfig#session}, then the pipeline with the lake's maintenance
  * scheduled beside it ({@link #launch}); {@link #close} stops both.
  */
 public final class PipelineLauncher implements AutoCloseable {
@@ -25,10 +26,10 @@ public final class PipelineLauncher implements AutoCloseable {
   public static final Duration MIGRATION_PATIENCE = Duration.ofSeconds(60);
 
   private final SparkSession spark;
-  private final ClickstreamPipeline pipeline;
+  private final PipelineRuntime pipeline;
   private final LakeMaintenance maintenance;
 
-  private PipelineLauncher(SparkSession spark, ClickstreamPipeline pipeline, LakeMaintenance maintenance) {
+  private PipelineLauncher(SparkSession spark, PipelineRuntime pipeline, LakeMaintenance maintenance) {
     this.spark = spark;
     this.pipeline = pipeline;
     this.maintenance = maintenance;
@@ -43,7 +44,7 @@ public final class PipelineLauncher implements AutoCloseable {
    *     {@link #MIGRATION_PATIENCE}, or a migration fails
    */
   public static int migrate(Settings settings) {
-    int applied = SchemaMigrations.migrate(ClickstreamPipeline.migrationDatabase(settings), settings.dbUser(),
+    int applied = SchemaMigrations.migrate(DatabaseConfig.migrator(settings), settings.dbUser(),
         MIGRATION_PATIENCE);
     LOG.info("schema migrations applied: {}", applied);
     return applied;
@@ -61,26 +62,13 @@ public final class PipelineLauncher implements AutoCloseable {
       migrate(settings);
       return;
     }
-    List<String> tables = new java.util.ArrayList<>(ClickstreamPipeline.TABLES);
-    tables.add("rejected_rows");
-    SchemaMigrations.verify(ClickstreamPipeline.database(settings), tables, VERIFY_PATIENCE);
+    SchemaMigrations.verify(DatabaseConfig.writer(settings), ResultTable.names(List.of(ResultTable.values())),
+        VERIFY_PATIENCE);
     LOG.info("schema verified: every result table exists and {} may write it (DB_MIGRATIONS=verify)", settings.dbUser());
   }
 
   /** How long a pipeline that does not migrate waits for the tables: a migrations Job may still be running. */
   public static final Duration VERIFY_PATIENCE = Duration.ofMinutes(5);
-
-  /**
-   * @param settings validated settings (SPARK_MASTER)
-   * @param overrides Spark settings that win over {@link ClickstreamPipeline#sessionConfig} (e.g. the UI off in
-   *     benchmarks)
-   * @return the session, created or the active one
-   */
-  public static SparkSession session(Settings settings, Map<String, String> overrides) {
-    SparkConf conf = ClickstreamPipeline.sessionConfig(settings);
-    overrides.forEach(conf::set);
-    return SparkSession.builder().config(conf).getOrCreate();
-  }
 
   /**
    * Migrates, builds the session, schedules the lake's maintenance (a vacuum every LAKE_MAINTENANCE_INTERVAL) and
@@ -92,8 +80,8 @@ public final class PipelineLauncher implements AutoCloseable {
    */
   public static PipelineLauncher launch(Settings settings) {
     prepareSchema(settings);
-    SparkSession spark = session(settings, Map.of());
-    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings);
+    SparkSession spark = SparkSessionConfig.session(settings, Map.of());
+    PipelineRuntime pipeline = new PipelineRuntime(spark, settings);
     LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
         settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval());
     return new PipelineLauncher(spark, pipeline, maintenance);
@@ -105,11 +93,11 @@ public final class PipelineLauncher implements AutoCloseable {
   }
 
   /** @return the pipeline */
-  public ClickstreamPipeline pipeline() {
+  public PipelineRuntime pipeline() {
     return pipeline;
   }
 
-  /** @return {@link ClickstreamPipeline#runUntilDone()}'s exit status */
+  /** @return {@link PipelineRuntime#runUntilDone()}'s exit status */
   public int runUntilDone() {
     return pipeline.runUntilDone();
   }

@@ -1,19 +1,21 @@
 package dev.clickstream.app;
 
 import dev.clickstream.app.config.TriggerSpec;
-import dev.clickstream.contract.StartupFailure;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.metrics.PipelineMetrics;
+import dev.clickstream.contract.Query;
+import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -47,13 +49,12 @@ final class QuerySupervisor {
   static final String NO_DATA_BATCHES = "spark.sql.streaming.noDataMicroBatches.enabled";
 
   private final SparkSession spark;
-  private final Function<String, String> checkpointFor;
   private final PipelineMetrics metrics;
   private final Duration stopTimeout;
   private final Supplier<Map<TopicPartition, Long>> latestInputOffsets;
-  private final Map<String, Running> running = new LinkedHashMap<>();
+  private final Map<Query, Running> running = new EnumMap<>(Query.class);
   /** Queries that did not stop within STOP_TIMEOUT (their thread may still run). */
-  private final List<String> stuck = new CopyOnWriteArrayList<>();
+  private final List<Query> stuck = new CopyOnWriteArrayList<>();
   private volatile boolean stopRequested;
 
   /** A started query and its spec. */
@@ -72,17 +73,15 @@ final class QuerySupervisor {
 
   /**
    * @param spark the session
-   * @param checkpointFor query name -> its checkpoint directory
    * @param metrics where each query's trigger interval goes
    * @param stopTimeout STOP_TIMEOUT, for the message when a query does not stop
    * @param latestInputOffsets the input topic's latest offsets (empty when the brokers do not answer): where a
    *     real-time query that {@link TriggerSpec#endsAtLatest() ends at the latest offsets} ends
    */
-  QuerySupervisor(SparkSession spark, Function<String, String> checkpointFor, PipelineMetrics metrics, Duration stopTimeout,
+  QuerySupervisor(SparkSession spark, PipelineMetrics metrics, Duration stopTimeout,
       Supplier<Map<TopicPartition, Long>> latestInputOffsets) {
     this.spark = spark;
     this.latestInputOffsets = latestInputOffsets;
-    this.checkpointFor = checkpointFor;
     this.metrics = metrics;
     this.stopTimeout = stopTimeout;
   }
@@ -100,7 +99,7 @@ final class QuerySupervisor {
         if (stopRequested) {
           return;
         }
-        running.put(spec.name(), r);
+        running.put(spec.query(), r);
         start(r);
       }
     }
@@ -108,19 +107,19 @@ final class QuerySupervisor {
 
   private void start(Running r) throws TimeoutException {
     TriggerSpec t = r.spec.trigger();
-    metrics.triggerInterval(r.spec.name(), t.availableNow() ? 0 : t.interval().toMillis() / 1000.0);
+    metrics.triggerInterval(r.spec.query().queryName(), t.availableNow() ? 0 : t.interval().toMillis() / 1000.0);
     if (t.realTime() && t.endsAtLatest()) {
       r.endAt = latestInputOffsets.get();
       if (r.endAt.isEmpty()) {
-        throw new IllegalStateException("query " + r.spec.name() + " should end at the input topic's latest offsets, "
+        throw new IllegalStateException("query " + r.spec.query() + " should end at the input topic's latest offsets, "
             + "and the brokers did not tell them");
       }
-      LOG.info("query={} ends after the batch that reaches offsets {}", r.spec.name(), r.endAt);
+      LOG.info("query={} ends after the batch that reaches offsets {}", r.spec.query(), r.endAt);
     }
-    LOG.info("query={} starting, trigger {}", r.spec.name(), t);
+    LOG.info("query={} starting, trigger {}", r.spec.query(), t);
     DataStreamWriter<Row> writer = r.spec.sink().writer(r.spec.rows())
-        .queryName(r.spec.name())
-        .option("checkpointLocation", checkpointFor.apply(r.spec.name()));
+        .queryName(r.spec.query().queryName())
+        .option("checkpointLocation", r.spec.checkpoint());
     if (t.realTime()) {
       // real-time mode runs stateless queries in update mode only (Structured Streaming guide, "Real-time mode")
       writer = writer.outputMode("update").trigger(Trigger.RealTime(t.interval().toMillis()));
@@ -132,8 +131,8 @@ final class QuerySupervisor {
     } catch (org.apache.spark.SparkRuntimeException e) {
       // Spark 4.2 checks a checkpoint when the query starts (e.g. STREAMING_CHECKPOINT_MISSING_METADATA_FILE): one
       // line naming the query and Spark's error class, not a stack trace
-      throw new StartupFailure("query " + r.spec.name() + " cannot start on its checkpoint "
-          + checkpointFor.apply(r.spec.name()) + ": " + e.getMessage().lines().findFirst().orElse(""),
+      throw new StartupFailure("query " + r.spec.query() + " cannot start on its checkpoint "
+          + r.spec.checkpoint() + ": " + e.getMessage().lines().findFirst().orElse(""),
           StartupFailure.UNAVAILABLE, e);
     }
   }
@@ -179,8 +178,10 @@ final class QuerySupervisor {
         }
         for (Running r : all) {
           if (r.query.isActive() && r.endAt != null && !stopRequested && reached(r.query.lastProgress(), r.endAt)) {
-            LOG.info("query={} has processed the latest offsets of its start: stopping it", r.spec.name());
-            stopAll(List.of(r.query)).forEach(stuck::add);
+            LOG.info("query={} has processed the latest offsets of its start: stopping it", r.spec.query());
+            if (!stopAll(List.of(r.query)).isEmpty()) {
+              stuck.add(r.spec.query());
+            }
           }
           if (r.query.isActive()) {
             active = true;
@@ -221,7 +222,7 @@ final class QuerySupervisor {
     if (q.exception().isDefined()) {
       boolean bug = isKafkaMetricsBug(q.exception().get());
       if (bug && !stopRequested && ++r.metricsBugRestarts <= METRICS_BUG_RESTARTS) {
-        LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", r.spec.name());
+        LOG.warn("query {} hit SPARK-55271 (Kafka source metrics after a replayed micro-batch): restarting it", r.spec.query());
         synchronized (running) { // stop() must see the restarted query, or not race with it at all
           if (!stopRequested) {
             start(r);
@@ -234,8 +235,8 @@ final class QuerySupervisor {
         return null;
       }
       String cause = rootCause(q.exception().get());
-      LOG.error("query {} failed, stopping the others: {}", r.spec.name(), cause);
-      System.err.println("clickstream: query " + r.spec.name() + " failed: " + cause);
+      LOG.error("query {} failed, stopping the others: {}", r.spec.query(), cause);
+      System.err.println("clickstream: query " + r.spec.query() + " failed: " + cause);
       stop();
       return stuck.isEmpty() ? 1 : stuckExit();
     }
@@ -250,10 +251,20 @@ final class QuerySupervisor {
    *     reported after its commit)
    */
   static boolean reached(StreamingQueryProgress progress, Map<TopicPartition, Long> endAt) {
-    if (progress == null || progress.sources().length == 0 || progress.sources()[0].endOffset() == null) {
+    return progress != null && progress.sources().length > 0 && reached(progress.sources()[0].endOffset(), endAt);
+  }
+
+  /**
+   * @param sourceEndOffset a Kafka source's end offset as its progress reports it, e.g.
+   *     {@code {"user_activity":{"0":120,"1":98}}}, or null
+   * @param endAt partition -> offset
+   * @return whether it is at or after {@code endAt} in every partition (a partition it does not name is behind)
+   */
+  static boolean reached(String sourceEndOffset, Map<TopicPartition, Long> endAt) {
+    if (sourceEndOffset == null) {
       return false;
     }
-    Map<TopicPartition, Long> end = KafkaLag.parseOffsets(progress.sources()[0].endOffset());
+    Map<TopicPartition, Long> end = KafkaLag.parseOffsets(sourceEndOffset);
     return endAt.entrySet().stream().allMatch(e -> end.getOrDefault(e.getKey(), -1L) >= e.getValue());
   }
 
@@ -273,10 +284,13 @@ final class QuerySupervisor {
           || (r.query.exception().isDefined() && isKafkaMetricsBug(r.query.exception().get())))).toList();
       queries = running.values().stream().map(r -> r.query).filter(java.util.Objects::nonNull).toList();
     }
-    stuck.addAll(stopAll(queries));
+    List<String> notStopped = stopAll(queries);
+    synchronized (running) {
+      running.keySet().stream().filter(q -> notStopped.contains(q.queryName())).forEach(stuck::add);
+    }
     for (Running r : stopping) {
-      LOG.info("query={} stopped: {}", r.spec.name(), replayNote(r.spec.trigger().realTime(),
-          Checkpoints.lastCommittedBatch(Path.of(checkpointFor.apply(r.spec.name())))));
+      LOG.info("query={} stopped: {}", r.spec.query(), replayNote(r.spec.trigger().realTime(),
+          Checkpoints.lastCommittedBatch(Path.of(r.spec.checkpoint()))));
     }
   }
 
@@ -307,7 +321,7 @@ final class QuerySupervisor {
           r.query.awaitTermination(10_000);
         }
       } catch (Exception e) { // the query's own failure, reported before
-        LOG.debug("query {} ended with {}", r.spec.name(), e.toString());
+        LOG.debug("query {} ended with {}", r.spec.query(), e.toString());
       }
     }
   }
@@ -335,12 +349,23 @@ final class QuerySupervisor {
   }
 
   /** @return queries that did not stop within STOP_TIMEOUT when they were asked to */
-  List<String> stuckQueries() {
+  List<Query> stuckQueries() {
     return List.copyOf(stuck);
   }
 
+  /**
+   * @param query a query
+   * @return its Spark query as last started (a restart replaces it), or empty when it was not started
+   */
+  Optional<StreamingQuery> streamingQuery(Query query) {
+    synchronized (running) {
+      return Optional.ofNullable(running.get(query)).map(r -> r.query);
+    }
+  }
+
   private int stuckExit() {
-    System.err.println("clickstream: query " + String.join(", ", stuck) + " did not stop within "
+    System.err.println("clickstream: query " + stuck.stream().map(Query::queryName).collect(Collectors.joining(", "))
+        + " did not stop within "
         + stopTimeout.toSeconds() + " s (STOP_TIMEOUT): exiting without it; its micro-batch is not "
         + "committed and runs again at the next start");
     return 1;

@@ -12,6 +12,8 @@ import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.sink.AnalyticsSink;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.PostgresUpsertSink;
+import dev.clickstream.contract.Query;
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,14 +98,14 @@ public final class Recompute {
       System.err.println("clickstream recompute: " + e.getMessage());
       return e.exitStatus();
     }
-    DatabaseConfig db = ClickstreamPipeline.database(settings);
+    DatabaseConfig db = DatabaseConfig.writer(settings);
     try {
       PipelineLauncher.prepareSchema(settings);
     } catch (StartupFailure e) {
       System.err.println("clickstream recompute: " + e.getMessage());
       return e.exitStatus();
     }
-    SparkSession spark = PipelineLauncher.session(settings, Map.of());
+    SparkSession spark = SparkSessionConfig.session(settings, Map.of());
     try {
       List<String> written = recompute(spark, settings, db, from, to);
       written.forEach(line -> System.out.println("clickstream recompute: " + line));
@@ -123,7 +125,7 @@ public final class Recompute {
   /**
    * Rewrites the closed part of {@code [from, to)} (see the class comment).
    *
-   * @param spark a session configured by {@link ClickstreamPipeline#sessionConfig}
+   * @param spark a session configured by {@link SparkSessionConfig#of}
    * @param settings the pipeline's settings: lake, checkpoints, SESSION_TIMEOUT
    * @param db the results' database
    * @param from the range's start, inclusive
@@ -145,7 +147,7 @@ public final class Recompute {
       Dataset<Row> windows = WindowedAnalytics.of(between(lake, range.from(), range.windowsTo()))
           .where(col("window_start").geq(lit(Timestamp.from(range.from())))
               .and(col("window_end").leq(lit(Timestamp.from(range.windowsTo())))));
-      Map<WindowedAnalytics.Table, Long> written = new AnalyticsSink(db, new PipelineMetrics())
+      Map<ResultTable, Long> written = new AnalyticsSink(db, new PipelineMetrics())
           .write(windows, PostgresUpsertSink.RECOMPUTE_BATCH);
       done.add("windows in [" + range.from() + ", " + range.windowsTo() + "): rows upserted " + written);
     }
@@ -174,15 +176,15 @@ public final class Recompute {
    *     that reaches events the lake has not committed (naming the partition and both offsets)
    */
   static ClosedRange closedRange(Settings settings, Instant from, Instant to) {
-    Map<TopicPartition, Long> lake = Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(ClickstreamPipeline.LAKE)))
+    Map<TopicPartition, Long> lake = Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(Query.LAKE)))
         .map(KafkaLag::parseOffsets).orElse(Map.of());
     ClosedRange live;
     ClosedRange inLake;
     try {
-      live = ClosedRange.of(from, to, watermark(settings, ClickstreamPipeline.ANALYTICS),
-          watermark(settings, ClickstreamPipeline.USER_SESSIONS), settings.sessionTimeout());
-      inLake = ClosedRange.of(from, to, watermarkWithin(settings, ClickstreamPipeline.ANALYTICS, lake),
-          watermarkWithin(settings, ClickstreamPipeline.USER_SESSIONS, lake), settings.sessionTimeout());
+      live = ClosedRange.of(from, to, watermark(settings, Query.ANALYTICS),
+          watermark(settings, Query.USER_SESSIONS), settings.sessionTimeout());
+      inLake = ClosedRange.of(from, to, watermarkWithin(settings, Query.ANALYTICS, lake),
+          watermarkWithin(settings, Query.USER_SESSIONS, lake), settings.sessionTimeout());
     } catch (IllegalArgumentException e) {
       throw StartupFailure.badSetting(e.getMessage());
     }
@@ -190,21 +192,21 @@ public final class Recompute {
       throw StartupFailure.badSetting("nothing in [" + from + ", " + to + ") is closed yet: the live "
           + "watermarks close windows up to " + live.windowsTo() + " and sessions up to " + live.sessionsTo());
     }
-    for (String query : List.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
-      boolean behind = query.equals(ClickstreamPipeline.ANALYTICS)
+    for (Query query : List.of(Query.ANALYTICS, Query.USER_SESSIONS)) {
+      boolean behind = query == Query.ANALYTICS
           ? live.windowsTo().isAfter(inLake.windowsTo()) : live.sessionsTo().isAfter(inLake.sessionsTo());
       if (behind) {
         throw StartupFailure.badSetting("the lake has not committed every event the live " + query + " query counted in "
             + "[" + from + ", " + to + "): " + aheadOfLake(settings, query, lake) + "; run again after the lake's next "
             + "commit (LAKE_TRIGGER_INTERVAL), or end the range at "
-            + (query.equals(ClickstreamPipeline.ANALYTICS) ? inLake.windowsTo() : inLake.sessionsTo()));
+            + (query == Query.ANALYTICS ? inLake.windowsTo() : inLake.sessionsTo()));
       }
     }
     return live;
   }
 
   /** @return e.g. {@code user_activity partition 2: lake at offset 1200, analytics at 1500} (the first such partition) */
-  private static String aheadOfLake(Settings settings, String query, Map<TopicPartition, Long> lake) {
+  private static String aheadOfLake(Settings settings, Query query, Map<TopicPartition, Long> lake) {
     Map<TopicPartition, Long> read = Checkpoints.lastCommittedOffsets(Path.of(settings.checkpointFor(query)))
         .map(KafkaLag::parseOffsets).orElse(Map.of());
     return read.entrySet().stream().filter(e -> e.getValue() > lake.getOrDefault(e.getKey(), 0L))
@@ -284,12 +286,12 @@ public final class Recompute {
     return r.<Timestamp>getAs(column).toInstant().atOffset(ZoneOffset.UTC);
   }
 
-  private static Instant watermarkWithin(Settings settings, String query, Map<TopicPartition, Long> lake) {
+  private static Instant watermarkWithin(Settings settings, Query query, Map<TopicPartition, Long> lake) {
     OptionalLong ms = Checkpoints.watermarkMsWithin(Path.of(settings.checkpointFor(query)), lake);
     return ms.isEmpty() ? Instant.EPOCH : Instant.ofEpochMilli(ms.getAsLong());
   }
 
-  private static Instant watermark(Settings settings, String query) {
+  private static Instant watermark(Settings settings, Query query) {
     Path checkpoint = Path.of(settings.checkpointFor(query));
     OptionalLong ms = Checkpoints.watermarkMs(checkpoint);
     if (ms.isEmpty()) {

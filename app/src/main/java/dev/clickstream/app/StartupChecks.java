@@ -4,6 +4,7 @@ import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.metrics.KafkaLag;
 import dev.clickstream.app.sink.LakeTable;
 import dev.clickstream.app.source.KafkaAccessCheck;
+import dev.clickstream.contract.Query;
 import dev.clickstream.contract.StartupFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,31 +177,31 @@ final class StartupChecks {
    *
    * @param spark the session
    * @param settings the settings
-   * @param queries the names of the queries about to start
+   * @param queries the queries about to start
    * @param kafkaLag asks the brokers for latest offsets
    * @throws StartupFailure naming what this version cannot use
    * @return the input topic's partitions; 0 when it does not exist yet
    * @throws StartupFailure when the brokers refuse the client or do not answer
    */
-  static int run(SparkSession spark, Settings settings, Collection<String> queries, KafkaLag kafkaLag) {
+  static int run(SparkSession spark, Settings settings, Collection<Query> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
     requireOwnMetricsPort(spark.conf().get("spark.ui.enabled", "true"), spark.conf().get("spark.ui.port", "4040"),
         settings.metricsPort());
-    for (String name : queries) {
+    for (Query name : queries) {
       requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
     }
-    if (queries.contains(ClickstreamPipeline.ANALYTICS)) {
-      requireStateLayout(Path.of(settings.checkpointFor(ClickstreamPipeline.ANALYTICS)), ANALYTICS_STATE_LAYOUT);
+    if (queries.contains(Query.ANALYTICS)) {
+      requireStateLayout(Path.of(settings.checkpointFor(Query.ANALYTICS)), ANALYTICS_STATE_LAYOUT);
     }
     Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
         List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
     LOG.info(dev.clickstream.app.source.InputTopic.arrivalClockLine(settings.inputTopic(),
         KafkaAccessCheck.timestampType(settings.kafkaClient(), settings.inputTopic(), KafkaAccessCheck.DEFAULT_TIMEOUT)));
-    for (String name : queries) {
+    for (Query name : queries) {
       requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.inputTopic(),
           topics.containsKey(settings.inputTopic()) ? topics.get(settings.inputTopic()).topicId() : null, kafkaLag);
     }
-    if (queries.contains(ClickstreamPipeline.LAKE)) {
+    if (queries.contains(Query.LAKE)) {
       LakeTable lake = new LakeTable(settings.lakeEventsPath());
       LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lakeVacuumRetention()));
     }

@@ -81,20 +81,20 @@ class CrashRecoveryTest {
     Map<TopicPartition, Long> killedBatchTo = Map.of(); // and as its driver was killed
     for (int kill = 1; kill <= 2; kill++) {
       Thread producer = sendAsync(arriving.subList((kill - 1) * slice, kill * slice));
-      long before = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
+      long before = PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName());
       if (kill == 2) {
         awaitCommits(checkpoints, before + 3, pipeline, log);
       } else { // mid-batch of real-time ingest, while the slice arrives: once the batch after its next commit has
         // written records
-        long ingestBatches = PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST);
-        awaitCommits(checkpoints, ClickstreamPipeline.INGEST, ingestBatches + 1, pipeline, log);
+        long ingestBatches = PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.INGEST.queryName());
+        awaitCommits(checkpoints, dev.clickstream.contract.Query.INGEST.queryName(), ingestBatches + 1, pipeline, log);
         Map<TopicPartition, Long> from = endOffsets("enriched_activity");
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
             .until(() -> total(endOffsets("enriched_activity")) > total(from));
         pipeline.kill();
         killedBatchFrom = from;
         killedBatchTo = endOffsets("enriched_activity");
-        assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.INGEST)).as("killed before the batch committed")
+        assertThat(PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.INGEST.queryName())).as("killed before the batch committed")
             .isEqualTo(ingestBatches + 1);
       }
       pipeline.kill();
@@ -106,7 +106,7 @@ class CrashRecoveryTest {
 
     // 3. Postgres restarts (8 s away) and the Kafka broker restarts (5 s away): no query fails, nothing is lost
     Thread producer = sendAsync(arriving.subList(2 * slice, 3 * slice));
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName()) + 1, pipeline, log);
     mark(log, "Postgres stopped until a sink retries");
     long logBefore = Files.size(log);
     PG.server().stop();
@@ -114,15 +114,15 @@ class CrashRecoveryTest {
     await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
         .until(() -> since(log, logBefore).contains("(DB_RETRY_TIMEOUT)"));
     PG.server().restart();
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName()) + 2, pipeline, log);
     producer.join();
     producer = sendAsync(arriving.subList(3 * slice, arriving.size()));
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName()) + 1, pipeline, log);
     mark(log, "Kafka broker stopped for 5 s");
     KAFKA.broker().stop();
     Thread.sleep(5_000);
     KAFKA.broker().restart();
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 2, pipeline, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName()) + 2, pipeline, log);
     producer.join();
 
     // 4. Postgres away for longer than DB_RETRY_TIMEOUT: the driver exits 1 naming it instead of hanging or
@@ -142,7 +142,7 @@ class CrashRecoveryTest {
     mark(log, "SIGTERM");
     PipelineProcess graceful = PipelineProcess.start(streaming, log);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(1_000, 2_000), 0);
-    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS) + 1, graceful, log);
+    awaitCommits(checkpoints, PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName()) + 1, graceful, log);
     long sigterm = Files.size(log);
     graceful.process().destroy();
     assertThat(graceful.process().waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
@@ -157,16 +157,16 @@ class CrashRecoveryTest {
 
     // 6. a replay made certain: the driver halts right after analytics wrote micro-batch n to Postgres and
     // before Spark committed it; the restart replays n (halting again at the same point) and leaves the same rows
-    long n = PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS);
+    long n = PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName());
     Map<String, String> halting = new java.util.HashMap<>(streaming);
-    halting.put("FAULT_HALT_AFTER_BATCH", ClickstreamPipeline.ANALYTICS + ":" + n);
+    halting.put("FAULT_HALT_AFTER_BATCH", dev.clickstream.contract.Query.ANALYTICS.queryName() + ":" + n);
     mark(log, "FAULT_HALT_AFTER_BATCH=analytics:" + n);
     PipelineProcess halted = PipelineProcess.start(halting, log);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", heldBack.subList(2_000, heldBack.size()), 0);
     assertThat(halted.process().waitFor(240, TimeUnit.SECONDS)).as("halted at micro-batch %d; log:%n%s", n, tail(log)).isTrue();
     ends.add(System.currentTimeMillis());
     assertThat(halted.process().exitValue()).isEqualTo(dev.clickstream.app.sink.FaultHaltingSink.EXIT_STATUS);
-    Path analytics = checkpoints.resolve(ClickstreamPipeline.ANALYTICS);
+    Path analytics = checkpoints.resolve(dev.clickstream.contract.Query.ANALYTICS.queryName());
     assertThat(analytics.resolve("offsets").resolve(String.valueOf(n))).as("micro-batch n planned").exists();
     assertThat(analytics.resolve("commits").resolve(String.valueOf(n))).as("and not committed").doesNotExist();
     Map<String, Long> written = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());
@@ -189,7 +189,7 @@ class CrashRecoveryTest {
     assertThat(last.process().exitValue()).as(tail(log)).isZero();
 
     // 8. the same results as the oracle; state lived in RocksDB with changelog checkpoints
-    try (var files = Files.walk(checkpoints.resolve(ClickstreamPipeline.ANALYTICS).resolve("state"))) {
+    try (var files = Files.walk(checkpoints.resolve(dev.clickstream.contract.Query.ANALYTICS.queryName()).resolve("state"))) {
       assertThat(files.map(f -> f.getFileName().toString())).anyMatch(name -> name.endsWith(".changelog"));
     }
     assertThat(Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password()))
@@ -300,8 +300,8 @@ class CrashRecoveryTest {
   private static void awaitCommits(Path checkpoints, long atLeast, PipelineProcess pipeline, Path log) {
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
       assertThat(pipeline.isAlive()).as("pipeline alive; log tail:%n%s", tail(log)).isTrue();
-      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.ANALYTICS)).isGreaterThanOrEqualTo(atLeast);
-      assertThat(PipelineProcess.commits(checkpoints, ClickstreamPipeline.USER_SESSIONS)).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
+      assertThat(PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.ANALYTICS.queryName())).isGreaterThanOrEqualTo(atLeast);
+      assertThat(PipelineProcess.commits(checkpoints, dev.clickstream.contract.Query.USER_SESSIONS.queryName())).isGreaterThanOrEqualTo(Math.min(atLeast, 2));
     });
   }
 

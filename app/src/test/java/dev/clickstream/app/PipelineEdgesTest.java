@@ -91,17 +91,17 @@ class PipelineEdgesTest {
         roles.owner(), roles.ownerPassword()), roles.writer(), Duration.ofSeconds(10));
     send(settings.maxEventTimeSkew());
 
-    spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+    spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
-    exitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+    exitStatus = new PipelineRuntime(spark, settings).runUntilDone();
     env.putAll(Map.of("INGEST_MODE", "micro-batch", "ENRICHED_TOPIC", MICRO_BATCH_ENRICHED, "DLQ_TOPIC", MICRO_BATCH_DLQ,
         "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
-    microBatchExitStatus = new ClickstreamPipeline(spark, Settings.parse(new String[0], env),
-        Set.of(ClickstreamPipeline.INGEST)).runUntilDone();
+    microBatchExitStatus = new PipelineRuntime(spark, Settings.parse(new String[0], env),
+        Set.of(dev.clickstream.contract.Query.INGEST)).runUntilDone();
     // a late event of user moved, 30 s before its session's start and the range's: the live queries drop it (their
     // watermark is at 13:38), the lake keeps it
     sendAtEventTime(pageView("moved-late", FROM.minusSeconds(30), "moved", "/moved"));
-    lateRunExitStatus = new ClickstreamPipeline(spark, settings).runUntilDone();
+    lateRunExitStatus = new PipelineRuntime(spark, settings).runUntilDone();
   }
 
   private static int lateRunExitStatus;
@@ -181,13 +181,13 @@ class PipelineEdgesTest {
     // the live sessions query reads on (an event at 14:20 and the no-data micro-batch that moves its watermark),
     // the lake does not: the sessions it closed in the range may hold events the lake lacks
     sendAtEventTime(pageView("clock-2", FROM.plusSeconds(4800), "clock", "/clock"));
-    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.ANALYTICS,
-        ClickstreamPipeline.USER_SESSIONS)).runUntilDone()).isZero();
+    assertThat(new PipelineRuntime(spark, settings, Set.of(dev.clickstream.contract.Query.ANALYTICS,
+        dev.clickstream.contract.Query.USER_SESSIONS)).runUntilDone()).isZero();
     assertThatThrownBy(() -> Recompute.recompute(spark, settings, db, FROM, to))
         .isInstanceOf(dev.clickstream.contract.StartupFailure.class)
         .hasMessageContaining("the lake has not committed every event the live user-sessions query counted")
         .hasMessageMatching("(?s).*user_activity partition \\d: lake at offset \\d+, user-sessions at \\d+.*");
-    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.LAKE)).runUntilDone()).isZero();
+    assertThat(new PipelineRuntime(spark, settings, Set.of(dev.clickstream.contract.Query.LAKE)).runUntilDone()).isZero();
 
     // an insert that fails for good rolls the deletions back: the old session is still there
     Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "

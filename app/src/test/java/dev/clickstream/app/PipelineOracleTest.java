@@ -45,9 +45,9 @@ class PipelineOracleTest {
   private static Settings settings;
   private static SparkSession spark;
   private static int exitStatus;
-  private static ClickstreamPipeline pipeline;
+  private static PipelineRuntime pipeline;
   /** The ingest query alone, in micro-batch mode, over the same input, to topics of its own. */
-  private static ClickstreamPipeline microBatchIngest;
+  private static PipelineRuntime microBatchIngest;
   private static int microBatchExitStatus;
   static final String MICRO_BATCH_ENRICHED = "enriched_activity_micro_batch";
   static final String MICRO_BATCH_DLQ = "user_activity_dlq_micro_batch";
@@ -74,16 +74,16 @@ class PipelineOracleTest {
     // at the contract's bound (2,048 bytes); that row must go to rejected_rows and everything else be written
     Results.execute(PG.jdbcUrl(), PG.user(), PG.password(), "ALTER TABLE page_view_counts ADD CONSTRAINT "
         + "page_url_at_most_1_kib CHECK (octet_length(page_url) <= " + REFUSED_URL_BYTES + ")");
-    spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings))
+    spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
-    pipeline = new ClickstreamPipeline(spark, settings);
+    pipeline = new PipelineRuntime(spark, settings);
     exitStatus = pipeline.runUntilDone();
 
     KAFKA.createTopic(MICRO_BATCH_ENRICHED, 4);
     KAFKA.createTopic(MICRO_BATCH_DLQ, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
     env.putAll(Map.of("INGEST_MODE", "micro-batch", "ENRICHED_TOPIC", MICRO_BATCH_ENRICHED, "DLQ_TOPIC", MICRO_BATCH_DLQ,
         "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
-    microBatchIngest = new ClickstreamPipeline(spark, Settings.parse(new String[0], env), Set.of(ClickstreamPipeline.INGEST));
+    microBatchIngest = new PipelineRuntime(spark, Settings.parse(new String[0], env), Set.of(dev.clickstream.contract.Query.INGEST));
     microBatchExitStatus = microBatchIngest.runUntilDone();
   }
 
@@ -166,21 +166,21 @@ class PipelineOracleTest {
    */
   @Test
   void onlyUserSessionsRunsMicroBatchesWithoutData() throws Exception {
-    assertThat(microBatches(ClickstreamPipeline.ANALYTICS)).as("analytics micro-batches").isGreaterThan(1);
-    assertThat(microBatchesWithoutData(ClickstreamPipeline.ANALYTICS)).as("analytics micro-batches without data").isZero();
-    assertThat(microBatchesWithoutData(ClickstreamPipeline.USER_SESSIONS)).as("user-sessions micro-batches without data")
+    assertThat(microBatches(dev.clickstream.contract.Query.ANALYTICS.queryName())).as("analytics micro-batches").isGreaterThan(1);
+    assertThat(microBatchesWithoutData(dev.clickstream.contract.Query.ANALYTICS.queryName())).as("analytics micro-batches without data").isZero();
+    assertThat(microBatchesWithoutData(dev.clickstream.contract.Query.USER_SESSIONS.queryName())).as("user-sessions micro-batches without data")
         .isPositive();
   }
 
   private static long microBatches(String query) throws java.io.IOException {
-    try (var files = Files.list(Path.of(settings.checkpointFor(query), "offsets"))) {
+    try (var files = Files.list(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.named(query)), "offsets"))) {
       return files.filter(f -> f.getFileName().toString().matches("\\d+")).count();
     }
   }
 
   /** Micro-batches whose offsets file lists the same source offsets (lines 3 on) as the one before. */
   private static long microBatchesWithoutData(String query) throws java.io.IOException {
-    Path offsets = Path.of(settings.checkpointFor(query), "offsets");
+    Path offsets = Path.of(settings.checkpointFor(dev.clickstream.contract.Query.named(query)), "offsets");
     long same = 0;
     long batches = microBatches(query);
     for (long batch = 1; batch < batches; batch++) {
@@ -226,7 +226,7 @@ class PipelineOracleTest {
     // one idempotent Delta commit per lake micro-batch: a txn action with the lake query's id (from its
     // checkpoint's metadata) and the batch id
     String lakeId = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(Path.of(settings.checkpointFor(ClickstreamPipeline.LAKE), "metadata").toFile()).get("id").asText();
+        .readTree(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.LAKE), "metadata").toFile()).get("id").asText();
     List<Long> txnVersions = new java.util.ArrayList<>();
     try (var commits = Files.list(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
       for (Path commit : commits.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
@@ -239,7 +239,7 @@ class PipelineOracleTest {
         }
       }
     }
-    long lakeBatches = PipelineProcess.commits(Path.of(settings.checkpointRoot()), ClickstreamPipeline.LAKE);
+    long lakeBatches = PipelineProcess.commits(Path.of(settings.checkpointRoot()), dev.clickstream.contract.Query.LAKE.queryName());
     assertThat(lakeBatches).isGreaterThanOrEqualTo(data.records.size() / ClickstreamData.MAX_OFFSETS_PER_TRIGGER);
     assertThat(txnVersions).hasSize((int) lakeBatches).doesNotHaveDuplicates();
   }
@@ -256,8 +256,8 @@ class PipelineOracleTest {
     Instant from = ClickstreamData.START.plus(java.time.Duration.ofMinutes(5));
     Instant to = ClickstreamData.START.plus(java.time.Duration.ofMinutes(20));
     var range = dev.clickstream.app.analytics.ClosedRange.of(from, to,
-        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(ClickstreamPipeline.ANALYTICS))).getAsLong()),
-        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))).getAsLong()),
+        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.ANALYTICS))).getAsLong()),
+        Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.USER_SESSIONS))).getAsLong()),
         settings.sessionTimeout());
     assertThat(range.windowsTo()).as("the data's windows up to 12:20 are closed").isEqualTo(to);
     assertThat(range.sessionsTo()).as("sessions up to the watermark less the timeout").isAfter(from).isBefore(to);
@@ -280,7 +280,7 @@ class PipelineOracleTest {
 
     String windows = " WHERE window_start >= '" + from + "' AND window_end <= '" + range.windowsTo() + "'";
     List<String> deletes = new java.util.ArrayList<>();
-    for (var table : dev.clickstream.app.analytics.WindowedAnalytics.Table.values()) {
+    for (var table : dev.clickstream.contract.ResultTable.values()) {
       deletes.add("DELETE FROM " + table.tableName() + windows);
     }
     deletes.add("DELETE FROM user_sessions WHERE session_start >= '" + from + "' AND session_end < '" + range.sessionsTo() + "'");
@@ -368,9 +368,9 @@ class PipelineOracleTest {
     // the new topic refills past every offset the checkpoints read: only its topic id tells it from the old one
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records, 0);
     ClickstreamData.send(KAFKA.bootstrapServers(), "user_activity", data.records.subList(0, 5_000), 0);
-    Results.Exit exit = Results.capturingStderr(() -> new ClickstreamPipeline(spark, settings).runUntilDone());
+    Results.Exit exit = Results.capturingStderr(() -> new PipelineRuntime(spark, settings).runUntilDone());
     assertThat(exit.status()).isEqualTo(2);
-    String checkpoint = settings.checkpointFor(ClickstreamPipeline.INGEST);
+    String checkpoint = settings.checkpointFor(dev.clickstream.contract.Query.INGEST);
     assertThat(exit.stderr()).singleElement().asString()
         .startsWith("clickstream: topic user_activity has topic id ")
         .contains("but checkpoint " + checkpoint + " read topic id ")
@@ -456,21 +456,21 @@ class PipelineOracleTest {
     PrometheusText t = PrometheusText.parse(pipeline.metrics().scrape());
     long valid = oracle.validCount; // records: a resend is a row of the lake and a record of the enriched topic
     long malformed = oracle.deadLetterReasonByValue.size();
-    for (String query : ClickstreamPipeline.QUERIES) {
+    for (String query : dev.clickstream.contract.Query.names()) {
       assertThat(t.value("clickstream_input_rows_total", "query", query)).as(query + " read the topic once")
           .hasValue(data.records.size());
       assertThat(t.value("clickstream_query_up", "query", query)).as("ended").hasValue(0);
       // real-time ingest may read the whole topic in its first batch
       assertThat(t.value("clickstream_batches_total", "query", query).getAsDouble())
-          .isGreaterThanOrEqualTo(query.equals(ClickstreamPipeline.INGEST) ? 1 : 2);
+          .isGreaterThanOrEqualTo(query.equals(dev.clickstream.contract.Query.INGEST.queryName()) ? 1 : 2);
       assertThat(t.value("clickstream_batch_duration_seconds_count", "query", query))
           .isEqualTo(t.value("clickstream_batches_total", "query", query));
     }
-    for (String query : List.of(ClickstreamPipeline.LAKE, ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
+    for (String query : List.of(dev.clickstream.contract.Query.LAKE.queryName(), dev.clickstream.contract.Query.ANALYTICS.queryName(), dev.clickstream.contract.Query.USER_SESSIONS.queryName())) {
       assertThat(t.value("clickstream_batch_part_seconds_total", "query", query, "part", "addBatch").getAsDouble())
           .as(query + ": where its micro-batches' time went").isPositive();
     }
-    for (String stateful : List.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS)) {
+    for (String stateful : List.of(dev.clickstream.contract.Query.ANALYTICS.queryName(), dev.clickstream.contract.Query.USER_SESSIONS.queryName())) {
       assertThat(t.value("clickstream_batch_part_seconds_total", "query", stateful, "part", "stateCommit"))
           .as(stateful + " commits its state").isPresent();
     }
@@ -524,27 +524,13 @@ class PipelineOracleTest {
           PG.password(), Files.createTempDirectory("metrics-port-").toString(), "available-now"));
       env.put("METRICS_PORT", String.valueOf(taken.getLocalPort()));
       Results.Exit exit = Results.capturingStderr(
-          () -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
+          () -> new PipelineRuntime(spark, Settings.parse(new String[0], env)).runUntilDone());
       assertThat(exit.status()).isEqualTo(1);
       assertThat(exit.stderr()).singleElement().asString()
           .startsWith("clickstream: cannot serve metrics on 127.0.0.1 port " + taken.getLocalPort() + " (")
           .endsWith("or an address of this host (METRICS_BIND_ADDRESS)");
       assertThat(spark.streams().active()).isEmpty();
     }
-  }
-
-  /** The fault hook wraps a foreachBatch sink; the Kafka sink of ingest has none, so naming it is refused. */
-  @Test
-  void aFaultHaltAfterAQueryWithoutForeachBatchIsOneLineAndExitTwo() throws Exception {
-    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
-        PG.password(), Files.createTempDirectory("fault-ingest-").toString(), "available-now"));
-    env.put("FAULT_HALT_AFTER_BATCH", "ingest:0");
-    Results.Exit exit = Results.capturingStderr(
-        () -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
-    assertThat(exit.status()).isEqualTo(2);
-    assertThat(exit.stderr()).containsExactly("clickstream: FAULT_HALT_AFTER_BATCH: ingest has no foreachBatch sink to "
-        + "halt after; choose one of [lake, analytics, user-sessions]");
-    assertThat(spark.streams().active()).isEmpty();
   }
 
   private static volatile boolean releaseStuckBatch;
@@ -599,7 +585,7 @@ class PipelineOracleTest {
     spark.conf().set("spark.sql.session.timeZone", "Europe/Berlin");
     Results.Exit exit;
     try {
-      exit = Results.capturingStderr(() -> new ClickstreamPipeline(spark, Settings.parse(new String[0], env)).runUntilDone());
+      exit = Results.capturingStderr(() -> new PipelineRuntime(spark, Settings.parse(new String[0], env)).runUntilDone());
     } finally {
       spark.conf().set("spark.sql.session.timeZone", "UTC");
     }

@@ -83,11 +83,11 @@ public final class Results {
   }
 
   /** The four commerce tables of the analytics query. */
-  static final List<dev.clickstream.app.analytics.WindowedAnalytics.Table> COMMERCE_TABLES = List.of(
-      dev.clickstream.app.analytics.WindowedAnalytics.Table.PRODUCT_ACTIVITY,
-      dev.clickstream.app.analytics.WindowedAnalytics.Table.CATEGORY_REVENUE,
-      dev.clickstream.app.analytics.WindowedAnalytics.Table.CONVERSION_FUNNEL,
-      dev.clickstream.app.analytics.WindowedAnalytics.Table.TRAFFIC_BY_SEGMENT);
+  static final List<dev.clickstream.contract.ResultTable> COMMERCE_TABLES = List.of(
+      dev.clickstream.contract.ResultTable.PRODUCT_ACTIVITY,
+      dev.clickstream.contract.ResultTable.CATEGORY_REVENUE,
+      dev.clickstream.contract.ResultTable.CONVERSION_FUNNEL,
+      dev.clickstream.contract.ResultTable.TRAFFIC_BY_SEGMENT);
 
   /**
    * @return the rows of the four commerce tables in {@link Oracle.Commerce#rows()}'s form

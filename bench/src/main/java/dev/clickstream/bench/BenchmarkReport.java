@@ -1,6 +1,6 @@
 package dev.clickstream.bench;
 
-import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.contract.Query;
 import dev.clickstream.app.config.IngestMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
   public int highestSustainedRate(IngestMode mode) {
     int highest = 0;
     for (LatencyBenchmark.Result r : latencies.stream().filter(r -> r.mode() == mode
-        && r.queries().size() == ClickstreamPipeline.QUERIES.size()).sorted(java.util.Comparator.comparingInt(LatencyBenchmark.Result::rate)).toList()) {
+        && r.queries().size() == Query.values().length).sorted(java.util.Comparator.comparingInt(LatencyBenchmark.Result::rate)).toList()) {
       if (r.postgresMs().p99() > SUSTAINED_POSTGRES_P99_MS || r.lagGrowing()) {
         break;
       }
@@ -71,7 +71,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     List<Target> out = new ArrayList<>();
     for (LatencyBenchmark.Result r : latencies) {
       String run = String.format("%,d events/s, %s", r.rate(), r.label());
-      if (r.queries().size() != ClickstreamPipeline.QUERIES.size()) {
+      if (r.queries().size() != Query.values().length) {
         continue;
       }
       if (r.mode() == IngestMode.REAL_TIME && r.rate() == 5_000) {
@@ -85,7 +85,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
           String.format("%,d ms", r.lakeMs().p99()), r.lakeMs().p99() <= 90_000));
     }
     for (IngestMode mode : IngestMode.values()) {
-      if (latencies.stream().anyMatch(r -> r.mode() == mode && r.queries().size() == ClickstreamPipeline.QUERIES.size())) {
+      if (latencies.stream().anyMatch(r -> r.mode() == mode && r.queries().size() == Query.values().length)) {
         int sustained = highestSustainedRate(mode);
         out.add(new Target("highest sustained rate, " + mode + " ingest (Postgres p99 <= 10 s, lag not growing) "
             + ">= 10,000 events/s", String.format("%,d events/s", sustained), sustained >= 10_000));

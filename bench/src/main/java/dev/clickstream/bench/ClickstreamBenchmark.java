@@ -2,8 +2,11 @@ package dev.clickstream.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineRuntime;
+import dev.clickstream.app.SparkSessionConfig;
 import dev.clickstream.app.PipelineLauncher;
+import dev.clickstream.contract.Query;
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.DatabaseConfig;
@@ -112,9 +115,9 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String run : runs == null ? List.<String>of() : runs) {
-      if (!ClickstreamPipeline.QUERIES.contains(run) && !List.of("profile", "all", "none").contains(run)) {
+      if (Query.find(run).isEmpty() && !List.of("profile", "all", "none").contains(run)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--runs: unknown run '" + run + "'; known: profile, "
-            + String.join(", ", ClickstreamPipeline.QUERIES) + ", all, none");
+            + String.join(", ", Query.names()) + ", all, none");
       }
     }
     Path dir = Files.createTempDirectory("bench-");
@@ -150,13 +153,13 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
             rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))));
       }
       // each query alone over the whole topic, after one unmeasured warm-up of every query
-      if (ClickstreamPipeline.QUERIES.stream().anyMatch(this::wanted) || wanted("all")) {
+      if (Query.names().stream().anyMatch(this::wanted) || wanted("all")) {
         Settings settings = Settings.parse(new String[0], withRunPaths(env, dir));
         spark = spark == null ? session(settings) : spark;
         warmUp(kafka, spark, env, dir.resolve("warm-up"), db);
       }
-      for (String query : ClickstreamPipeline.QUERIES) {
-        if (!wanted(query)) {
+      for (Query query : Query.values()) {
+        if (!wanted(query.queryName())) {
           continue;
         }
         Path run = dir.resolve("alone-" + query);
@@ -168,7 +171,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
         Path run = dir.resolve("all");
         Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
         spark = spark == null ? session(settings) : spark;
-        throughput.put(BenchmarkReport.TOGETHER, events / pipeline(spark, settings, db, ClickstreamPipeline.QUERIES));
+        throughput.put(BenchmarkReport.TOGETHER, events / pipeline(spark, settings, db, List.of(Query.values())));
         deleteRun(run);
       }
       // the latency runs, in both ingest modes, in a session with a task slot per input partition (4) + 2, as make
@@ -193,9 +196,9 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
           if (spark == null) {
             spark = session(Settings.parse(new String[0], withRunPaths(latencyEnv, dir)));
           }
-          List<List<String>> queryGroups = mode == IngestMode.REAL_TIME && !noRealTimeAlone
-              ? List.of(ClickstreamPipeline.QUERIES, List.of(ClickstreamPipeline.INGEST)) : List.of(ClickstreamPipeline.QUERIES);
-          for (List<String> queries : queryGroups) {
+          List<List<Query>> queryGroups = mode == IngestMode.REAL_TIME && !noRealTimeAlone
+              ? List.of(List.of(Query.values()), List.of(Query.INGEST)) : List.of(List.of(Query.values()));
+          for (List<Query> queries : queryGroups) {
             Path run = dir.resolve("latency-" + rate + "-" + mode + "-" + queries.size());
             latencies.add(LatencyBenchmark.run(kafka, latencyEnv, db, spark, run, rate, mode, queries, warmUp, measure,
                 trigger));
@@ -226,7 +229,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       java.util.function.UnaryOperator<Dataset<Row>> transform) throws Exception {
     long start = System.nanoTime();
     StreamingQuery query = transform.apply(KafkaSource.read(spark, settings, false)).writeStream().format("noop")
-        .queryName(name).option("checkpointLocation", settings.checkpointFor(name)).trigger(Trigger.AvailableNow()).start();
+        .queryName(name).option("checkpointLocation", Path.of(settings.checkpointRoot(), "profile-" + name).toString()).trigger(Trigger.AvailableNow()).start();
     query.awaitTermination();
     return seconds(start);
   }
@@ -243,7 +246,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     produce(kafka.bootstrapServers(), "warm_up", 100_000);
     Map<String, String> warm = withRunPaths(env, run);
     warm.putAll(Map.of("INPUT_TOPIC", "warm_up", "ENRICHED_TOPIC", "warm_up_enriched", "DLQ_TOPIC", "warm_up_dlq"));
-    pipeline(spark, Settings.parse(new String[0], warm), db, ClickstreamPipeline.QUERIES);
+    pipeline(spark, Settings.parse(new String[0], warm), db, List.of(Query.values()));
     deleteRun(run);
   }
 
@@ -276,11 +279,11 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
    *
    * @throws IllegalStateException when the run fails
    */
-  private static double pipeline(SparkSession spark, Settings settings, DatabaseConfig db, List<String> queries)
+  private static double pipeline(SparkSession spark, Settings settings, DatabaseConfig db, List<Query> queries)
       throws Exception {
     truncate(db);
     long start = System.nanoTime();
-    int status = new ClickstreamPipeline(spark, settings, Set.copyOf(queries)).runUntilDone();
+    int status = new PipelineRuntime(spark, settings, Set.copyOf(queries)).runUntilDone();
     double s = seconds(start);
     if (status != 0) {
       throw new IllegalStateException("bench: run " + queries + " failed with status " + status);
@@ -289,7 +292,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
   }
 
   private static SparkSession session(Settings settings) {
-    return PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
+    return SparkSessionConfig.session(settings, Map.of("spark.ui.enabled", "false"));
   }
 
   private static void produce(String bootstrap, String topic, long events) {
@@ -321,9 +324,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
 
   /** @return every table the pipeline writes: the results and rejected_rows */
   static List<String> tables() {
-    List<String> tables = new ArrayList<>(ClickstreamPipeline.TABLES);
-    tables.add("rejected_rows");
-    return tables;
+    return ResultTable.names(List.of(ResultTable.values()));
   }
 
   private static double seconds(long startNanos) {

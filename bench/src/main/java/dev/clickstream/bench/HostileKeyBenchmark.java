@@ -1,6 +1,8 @@
 package dev.clickstream.bench;
 
-import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineRuntime;
+import dev.clickstream.app.SparkSessionConfig;
+import dev.clickstream.contract.Query;
 import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.sink.IngestSink;
@@ -71,7 +73,7 @@ public final class HostileKeyBenchmark {
           "/p" + (i % 50), EventType.PAGE_VIEW));
     }
     run(report, "one user, " + String.format("%,d", botEvents) + " events in a minute", bot,
-        Set.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.USER_SESSIONS));
+        Set.of(Query.ANALYTICS, Query.USER_SESSIONS));
 
     List<UserActivityEvent> wide = new ArrayList<>();
     for (int u = 0; u < windowUsers; u++) {
@@ -83,7 +85,7 @@ public final class HostileKeyBenchmark {
             EventType.ADD_TO_CART, "p" + (u % 300), "books", new BigDecimal("9.99"), 1, "EUR", null, "mobile", "DE"));
       }
     }
-    run(report, String.format("%,d users in one 10-minute window", windowUsers), wide, Set.of(ClickstreamPipeline.ANALYTICS));
+    run(report, String.format("%,d users in one 10-minute window", windowUsers), wide, Set.of(Query.ANALYTICS));
 
     List<UserActivityEvent> dates = new ArrayList<>();
     LocalDate day = LocalDate.of(2025, 11, 23);
@@ -91,7 +93,7 @@ public final class HostileKeyBenchmark {
       dates.add(new UserActivityEvent("d-" + d, day.plusDays(d).atTime(12, 0).toInstant(ZoneOffset.UTC), "u" + d, "/",
           EventType.PAGE_VIEW));
     }
-    run(report, "one record per event_date, a year of dates", dates, Set.of(ClickstreamPipeline.LAKE));
+    run(report, "one record per event_date, a year of dates", dates, Set.of(Query.LAKE));
 
     System.out.println();
     System.out.print(report);
@@ -103,7 +105,7 @@ public final class HostileKeyBenchmark {
   }
 
   /** Sends {@code values} to a fresh broker and runs the queries over them, available-now; adds report rows. */
-  private static void run(StringBuilder report, String scenario, List<UserActivityEvent> values, Set<String> queries)
+  private static void run(StringBuilder report, String scenario, List<UserActivityEvent> values, Set<Query> queries)
       throws Exception {
     Path dir = Files.createTempDirectory("bench-hostile-");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
@@ -128,7 +130,7 @@ public final class HostileKeyBenchmark {
         }
       }
       PipelineLauncher.migrate(settings);
-      SparkSession spark = PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
+      SparkSession spark = SparkSessionConfig.session(settings, Map.of("spark.ui.enabled", "false"));
       Map<String, StreamingQueryProgress> last = new ConcurrentHashMap<>();
       StreamingQueryListener listener = new StreamingQueryListener() {
         @Override
@@ -147,7 +149,7 @@ public final class HostileKeyBenchmark {
       spark.streams().addListener(listener);
       ManagementFactory.getMemoryPoolMXBeans().forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
       long start = System.nanoTime();
-      int status = new ClickstreamPipeline(spark, settings, queries).runUntilDone();
+      int status = new PipelineRuntime(spark, settings, queries).runUntilDone();
       double seconds = (System.nanoTime() - start) / 1e9;
       spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
       spark.streams().removeListener(listener);
@@ -157,7 +159,7 @@ public final class HostileKeyBenchmark {
           .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
           .mapToLong(p -> p.getPeakUsage().getUsed()).sum() >> 20;
       long lakeFiles = count(dir.resolve("lake").resolve("events"), ".parquet");
-      for (String q : queries.stream().sorted().toList()) {
+      for (Query q : queries.stream().sorted().toList()) {
         StreamingQueryProgress p = last.get(q);
         long rows = 0;
         long memory = 0;
@@ -170,7 +172,7 @@ public final class HostileKeyBenchmark {
         report.append(String.format("| %s | %s%s | %,d | %.1f | %,d | %,d | %,d | %,d / %,d | %s |%n", scenario, q,
             status == 0 ? "" : " (exit " + status + ")", values.size(), seconds, rows, memory,
             SessionStateBenchmark.size(Path.of(settings.checkpointFor(q), "state")), heap, peak,
-            q.equals(ClickstreamPipeline.LAKE) ? String.format("%,d", lakeFiles) : ""));
+            q == Query.LAKE ? String.format("%,d", lakeFiles) : ""));
       }
       spark.stop();
     } finally {

@@ -9,7 +9,8 @@ import static org.apache.spark.sql.functions.unix_millis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineRuntime;
+import dev.clickstream.contract.Query;
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
@@ -104,13 +105,13 @@ public final class LatencyBenchmark {
    *     broker and producer; not Postgres, a process of its own), from the JVM's process CPU time
    *     ({@code com.sun.management.OperatingSystemMXBean#getProcessCpuTime}, which reads /proc on Linux)
    */
-  public record Result(int rate, IngestMode mode, List<String> queries, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
+  public record Result(int rate, IngestMode mode, List<Query> queries, long sent, double sentPerSecond, Percentiles enrichedMs, long enrichedMissing,
       Percentiles postgresMs, long postgresUncounted, long heapPeakBytes, long liveHeapPeakBytes, Map<String, Long> stateRows,
       Map<String, Percentiles> batchMs, Map<String, Map<String, Long>> batchPartsMs, Percentiles lakeMs,
       Map<String, Lag> lag, double jvmCores) {
     /** @return the mode and, when not every query ran, which did: {@code real-time, ingest alone} */
     public String label() {
-      return mode + (queries.size() == ClickstreamPipeline.QUERIES.size() ? "" : ", " + String.join(" + ", queries) + " alone");
+      return mode + (queries.size() == Query.values().length ? "" : ", " + String.join(" + ", queries.stream().map(Query::queryName).toList()) + " alone");
     }
 
     /** @return whether any query's lag grew over the measured time */
@@ -140,7 +141,7 @@ public final class LatencyBenchmark {
    * @param dir a scratch directory for this run's checkpoints and lake
    * @param rate input events/s, &gt; 0
    * @param mode the ingest query's mode (INGEST_MODE); real-time needs a task slot per input partition (4) + 2
-   * @param queries the queries to run, from {@code ClickstreamPipeline.QUERIES}
+   * @param queries the queries to run
    * @param warmUp sent but not measured (first micro-batches include start-up)
    * @param measured how long measured events are sent
    * @param trigger the micro-batch trigger interval
@@ -150,7 +151,7 @@ public final class LatencyBenchmark {
    * @throws Exception on Kafka, JDBC or interruption errors
    */
   public static Result run(KafkaBroker kafka, Map<String, String> baseEnv, DatabaseConfig db, SparkSession spark,
-      Path dir, int rate, IngestMode mode, List<String> queries, Duration warmUp, Duration measured, Duration trigger)
+      Path dir, int rate, IngestMode mode, List<Query> queries, Duration warmUp, Duration measured, Duration trigger)
       throws Exception {
     String run = rate + "_" + mode.name().toLowerCase(java.util.Locale.ROOT) + "_" + queries.size();
     Settings base = Settings.parse(new String[0], baseEnv); // topic names: the settings' defaults, per run
@@ -174,7 +175,7 @@ public final class LatencyBenchmark {
     ConcurrentLinkedQueue<StreamingQueryProgress> progress = new ConcurrentLinkedQueue<>();
     StreamingQueryListener listener = new ProgressCollector(progress);
     spark.streams().addListener(listener);
-    WindowLatency windows = new WindowLatency(WindowedAnalytics.Table.PAGE_VIEW_COUNTS.window().toMillis());
+    WindowLatency windows = new WindowLatency(dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS.window().toMillis());
     AtomicLong heapPeak = new AtomicLong();
     ScheduledExecutorService samplers = Executors.newScheduledThreadPool(2);
     Connection poll = db.connect();
@@ -193,7 +194,7 @@ public final class LatencyBenchmark {
 
     LiveHeapPeak liveHeap = LiveHeapPeak.start();
 
-    ClickstreamPipeline pipeline = new ClickstreamPipeline(spark, settings, java.util.Set.copyOf(queries));
+    PipelineRuntime pipeline = new PipelineRuntime(spark, settings, java.util.Set.copyOf(queries));
     int[] status = {-1};
     Thread runner = new Thread(() -> status[0] = pipeline.runUntilDone(), "pipeline");
     runner.start();
@@ -276,20 +277,20 @@ public final class LatencyBenchmark {
     });
     WindowLatency.Result postgres = windows.latencies(measureFrom);
     Map<String, Lag> lag = new LinkedHashMap<>();
-    for (String query : queries) {
-      Duration batch = query.equals(ClickstreamPipeline.LAKE) ? settings.lakeQueryTrigger().interval()
-          : query.equals(ClickstreamPipeline.INGEST) && mode == IngestMode.REAL_TIME ? settings.realTimeBatchDuration()
+    for (Query query : queries) {
+      Duration batch = query == Query.LAKE ? settings.lakeQueryTrigger().interval()
+          : query == Query.INGEST && mode == IngestMode.REAL_TIME ? settings.realTimeBatchDuration()
           : settings.trigger().interval();
-      lag.put(query, lag(progress, query, sendStart, sentPerSecond, measureFrom, sendEnd,
+      lag.put(query.queryName(), lag(progress, query.queryName(), sendStart, sentPerSecond, measureFrom, sendEnd,
           (long) (sentPerSecond * batch.toMillis() / 1000)));
     }
     return new Result(rate, mode, List.copyOf(queries), sent, sentPerSecond, Percentiles.of(enrichedLatencies.stream().mapToLong(Long::longValue).toArray()),
         measuredValid - enrichedLatencies.size(),
-        queries.contains(ClickstreamPipeline.ANALYTICS) ? Percentiles.of(postgres.latenciesMs()) : Percentiles.NONE,
-        queries.contains(ClickstreamPipeline.ANALYTICS) ? postgres.uncounted() : 0,
+        queries.contains(Query.ANALYTICS) ? Percentiles.of(postgres.latenciesMs()) : Percentiles.NONE,
+        queries.contains(Query.ANALYTICS) ? postgres.uncounted() : 0,
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
         batchParts(progress, measureFrom),
-        queries.contains(ClickstreamPipeline.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
+        queries.contains(Query.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
             : Percentiles.NONE, lag, jvmCores);
   }
 
@@ -334,12 +335,12 @@ public final class LatencyBenchmark {
   }
 
   /** Whether every query's latest micro-batch ends at or after the {@code sent} records of the input topic. */
-  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, List<String> queries, long sent) {
+  private static boolean caughtUp(ConcurrentLinkedQueue<StreamingQueryProgress> progress, List<Query> queries, long sent) {
     Map<String, Long> read = new HashMap<>();
     for (StreamingQueryProgress p : progress) {
       read.merge(p.name(), endOffsetSum(p), Math::max);
     }
-    return queries.stream().allMatch(q -> read.getOrDefault(q, 0L) >= sent);
+    return queries.stream().allMatch(q -> read.getOrDefault(q.queryName(), 0L) >= sent);
   }
 
   private static long endOffsetSum(StreamingQueryProgress p) {

@@ -1,15 +1,12 @@
 package dev.clickstream.bench;
 
-import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.PipelineLauncher;
-import dev.clickstream.app.analytics.UserSessions;
+import dev.clickstream.app.PipelineRuntime;
+import dev.clickstream.app.SparkSessionConfig;
 import dev.clickstream.app.config.Settings;
-import dev.clickstream.app.sink.DatabaseConfig;
-import dev.clickstream.app.sink.PostgresUpsertSink;
-import dev.clickstream.app.source.EventParser;
 import dev.clickstream.app.source.InputTopic;
-import dev.clickstream.app.source.KafkaSource;
-import dev.clickstream.contract.Durations;
+import dev.clickstream.contract.Query;
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
@@ -22,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,7 +30,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import org.apache.spark.sql.streaming.Trigger;
 
 /**
  * Session state at scale, through the {@code user-sessions} query alone (Kafka -> parse -> watermark ->
@@ -86,14 +83,14 @@ public final class SessionStateBenchmark {
       }
       long stateRows = last == null ? -1 : last.stateOperators()[0].numRowsTotal();
       long stateMemory = last == null ? -1 : last.stateOperators()[0].memoryUsedBytes();
-      long stateDisk = size(Path.of(settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS), "state"));
+      long stateDisk = size(Path.of(settings.checkpointFor(Query.USER_SESSIONS), "state"));
       System.gc();
       long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
       long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
           .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
           .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
       long sessions = spark.read().format("jdbc").option("url", jdbc).option("user", PostgresServer.USER)
-          .option("password", PostgresServer.PASSWORD).option("dbtable", "user_sessions").load().count();
+          .option("password", PostgresServer.PASSWORD).option("dbtable", ResultTable.USER_SESSIONS.tableName()).load().count();
       spark.stop();
       System.out.printf("%n| measure | value |%n|---|---|%n");
       System.out.printf("| hardware | %d cores, Java %s, Spark %s local[*], RocksDB state |%n",
@@ -127,21 +124,16 @@ public final class SessionStateBenchmark {
    * @param settings of {@link #settings}: the input topic, the database, the checkpoints
    */
   private static Run runUserSessions(Settings settings) throws Exception {
-    String jdbc = settings.jdbcUrl();
-    DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
     PipelineLauncher.migrate(settings);
-    SparkSession spark = PipelineLauncher.session(settings, Map.of("spark.ui.enabled", "false"));
-    Dataset<Row> events = EventParser.validEvents(EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew()))
-        .withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
+    SparkSession spark = SparkSessionConfig.session(settings, Map.of("spark.ui.enabled", "false"));
     long start = System.nanoTime();
-    StreamingQuery query = PostgresUpsertSink.userSessions(db, new dev.clickstream.app.metrics.PipelineMetrics())
-        .writer(UserSessions.of(events, settings.sessionTimeout()))
-        .queryName(ClickstreamPipeline.USER_SESSIONS)
-        .option("checkpointLocation", settings.checkpointFor(ClickstreamPipeline.USER_SESSIONS))
-        .trigger(Trigger.AvailableNow())
-        .start();
-    query.awaitTermination();
-    return new Run(spark, query, settings, jdbc, (System.nanoTime() - start) / 1e9);
+    PipelineRuntime pipeline = new PipelineRuntime(spark, settings, Set.of(Query.USER_SESSIONS));
+    int status = pipeline.runUntilDone();
+    if (status != 0) {
+      throw new IllegalStateException("user-sessions failed with exit status " + status);
+    }
+    return new Run(spark, pipeline.streamingQuery(Query.USER_SESSIONS).orElseThrow(), settings, settings.jdbcUrl(),
+        (System.nanoTime() - start) / 1e9);
   }
 
   /**
@@ -154,7 +146,8 @@ public final class SessionStateBenchmark {
         "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", pg.createDatabase("bench"),
         "DB_USER", PostgresServer.USER, "DB_PASSWORD", PostgresServer.PASSWORD,
         "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger)));
+        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger),
+        "METRICS_PORT", "0"));
   }
 
   /** Seconds of event time between two events of one user in the long-session scenario. */
@@ -185,7 +178,7 @@ public final class SessionStateBenchmark {
       Run run = runUserSessions(settings);
       SparkSession spark = run.spark();
       StreamingQuery query = run.query();
-      String checkpoint = run.settings().checkpointFor(ClickstreamPipeline.USER_SESSIONS);
+      String checkpoint = run.settings().checkpointFor(Query.USER_SESSIONS);
       double seconds = run.seconds();
       // the state as stored: one value per user (an UnsafeRow), read back with the state data source
       Dataset<Row> state = spark.read().format("statestore").load(checkpoint);

@@ -25,7 +25,7 @@ class BenchmarkChartsTest {
     assertThat(bars.getHeight()).isEqualTo(60 + 36 * 3);
 
     Percentiles p = Percentiles.of(new long[] {1_000, 2_000, 3_000, 4_000});
-    var result = new LatencyBenchmark.Result(5_000, dev.clickstream.app.config.IngestMode.REAL_TIME, java.util.List.of("ingest"), 100, 5_000.0, p, 0, p, 0, 1L << 30, 1L << 29, Map.of(), Map.of(), Map.of(), p,
+    var result = new LatencyBenchmark.Result(5_000, dev.clickstream.app.config.IngestMode.REAL_TIME, java.util.List.of(dev.clickstream.contract.Query.INGEST), 100, 5_000.0, p, 0, p, 0, 1L << 30, 1L << 29, Map.of(), Map.of(), Map.of(), p,
         Map.of(), 1.0);
     BenchmarkCharts.latency(List.of(result), Duration.ofSeconds(5), dir.resolve("l.png"));
     BufferedImage latency = ImageIO.read(dir.resolve("l.png").toFile());

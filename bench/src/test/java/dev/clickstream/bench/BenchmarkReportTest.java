@@ -26,7 +26,7 @@ class BenchmarkReportTest {
     Percentiles enriched = new Percentiles(10, enrichedP99 / 3, enrichedP99 / 2, enrichedP99, enrichedP99 + 1);
     Percentiles postgres = new Percentiles(10, 1_000, 2_000, postgresP99, postgresP99);
     Percentiles lake = new Percentiles(10, 40_000, 60_000, 70_000, 75_000);
-    return new LatencyBenchmark.Result(rate, mode, dev.clickstream.app.ClickstreamPipeline.QUERIES, rate * 150L, rate, enriched, 0, postgres, 0, 1L << 30, 1L << 29, Map.of(),
+    return new LatencyBenchmark.Result(rate, mode, List.of(dev.clickstream.contract.Query.values()), rate * 150L, rate, enriched, 0, postgres, 0, 1L << 30, 1L << 29, Map.of(),
         Map.of(), Map.of("analytics", parts(rate)), lake, Map.of("analytics", new LatencyBenchmark.Lag(100, lagGrowing ? 90_000 : 120, lagGrowing)), 1.5);
   }
 

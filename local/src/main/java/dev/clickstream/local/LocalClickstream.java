@@ -1,6 +1,6 @@
 package dev.clickstream.local;
 
-import dev.clickstream.app.ClickstreamPipeline;
+import dev.clickstream.app.PipelineRuntime;
 import dev.clickstream.app.PipelineLauncher;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.Settings;
@@ -150,7 +150,7 @@ public final class LocalClickstream implements Callable<Integer> {
       out.println("  stop:            Ctrl-C (a second run continues from the checkpoints; make clean-data starts over)");
       out.flush();
 
-      ClickstreamPipeline pipeline = launcher.pipeline();
+      PipelineRuntime pipeline = launcher.pipeline();
       int[] pipelineStatus = {-1};
       Thread pipelineThread = new Thread(() -> {
         pipelineStatus[0] = launcher.runUntilDone();

@@ -1,5 +1,6 @@
 package dev.clickstream.ops;
 
+import dev.clickstream.contract.Query;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.LocalPortForward;
@@ -33,8 +34,6 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "clickstream-ops", mixinStandardHelpOptions = true, subcommands = {OpsCli.Verify.class, OpsCli.Drill.class, OpsCli.Recover.class, OpsCli.Diagnose.class},
     description = "Verify a clickstream installation, or kill one of its pods and prove it recovers exactly.")
 public final class OpsCli {
-  /** The pipeline's queries (DESIGN §1): each must show committed micro-batches in the driver's log. */
-  static final List<String> QUERIES = List.of("ingest", "lake", "analytics", "user-sessions");
   private static final Pattern BATCH = Pattern.compile("query=(\\S+) batch=(\\d+)");
 
   @Option(names = "--namespace", defaultValue = "clickstream", scope = CommandLine.ScopeType.INHERIT) String namespace;
@@ -115,7 +114,7 @@ public final class OpsCli {
   /** Committed micro-batches per query, read from the driver's log lines {@code query=<name> batch=<id>}. */
   static Map<String, Long> batchesPerQuery(String log) {
     Map<String, Long> batches = new LinkedHashMap<>();
-    QUERIES.forEach(q -> batches.put(q, 0L));
+    Query.names().forEach(q -> batches.put(q, 0L)); // each must show committed micro-batches
     Matcher m = BATCH.matcher(log);
     while (m.find()) {
       batches.computeIfPresent(m.group(1), (k, v) -> v + 1);

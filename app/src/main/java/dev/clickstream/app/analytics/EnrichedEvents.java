@@ -28,7 +28,7 @@ public final class EnrichedEvents {
   public static Column json() {
     return to_json(struct(col("event_id"), iso(col("event_time")).as("event_time"), col("user_id"),
         col("page_url"), col("event_type"), iso(current_timestamp()).as("processing_time"),
-        // the UTC date: a cast in the session time zone (UTC by sessionConfig)
+        // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
         col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
         col("product_id"), col("category"), col("price"), col("quantity"), col("currency"), col("order_id"),
         col("device"), col("country")));

@@ -20,11 +20,11 @@ import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.window;
 
+import dev.clickstream.contract.ResultTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -45,7 +45,7 @@ import org.apache.spark.sql.types.StructType;
  * device and country: events, distinct users). Windows are by event time, {@code [start, end)}, UTC.
  *
  * <p>In: valid events ({@link #COLUMNS}) with a watermark on event_time. Out, in update mode, one row per changed
- * (table, window, key): table string (one of {@link Table}: every table but active_users, whose rows the sink
+ * (table, window, key): table string (one of {@link ResultTable}: every table but active_users, whose rows the sink
  * derives from active_user_minutes' sketches, {@link ActiveUserWindows}), window_start timestamp, window_end
  * timestamp, page_url, product_id, category, currency, device, country (strings; each table uses its own),
  * users_sketch binary (active_user_minutes: the minute's users, a DataSketches HLL sketch), view_count, views,
@@ -109,65 +109,9 @@ public final class WindowedAnalytics {
   /** log2 of the active-users sketch's number of buckets (4..21; Spark's default is 12, about 1.6% standard error). */
   public static final int LG_CONFIG_K = 14;
   /** Length of active_users windows; they slide by one minute. */
-  public static final Duration ACTIVE_USERS_WINDOW = Duration.ofMinutes(5);
+  public static final Duration ACTIVE_USERS_WINDOW = ResultTable.ACTIVE_USERS.window();
   /** The group window of the aggregation's key, tumbling (see the class comment). */
   static final String GROUP_WINDOW = "10 minutes";
-
-  /**
-   * The tables of this query's results, by their Postgres names, with their columns: the six of DESIGN §4 and
-   * active_user_minutes, from which the sink derives active_users.
-   */
-  public enum Table {
-    PAGE_VIEW_COUNTS(Duration.ofMinutes(1), List.of("window_start", "window_end", "page_url", "view_count"),
-        List.of("window_start", "page_url")),
-    /** Derived by the sink from {@link #ACTIVE_USER_MINUTES} ({@link ActiveUserWindows}): no rows of the query. */
-    ACTIVE_USERS(ACTIVE_USERS_WINDOW, List.of("window_start", "window_end", "active_user_count"),
-        List.of("window_start", "window_end")),
-    /** Each event-time minute's users as an HLL sketch (bytes): what the active_users windows are unions of. */
-    ACTIVE_USER_MINUTES(Duration.ofMinutes(1), List.of("window_start", "window_end", "users_sketch"),
-        List.of("window_start")),
-    PRODUCT_ACTIVITY(Duration.ofMinutes(1),
-        List.of("window_start", "window_end", "product_id", "category", "views", "add_to_carts", "purchases"),
-        List.of("window_start", "product_id")),
-    CATEGORY_REVENUE(Duration.ofMinutes(10),
-        List.of("window_start", "window_end", "category", "currency", "orders", "units", "revenue"),
-        List.of("window_start", "category", "currency")),
-    CONVERSION_FUNNEL(Duration.ofMinutes(10),
-        List.of("window_start", "window_end", "viewers", "cart_users", "buyers", "view_to_cart", "cart_to_purchase"),
-        List.of("window_start")),
-    TRAFFIC_BY_SEGMENT(Duration.ofMinutes(10), List.of("window_start", "window_end", "device", "country", "events", "users"),
-        List.of("window_start", "device", "country"));
-
-    private final Duration window;
-    private final List<String> columns;
-    private final List<String> key;
-
-    Table(Duration window, List<String> columns, List<String> key) {
-      this.window = window;
-      this.columns = columns;
-      this.key = key;
-    }
-
-    /** @return the table's name, e.g. {@code product_activity} */
-    public String tableName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** @return the window length of its rows (active_users' windows slide by 1 minute, the others tumble) */
-    public Duration window() {
-      return window;
-    }
-
-    /** @return its Postgres columns but updated_at, in order: the columns of this query's rows the sink writes */
-    public List<String> columns() {
-      return columns;
-    }
-
-    /** @return its primary key (DESIGN §4) */
-    public List<String> key() {
-      return key;
-    }
-  }
 
   private WindowedAnalytics() {}
 
@@ -192,18 +136,18 @@ public final class WindowedAnalytics {
             hll_sketch_agg(col("cart_user"), LG_CONFIG_K).as("cart_users_sketch"),
             hll_sketch_agg(col("buyer"), LG_CONFIG_K).as("buyers_sketch"))
         .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
-            when(table.equalTo(Table.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
-            when(table.equalTo(Table.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("k2")).as("currency"),
-            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
-            when(table.equalTo(Table.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
+            when(table.equalTo(ResultTable.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
+            when(table.equalTo(ResultTable.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
+            when(table.equalTo(ResultTable.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
+            when(table.equalTo(ResultTable.CATEGORY_REVENUE.tableName()), col("k2")).as("currency"),
+            when(table.equalTo(ResultTable.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
+            when(table.equalTo(ResultTable.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
             col("events").as("view_count"),
-            when(table.equalTo(Table.ACTIVE_USER_MINUTES.tableName()), usersSketch).as("users_sketch"),
+            when(table.equalTo(ResultTable.ACTIVE_USER_MINUTES.tableName()), usersSketch).as("users_sketch"),
             col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
             coalesce(col("revenue"), lit(java.math.BigDecimal.ZERO)).as("revenue"), col("events"),
             // each category_revenue fact is one order: the deduplication let each order_id through once
-            when(table.equalTo(Table.CATEGORY_REVENUE.tableName()), col("events")).otherwise(lit(0L)).as("orders"),
+            when(table.equalTo(ResultTable.CATEGORY_REVENUE.tableName()), col("events")).otherwise(lit(0L)).as("orders"),
             hll_sketch_estimate(usersSketch).as("users"),
             hll_sketch_estimate(usersSketch).as("viewers"),
             hll_sketch_estimate(col("cart_users_sketch")).as("cart_users"),
@@ -235,15 +179,15 @@ public final class WindowedAnalytics {
     Column tenMinutes = floorTo(time, Duration.ofMinutes(10));
 
     List<Column> facts = new ArrayList<>();
-    facts.add(when(isPageView, fact(Table.PAGE_VIEW_COUNTS, minute, Map.of("k1", col("page_url")))));
-    facts.add(fact(Table.ACTIVE_USER_MINUTES, minute, Map.of("user", user)));
-    facts.add(when(col("product_id").isNotNull(), fact(Table.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
+    facts.add(when(isPageView, fact(ResultTable.PAGE_VIEW_COUNTS, minute, Map.of("k1", col("page_url")))));
+    facts.add(fact(ResultTable.ACTIVE_USER_MINUTES, minute, Map.of("user", user)));
+    facts.add(when(col("product_id").isNotNull(), fact(ResultTable.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
         "category", col("category"), "is_view", flag(isProductView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
-    facts.add(when(isPurchase, fact(Table.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
+    facts.add(when(isPurchase, fact(ResultTable.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
         "units", units, "revenue", col("price").multiply(units)))));
-    facts.add(when(isProductView.or(isCart).or(isPurchase), fact(Table.CONVERSION_FUNNEL, tenMinutes, Map.of(
+    facts.add(when(isProductView.or(isCart).or(isPurchase), fact(ResultTable.CONVERSION_FUNNEL, tenMinutes, Map.of(
         "user", when(isProductView, user), "cart_user", when(isCart, user), "buyer", when(isPurchase, user)))));
-    facts.add(fact(Table.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
+    facts.add(fact(ResultTable.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
         "k2", coalesce(col("country"), lit(UNKNOWN)), "user", user)));
     return events.select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
         .where(col("f").isNotNull())
@@ -253,9 +197,9 @@ public final class WindowedAnalytics {
   /**
    * @param rows rows of {@link #of}
    * @param table one table
-   * @return that table's rows, with its {@link Table#columns()} only
+   * @return that table's rows, with its {@link ResultTable#columns()} only
    */
-  public static Dataset<Row> rowsOf(Dataset<Row> rows, Table table) {
+  public static Dataset<Row> rowsOf(Dataset<Row> rows, ResultTable table) {
     return rows.where(col("table").equalTo(table.tableName()))
         .select(table.columns().stream().map(c -> col(c)).toArray(Column[]::new));
   }
@@ -278,12 +222,12 @@ public final class WindowedAnalytics {
 
   /**
    * @param table the table the fact counts in
-   * @param windowStart the start of its window; the end is that plus {@link Table#window()}
+   * @param windowStart the start of its window; the end is that plus {@link ResultTable#window()}
    * @param fields values of some {@link #FACT} fields; the others are null
    * @return the fact row, a struct of table, window_start and every {@link #FACT} field cast to its type
    * @throws IllegalArgumentException naming a field that {@link #FACT} does not have
    */
-  private static Column fact(Table table, Column windowStart, Map<String, Column> fields) {
+  private static Column fact(ResultTable table, Column windowStart, Map<String, Column> fields) {
     for (String name : fields.keySet()) {
       if (!Arrays.asList(FACT.fieldNames()).contains(name)) {
         throw new IllegalArgumentException("no fact field " + name);
@@ -344,14 +288,12 @@ public final class WindowedAnalytics {
   /** @return window_start plus the table's window length */
   private static Column windowEnd(Column table, Column windowStart) {
     Column length = null;
-    for (Table t : Table.values()) {
+    for (ResultTable t : ResultTable.analytics()) {
       Column ms = lit(t.window().toMillis());
       length = length == null ? when(table.equalTo(t.tableName()), ms) : length.when(table.equalTo(t.tableName()), ms);
     }
     return timestamp_millis(unix_millis(windowStart).plus(length));
   }
-
-
 
   /**
    * numerator / denominator rounded half-up to 4 decimals (Spark's round), null when the denominator is 0; above 1

@@ -2,8 +2,10 @@ package dev.clickstream.app.config;
 
 import dev.clickstream.contract.Durations;
 import dev.clickstream.contract.KafkaSecurity;
+import dev.clickstream.contract.Query;
 import dev.clickstream.contract.StartupFailure;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,10 +99,16 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   /**
    * A micro-batch of a query: where FAULT_HALT_AFTER_BATCH halts the JVM.
    *
-   * @param query a query name of DESIGN §1
+   * @param query a query with a foreachBatch sink ({@link Query#foreachBatchSink()})
    * @param batchId the micro-batch id, &ge; 0
    */
-  public record FaultPoint(String query, long batchId) {
+  public record FaultPoint(Query query, long batchId) {
+    /**
+     * @param text {@code <query>:<batchId>}, e.g. {@code analytics:5}
+     * @return the point
+     * @throws IllegalArgumentException for another shape, an unknown query, a query whose sink is not a foreachBatch
+     *     function (nothing of ours runs after its write), or a negative batch id
+     */
     static FaultPoint parse(String text) {
       int colon = text.lastIndexOf(':');
       if (colon <= 0) {
@@ -115,7 +123,12 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
       if (batch < 0) {
         throw new IllegalArgumentException("the batch id must be >= 0 (got " + batch + ")");
       }
-      return new FaultPoint(text.substring(0, colon).trim(), batch);
+      Query query = Query.named(text.substring(0, colon).trim());
+      if (!query.foreachBatchSink()) {
+        throw new IllegalArgumentException(query + " has no foreachBatch sink to halt after; choose one of "
+            + Arrays.stream(Query.values()).filter(Query::foreachBatchSink).toList());
+      }
+      return new FaultPoint(query, batch);
     }
 
     @Override
@@ -344,11 +357,11 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   }
 
   /**
-   * @param queryName a query name of DESIGN §1, e.g. {@code analytics}
-   * @return {@code ${CHECKPOINT_ROOT}/<queryName>}
+   * @param query a query
+   * @return {@code ${CHECKPOINT_ROOT}/<its checkpoint directory>}, e.g. {@code ./data/checkpoints/analytics}
    */
-  public String checkpointFor(String queryName) {
-    return checkpointRoot.replaceAll("/+$", "") + "/" + queryName;
+  public String checkpointFor(Query query) {
+    return checkpointRoot.replaceAll("/+$", "") + "/" + query.checkpointDirectory();
   }
 
   /** The settings read from the environment only: secrets, never flags (DESIGN §5). */

@@ -2,6 +2,7 @@ package dev.clickstream.app.sink;
 
 import dev.clickstream.app.analytics.ActiveUserWindows;
 import dev.clickstream.app.analytics.WindowedAnalytics;
+import dev.clickstream.contract.ResultTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +37,7 @@ final class ActiveUsersFromMinutes implements PostgresUpsertSink.Derivation {
   @Override
   public long derive(Connection connection, PostgresUpsertSink.Target target, Map<String, Collection<Row>> written)
       throws SQLException {
-    Collection<Row> minutes = written.getOrDefault(WindowedAnalytics.Table.ACTIVE_USER_MINUTES.tableName(), List.of());
+    Collection<Row> minutes = written.getOrDefault(ResultTable.ACTIVE_USER_MINUTES.tableName(), List.of());
     if (minutes.isEmpty()) {
       return 0;
     }
@@ -51,7 +52,7 @@ final class ActiveUsersFromMinutes implements PostgresUpsertSink.Derivation {
     }
     Map<Instant, byte[]> sketches = new HashMap<>();
     try (PreparedStatement read = connection.prepareStatement("SELECT window_start, users_sketch FROM "
-        + WindowedAnalytics.Table.ACTIVE_USER_MINUTES.tableName() + " WHERE window_start >= ? AND window_start < ?")) {
+        + ResultTable.ACTIVE_USER_MINUTES.tableName() + " WHERE window_start >= ? AND window_start < ?")) {
       read.setObject(1, windows.first().atOffset(ZoneOffset.UTC));
       read.setObject(2, windows.last().plus(WindowedAnalytics.ACTIVE_USERS_WINDOW).atOffset(ZoneOffset.UTC));
       try (ResultSet rs = read.executeQuery()) {

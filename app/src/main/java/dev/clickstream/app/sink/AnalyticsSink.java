@@ -1,8 +1,8 @@
 package dev.clickstream.app.sink;
 
 import dev.clickstream.app.analytics.WindowedAnalytics;
-import dev.clickstream.app.analytics.WindowedAnalytics.Table;
 import dev.clickstream.app.metrics.PipelineMetrics;
+import dev.clickstream.contract.ResultTable;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -14,7 +14,7 @@ import org.apache.spark.sql.streaming.OutputMode;
  * The sink of the {@code analytics} query: each micro-batch's changed rows ({@link WindowedAnalytics}, update
  * mode) are upserted into their Postgres tables in one pass ({@link PostgresUpsertSink#analytics}): one Spark
  * job, no cached batch, one transaction per Spark partition over every table's prepared statements, in
- * {@link Table} order, and in the same transaction the active_users windows that hold the minute sketches it wrote
+ * {@link ResultTable#analytics()} order, and in the same transaction the active_users windows that hold the minute sketches it wrote
  * ({@link ActiveUsersFromMinutes}). The rows carry absolute values, so a micro-batch replayed after a crash writes the same rows
  * again: exactly-once results. A failed write fails the micro-batch (nothing is committed to the checkpoint for
  * it); the partitions written before it in that micro-batch are rewritten with the same values on the replay.
@@ -58,10 +58,10 @@ public final class AnalyticsSink implements ForeachBatchSink {
    * @return rows upserted per table (active_users: windows derived)
    * @throws Exception what a partition's write throws
    */
-  public Map<Table, Long> write(Dataset<Row> rows, long batchId) throws Exception {
+  public Map<ResultTable, Long> write(Dataset<Row> rows, long batchId) throws Exception {
     Map<String, Long> byName = tables.writeAll(rows, batchId);
-    Map<Table, Long> written = new EnumMap<>(Table.class);
-    for (Table t : Table.values()) {
+    Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
+    for (ResultTable t : ResultTable.analytics()) {
       written.put(t, byName.getOrDefault(t.tableName(), 0L));
     }
     return written;

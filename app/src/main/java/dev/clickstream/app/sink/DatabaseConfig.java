@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.clickstream.app.config.IngestMode;
 import dev.clickstream.app.config.JdbcUrls;
+import dev.clickstream.app.config.Settings;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -37,6 +38,22 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
    */
   public DatabaseConfig(String jdbcUrl, String user, String password) {
     this(jdbcUrl, user, password, DEFAULT_RETRY_TIMEOUT);
+  }
+
+  /**
+   * @param settings validated settings
+   * @return the database as the sinks reach it: JDBC_URL as DB_USER, retrying for DB_RETRY_TIMEOUT
+   */
+  public static DatabaseConfig writer(Settings settings) {
+    return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), settings.dbRetryTimeout());
+  }
+
+  /**
+   * @param settings validated settings
+   * @return the database as the schema migrations reach it: JDBC_URL as DB_MIGRATION_USER
+   */
+  public static DatabaseConfig migrator(Settings settings) {
+    return writer(settings).as(settings.dbMigrationUser(), settings.dbMigrationPassword());
   }
 
   /** How long a statement may wait for the server's answer, s: a database that stops answering is an outage. */

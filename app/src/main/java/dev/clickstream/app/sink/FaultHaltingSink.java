@@ -1,6 +1,8 @@
 package dev.clickstream.app.sink;
 
 import dev.clickstream.app.config.Settings.FaultPoint;
+import dev.clickstream.contract.Query;
+import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,6 +32,25 @@ public final class FaultHaltingSink implements StreamSink {
   public FaultHaltingSink(ForeachBatchSink sink, FaultPoint point) {
     this.sink = sink;
     this.point = point;
+  }
+
+  /**
+   * @param query a query
+   * @param sink its sink
+   * @param point FAULT_HALT_AFTER_BATCH, if set
+   * @return {@code sink} halting after {@code point}'s micro-batch when the point names {@code query}, else
+   *     {@code sink} itself
+   * @throws IllegalArgumentException when the point names {@code query} and its sink is not a foreachBatch sink
+   *     ({@link FaultPoint} refuses such a query when the setting is read)
+   */
+  public static StreamSink around(Query query, StreamSink sink, Optional<FaultPoint> point) {
+    if (point.isEmpty() || point.get().query() != query) {
+      return sink;
+    }
+    if (!(sink instanceof ForeachBatchSink foreachBatch)) {
+      throw new IllegalArgumentException("FAULT_HALT_AFTER_BATCH: " + query + " has no foreachBatch sink");
+    }
+    return new FaultHaltingSink(foreachBatch, point.get());
   }
 
   @Override

@@ -70,7 +70,7 @@ public final class LakeTable {
    * Makes sure a Delta table with the lake's columns is at the path before the lake query starts: creates it empty
    * when nothing is there, and sets the table properties when they differ.
    *
-   * @param spark a session with Delta's extension and catalog ({@code ClickstreamPipeline.sessionConfig})
+   * @param spark a session with Delta's extension and catalog ({@code SparkSessionConfig.of})
    * @param retention LAKE_VACUUM_RETENTION
    * @return what was done: {@code created} or {@code existing}
    * @throws StartupFailure when the directory holds Parquet files but no Delta log, or a Delta table without every

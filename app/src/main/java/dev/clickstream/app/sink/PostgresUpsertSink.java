@@ -2,6 +2,8 @@ package dev.clickstream.app.sink;
 
 import dev.clickstream.app.analytics.WindowedAnalytics;
 import dev.clickstream.app.metrics.PipelineMetrics;
+import dev.clickstream.contract.Query;
+import dev.clickstream.contract.ResultTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -69,14 +71,14 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   public record Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag, String upsert,
       String delete, Derivation derivation) implements java.io.Serializable {
     /**
-     * @param table table name
-     * @param columns the rows' columns, in order
-     * @param keyColumns the primary key, a subset of {@code columns}
-     * @param deleteFlag the deletion flag column, or null
+     * @param table a result table: its name, {@link ResultTable#columns()} and {@link ResultTable#key()}
+     * @param deleteFlag the deletion flag column of the rows, or null
+     * @return the target writing it
      */
-    public Target(String table, List<String> columns, List<String> keyColumns, String deleteFlag) {
-      this(table, List.copyOf(columns), List.copyOf(keyColumns), deleteFlag, upsertSql(table, columns, keyColumns),
-          "DELETE FROM " + table + " WHERE " + keyColumns.stream().map(c -> c + " = ?").collect(Collectors.joining(" AND ")),
+    public static Target of(ResultTable table, String deleteFlag) {
+      String name = table.tableName();
+      return new Target(name, table.columns(), table.key(), deleteFlag, upsertSql(name, table.columns(), table.key()),
+          "DELETE FROM " + name + " WHERE " + table.key().stream().map(c -> c + " = ?").collect(Collectors.joining(" AND ")),
           null);
     }
 
@@ -99,33 +101,20 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
   private final List<Target> targets;
   /** The column naming each row's target table; null when there is one target. */
   private final String route;
-  private final String query;
+  private final Query query;
   /** Driver-side only: executors get the sink without it (it is transient). */
   private final transient PipelineMetrics metrics;
-
-  /**
-   * @param db connection settings
-   * @param table table name
-   * @param columns the rows' columns, written to same-named table columns, in this order
-   * @param keyColumns the primary key, a subset of {@code columns}
-   * @param metrics where rows written ({@code clickstream_sink_rows_total{sink=<table>}}, upserts and deletions),
-   *     rows rejected and failed micro-batches ({@code clickstream_sink_errors_total}) go
-   */
-  public PostgresUpsertSink(DatabaseConfig db, String table, List<String> columns, List<String> keyColumns,
-      PipelineMetrics metrics) {
-    this(db, List.of(new Target(table, columns, keyColumns, null)), null, "analytics", metrics);
-  }
 
   /**
    * @param db connection settings
    * @param targets the tables written, in the order each transaction writes them
    * @param route with several targets, the string column that names each row's table (a row naming none of
    *     them is an error); null with one target
-   * @param query the query that writes (rejected_rows' {@code query} column)
+   * @param query the query that writes (rejected_rows' {@code query} column: its name)
    * @param metrics where rows written, rows rejected and failed micro-batches go, per table
    * @throws IllegalArgumentException for several targets without a route column
    */
-  public PostgresUpsertSink(DatabaseConfig db, List<Target> targets, String route, String query, PipelineMetrics metrics) {
+  public PostgresUpsertSink(DatabaseConfig db, List<Target> targets, String route, Query query, PipelineMetrics metrics) {
     if (targets.isEmpty() || (targets.size() > 1 && route == null)) {
       throw new IllegalArgumentException("one target, or several and the column that routes rows to them");
     }
@@ -140,25 +129,25 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    * @param db connection settings
    * @param metrics where each table's rows and failures are counted
    * @return the sink of the {@code analytics} query: the rows of {@link WindowedAnalytics#of}, each written to the
-   *     table its {@code table} column names, with that table's {@link WindowedAnalytics.Table#columns()} and key;
+   *     table its {@code table} column names, with that table's {@link ResultTable#columns()} and key;
    *     active_users derived from the minute sketches written ({@link ActiveUsersFromMinutes})
    */
   public static PostgresUpsertSink analytics(DatabaseConfig db, PipelineMetrics metrics) {
-    List<Target> all = java.util.Arrays.stream(WindowedAnalytics.Table.values()).map(t -> {
-      Target target = new Target(t.tableName(), t.columns(), t.key(), null);
-      return t == WindowedAnalytics.Table.ACTIVE_USERS ? target.derivedBy(new ActiveUsersFromMinutes()) : target;
+    List<Target> all = ResultTable.analytics().stream().map(t -> {
+      Target target = Target.of(t, null);
+      return t == ResultTable.ACTIVE_USERS ? target.derivedBy(new ActiveUsersFromMinutes()) : target;
     }).toList();
-    return new PostgresUpsertSink(db, all, "table", "analytics", metrics);
+    return new PostgresUpsertSink(db, all, "table", Query.ANALYTICS, metrics);
   }
 
   /**
    * @param db connection settings
    * @param table one of the windowed tables
    * @param metrics where its rows and failures are counted
-   * @return the sink of that table: its {@link WindowedAnalytics.Table#columns()}, keyed by its primary key
+   * @return the sink of that table alone: its {@link ResultTable#columns()}, keyed by its primary key
    */
-  public static PostgresUpsertSink forTable(DatabaseConfig db, WindowedAnalytics.Table table, PipelineMetrics metrics) {
-    return new PostgresUpsertSink(db, table.tableName(), table.columns(), table.key(), metrics);
+  public static PostgresUpsertSink forTable(DatabaseConfig db, ResultTable table, PipelineMetrics metrics) {
+    return new PostgresUpsertSink(db, List.of(Target.of(table, null)), null, table.writtenBy().orElseThrow(), metrics);
   }
 
   /**
@@ -168,9 +157,8 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
    *     page_view_count, status), key (user_id, session_start); rows with {@code deleted} = true are deleted
    */
   public static PostgresUpsertSink userSessions(DatabaseConfig db, PipelineMetrics metrics) {
-    return new PostgresUpsertSink(db, List.of(new Target("user_sessions",
-        List.of("user_id", "session_start", "session_end", "duration_seconds", "event_count", "page_view_count", "status"),
-        List.of("user_id", "session_start"), "deleted")), null, "user-sessions", metrics);
+    return new PostgresUpsertSink(db, List.of(Target.of(ResultTable.USER_SESSIONS, "deleted")), null, Query.USER_SESSIONS,
+        metrics);
   }
 
   /**
@@ -471,7 +459,7 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
       }
     }
     if (!rejected.isEmpty()) {
-      try (PreparedStatement reject = connection.prepareStatement("INSERT INTO rejected_rows (table_name, row_key, "
+      try (PreparedStatement reject = connection.prepareStatement("INSERT INTO " + ResultTable.REJECTED_ROWS + " (table_name, row_key, "
           + "sql_state, message, query, batch_id) VALUES (?, ?::jsonb, ?, ?, ?, ?) ON CONFLICT (table_name, row_key, "
           + "batch_id) DO UPDATE SET sql_state = EXCLUDED.sql_state, message = EXCLUDED.message, "
           + "query = EXCLUDED.query, rejected_at = now()")) {
@@ -480,7 +468,7 @@ public final class PostgresUpsertSink implements ForeachBatchSink {
           reject.setString(2, r[1]);
           reject.setString(3, r[2]);
           reject.setString(4, r[3]);
-          reject.setString(5, batchId == RECOMPUTE_BATCH ? "recompute" : query);
+          reject.setString(5, batchId == RECOMPUTE_BATCH ? "recompute" : query.queryName());
           reject.setLong(6, batchId);
           reject.addBatch();
         }

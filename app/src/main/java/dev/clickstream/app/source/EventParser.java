@@ -122,7 +122,7 @@ public final class EventParser {
   public static Dataset<Row> validEvents(Dataset<Row> parsed) {
     return parsed.where(col("error").isNull())
         .select(col("event_id"), col("event_time"), col("user_id"), col("page_url"), col("event_type"),
-            // the UTC date: a cast in the session time zone (UTC by sessionConfig)
+            // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
             col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
             col("source_partition").as("kafka_partition"), col("source_offset").as("kafka_offset"),
             col("kafka_timestamp"), col("product_id"), col("category"), col("price"), col("quantity"), col("currency"),

@@ -48,7 +48,7 @@ class ClockSkewTest {
     Map<String, Long> onTimeViews = new ConcurrentHashMap<>(); // window_start -> latest view_count of /on-time
     StreamingQuery query = WindowedAnalytics.of(events).writeStream().outputMode("update")
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
-          for (Row r : WindowedAnalytics.rowsOf(batch, WindowedAnalytics.Table.PAGE_VIEW_COUNTS).collectAsList()) {
+          for (Row r : WindowedAnalytics.rowsOf(batch, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS).collectAsList()) {
             if ("/on-time".equals(r.getAs("page_url"))) {
               onTimeViews.put(r.getAs("window_start").toString(), r.getAs("view_count"));
             }

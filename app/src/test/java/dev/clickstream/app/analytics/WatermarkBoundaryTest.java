@@ -47,7 +47,7 @@ class WatermarkBoundaryTest {
 
   /** The page_view_counts rows of the analytics query. */
   private static Dataset<Row> pageViewCounts(Dataset<Row> events) {
-    return WindowedAnalytics.rowsOf(WindowedAnalytics.of(events), WindowedAnalytics.Table.PAGE_VIEW_COUNTS);
+    return WindowedAnalytics.rowsOf(WindowedAnalytics.of(events), dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS);
   }
 
   private static List<String> rows(String table, String columns) {

@@ -73,11 +73,11 @@ class WindowedAnalyticsTest {
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
           for (Row r : batch.collectAsList()) {
             String table = r.getAs("table");
-            if (table.equals(WindowedAnalytics.Table.ACTIVE_USER_MINUTES.tableName())) {
+            if (table.equals(dev.clickstream.contract.ResultTable.ACTIVE_USER_MINUTES.tableName())) {
               minutes.put(r.<java.sql.Timestamp>getAs("window_start").toInstant(), r.getAs("users_sketch"));
               continue;
             }
-            WindowedAnalytics.Table t = WindowedAnalytics.Table.valueOf(table.toUpperCase());
+            dev.clickstream.contract.ResultTable t = dev.clickstream.contract.ResultTable.valueOf(table.toUpperCase());
             List<String> columns = t.columns();
             StringBuilder key = new StringBuilder(table);
             StringBuilder value = new StringBuilder();

@@ -35,7 +35,7 @@ class SettingsTest {
     assertThat(s.startingOffsets()).isEqualTo("earliest");
     assertThat(s.maxOffsetsPerTrigger()).isEmpty();
     assertThat(s.sparkMaster()).isEqualTo("local[*]");
-    assertThat(s.checkpointFor("analytics")).isEqualTo("./data/checkpoints/analytics");
+    assertThat(s.checkpointFor(dev.clickstream.contract.Query.ANALYTICS)).isEqualTo("./data/checkpoints/analytics");
     assertThat(s.lakeEventsPath()).isEqualTo("./data/lake/events");
     assertThat(s.lakeTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
     assertThat(s.lakeQueryTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
@@ -72,10 +72,17 @@ class SettingsTest {
   @Test
   void theFaultHookNamesAQueryAndAMicroBatch() {
     Settings s = Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "analytics:5"));
-    assertThat(s.faultHaltAfterBatch()).contains(new Settings.FaultPoint("analytics", 5));
+    assertThat(s.faultHaltAfterBatch()).contains(new Settings.FaultPoint(dev.clickstream.contract.Query.ANALYTICS, 5));
     assertThat(s.describe()).containsEntry("FAULT_HALT_AFTER_BATCH", "analytics:5");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "analytics")))
         .hasMessage("FAULT_HALT_AFTER_BATCH: 'analytics' is not <query>:<batchId>, e.g. analytics:5");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "sessions:1")))
+        .hasMessage("FAULT_HALT_AFTER_BATCH: unknown query sessions; known: [ingest, lake, analytics, user-sessions]");
+    // the hook wraps a foreachBatch sink; the Kafka sink of ingest has none, so naming it is refused
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("FAULT_HALT_AFTER_BATCH", "ingest:0")))
+        .isInstanceOf(StartupFailure.class).hasFieldOrPropertyWithValue("exitStatus", 2)
+        .hasMessage("FAULT_HALT_AFTER_BATCH: ingest has no foreachBatch sink to halt after; choose one of "
+            + "[lake, analytics, user-sessions]");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("STOP_TIMEOUT", "0s")))
         .hasMessage("STOP_TIMEOUT must be > 0");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("DB_RETRY_TIMEOUT", "soon")))
@@ -90,7 +97,7 @@ class SettingsTest {
     assertThat(s.trigger().availableNow()).isTrue();
     assertThat(s.inputTopic()).isEqualTo("other");
     assertThat(s.maxOffsetsPerTrigger()).isEqualTo(Optional.of(5000L));
-    assertThat(s.checkpointFor("ingest")).isEqualTo("/data/checkpoints/ingest");
+    assertThat(s.checkpointFor(dev.clickstream.contract.Query.INGEST)).isEqualTo("/data/checkpoints/ingest");
   }
 
   @Test

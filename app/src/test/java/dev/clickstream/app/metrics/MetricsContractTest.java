@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.source.EventParser;
 import dev.clickstream.testkit.PrometheusText;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +49,8 @@ class MetricsContractTest {
     PipelineMetrics metrics = new PipelineMetrics();
     Map<TopicPartition, Long> latest = Map.of(new TopicPartition("user_activity", 0), 10L);
     QueryMetricsListener listener = new QueryMetricsListener(metrics, p -> latest);
-    metrics.expect(ClickstreamPipeline.QUERIES, dev.clickstream.contract.EventContract.REASONS, ClickstreamPipeline.SINKS,
-        ClickstreamPipeline.TABLES);
+    metrics.expect(dev.clickstream.contract.Query.names(), dev.clickstream.contract.EventContract.REASONS, dev.clickstream.app.PipelineRuntime.SINKS,
+        dev.clickstream.contract.ResultTable.names(dev.clickstream.contract.ResultTable.results()));
     metrics.triggerInterval("ingest", 10);
     listener.onQueryStarted(new StreamingQueryListener.QueryStartedEvent(UUID.randomUUID(), UUID.randomUUID(), "ingest", "2026-11-25T10:00:00Z"));
     listener.onQueryProgress(Progress.event("ingest", 0, "2026-11-25T10:00:00.000Z", 800, Map.of(),

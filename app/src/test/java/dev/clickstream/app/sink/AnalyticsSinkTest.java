@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.clickstream.app.analytics.ActiveUserWindows;
 import dev.clickstream.app.analytics.WindowedAnalytics;
-import dev.clickstream.app.analytics.WindowedAnalytics.Table;
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.app.metrics.PipelineMetrics;
 import dev.clickstream.app.source.EventSchema;
 import dev.clickstream.testkit.PostgresExtension;
@@ -61,7 +61,7 @@ class AnalyticsSinkTest {
   }
 
   private static List<String> tableNames() {
-    return java.util.Arrays.stream(Table.values()).map(Table::tableName).toList();
+    return ResultTable.names(ResultTable.analytics());
   }
 
   /**
@@ -106,15 +106,15 @@ class AnalyticsSinkTest {
     LongAccumulator seen = spark.sparkContext().longAccumulator();
     Dataset<Row> result = WindowedAnalytics.of(visits(seen));
     PipelineMetrics metrics = new PipelineMetrics();
-    Map<Table, Long> written = new AnalyticsSink(db, metrics).write(result, 4);
+    Map<ResultTable, Long> written = new AnalyticsSink(db, metrics).write(result, 4);
 
     assertThat(seen.value()).as("the events were read once: one job, nothing computed twice").isEqualTo(7);
     Map<String, Long> expected = new java.util.LinkedHashMap<>();
-    Map<Table, Long> perTable = new EnumMap<>(Table.class);
-    for (Table t : Table.values()) {
+    Map<ResultTable, Long> perTable = new EnumMap<>(ResultTable.class);
+    for (ResultTable t : ResultTable.analytics()) {
       Dataset<Row> rows = WindowedAnalytics.rowsOf(WindowedAnalytics.of(visits(spark.sparkContext().longAccumulator())),
-          t == Table.ACTIVE_USERS ? Table.ACTIVE_USER_MINUTES : t);
-      long n = t == Table.ACTIVE_USERS // derived: the windows holding the minutes written
+          t == ResultTable.ACTIVE_USERS ? ResultTable.ACTIVE_USER_MINUTES : t);
+      long n = t == ResultTable.ACTIVE_USERS // derived: the windows holding the minutes written
           ? ActiveUserWindows.windowsHolding(rows.collectAsList().stream()
               .map(r -> r.<java.sql.Timestamp>getAs("window_start").toInstant()).toList()).size()
           : rows.count();
@@ -135,7 +135,7 @@ class AnalyticsSinkTest {
         "12:01", 3L, "12:02", 1L));
     assertThat(written).isEqualTo(perTable);
     PrometheusText t = PrometheusText.parse(metrics.scrape());
-    for (Table table : Table.values()) {
+    for (ResultTable table : ResultTable.analytics()) {
       assertThat(t.value("clickstream_sink_rows_total", "sink", table.tableName())).hasValue(perTable.get(table));
     }
   }
@@ -161,7 +161,7 @@ class AnalyticsSinkTest {
     assertThat(rowsPerTable()).as("one transaction: all six tables or none").containsOnly(
         tableNames().stream().map(n -> Map.entry(n, 0L)).toArray(Map.Entry[]::new));
     PrometheusText t = PrometheusText.parse(metrics.scrape());
-    for (Table table : Table.values()) {
+    for (ResultTable table : ResultTable.analytics()) {
       assertThat(t.value("clickstream_sink_errors_total", "sink", table.tableName())).hasValue(1);
     }
   }
@@ -174,9 +174,9 @@ class AnalyticsSinkTest {
     PipelineMetrics metrics = new PipelineMetrics();
     try {
       Dataset<Row> onePartition = WindowedAnalytics.of(visits(spark.sparkContext().longAccumulator())).coalesce(1);
-      Map<Table, Long> written = new AnalyticsSink(db, metrics).write(onePartition, 6);
-      assertThat(written.get(Table.CATEGORY_REVENUE)).isZero();
-      assertThat(written.get(Table.PAGE_VIEW_COUNTS)).isPositive();
+      Map<ResultTable, Long> written = new AnalyticsSink(db, metrics).write(onePartition, 6);
+      assertThat(written.get(ResultTable.CATEGORY_REVENUE)).isZero();
+      assertThat(written.get(ResultTable.PAGE_VIEW_COUNTS)).isPositive();
     } finally {
       try (Connection c = db.connect(); Statement s = c.createStatement()) {
         s.execute("ALTER TABLE category_revenue DROP CONSTRAINT no_books");

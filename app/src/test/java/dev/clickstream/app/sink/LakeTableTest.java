@@ -3,7 +3,6 @@ package dev.clickstream.app.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.clickstream.app.ClickstreamPipeline;
 import dev.clickstream.app.config.Settings;
 import dev.clickstream.app.source.EventSchema;
 import dev.clickstream.contract.StartupFailure;
@@ -36,7 +35,7 @@ class LakeTableTest {
   static void session() {
     Settings settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none",
         "DB_USER", "u", "DB_PASSWORD", "p", "SPARK_MASTER", "local[2]"));
-    spark = SparkSession.builder().config(ClickstreamPipeline.sessionConfig(settings)).config("spark.ui.enabled", "false")
+    spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings)).config("spark.ui.enabled", "false")
         // lets the vacuum test delete files younger than Delta's 7-day minimum; the pipeline keeps the check on
         .config("spark.databricks.delta.retentionDurationCheck.enabled", "false")
         // compaction after 4 small files instead of 50: the compaction test needs fewer commits (~1 s each here)
@@ -171,7 +170,7 @@ class LakeTableTest {
     Settings settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none",
         "DB_USER", "u", "DB_PASSWORD", "p", "LAKE_PATH", dir.resolve("lake").toString(),
         "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(), "METRICS_PORT", "0"));
-    assertThat(new ClickstreamPipeline(spark, settings, Set.of(ClickstreamPipeline.ANALYTICS, ClickstreamPipeline.LAKE))
+    assertThat(new dev.clickstream.app.PipelineRuntime(spark, settings, Set.of(dev.clickstream.contract.Query.ANALYTICS, dev.clickstream.contract.Query.LAKE))
         .runUntilDone()).isEqualTo(2);
     assertThat(spark.streams().active()).isEmpty();
     assertThat(dir.resolve("lake")).doesNotExist();

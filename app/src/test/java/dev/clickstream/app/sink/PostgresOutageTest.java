@@ -75,7 +75,7 @@ class PostgresOutageTest {
   void aMicroBatchWrittenDuringAnOutageCompletesWhenPostgresIsBack() throws Exception {
     DatabaseConfig db = new DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password(), Duration.ofMinutes(2));
     PipelineMetrics metrics = new PipelineMetrics();
-    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS, metrics);
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS, metrics);
     sink.call(pageViews(1), 0L);
 
     PG.server().stop();
@@ -100,7 +100,7 @@ class PostgresOutageTest {
   @Test
   void anOutageLongerThanTheRetryTimeoutFailsTheMicroBatchNamingTheDatabase() throws Exception {
     DatabaseConfig db = new DatabaseConfig(PG.jdbcUrl(), PG.user(), PG.password(), Duration.ofSeconds(3));
-    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS, new dev.clickstream.app.metrics.PipelineMetrics());
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS, new dev.clickstream.app.metrics.PipelineMetrics());
     PG.server().stop();
     long started = System.nanoTime();
     assertThatThrownBy(() -> sink.call(pageViews(3), 2L))

@@ -106,7 +106,7 @@ class PostgresUpsertSinkTest {
 
   @Test
   void aReplayedMicroBatchLeavesTheSameRows() throws Exception {
-    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS, new dev.clickstream.app.metrics.PipelineMetrics());
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS, new dev.clickstream.app.metrics.PipelineMetrics());
     sink.call(pageViews(10, 2, null), 7L);
     Map<String, Long> first = pageViewRows();
     assertThat(first).hasSize(2_500).containsEntry("/p0", 10L).containsEntry("/p2499", 2_509L);
@@ -119,7 +119,7 @@ class PostgresUpsertSinkTest {
   @Test
   void aPartitionThatFailsHalfWayLeavesNoneOfItsRowsAndCountsAnError() throws Exception {
     PipelineMetrics metrics = new PipelineMetrics();
-    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS, metrics);
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS, metrics);
     // one partition; a trigger raises an error at row 2,400, after two JDBC batches of 1,000 were executed: not a
     // row's content (SQL state P0001), so the whole micro-batch fails
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
@@ -155,7 +155,7 @@ class PostgresUpsertSinkTest {
   @Test
   void aRowRefusedForItsContentIsRejectedAndTheRestWritten() throws Exception {
     PipelineMetrics metrics = new PipelineMetrics();
-    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.app.analytics.WindowedAnalytics.Table.PAGE_VIEW_COUNTS, metrics);
+    PostgresUpsertSink sink = PostgresUpsertSink.forTable(db, dev.clickstream.contract.ResultTable.PAGE_VIEW_COUNTS, metrics);
     Dataset<Row> withANull = pageViews(10, 1, null).withColumn("page_url",
         org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("page_url").equalTo("/p2400"),
             org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType)).otherwise(org.apache.spark.sql.functions.col("page_url")));
