@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 ARGS ?=
 
-# Kubernetes: pinned versions (DESIGN §6, §9)
+# Kubernetes: pinned versions (architecture §6, §9)
 CLUSTER ?= clickstream
 NAMESPACE ?= clickstream
 STRIMZI_VERSION ?= 1.2.0

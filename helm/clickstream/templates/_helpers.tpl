@@ -50,7 +50,7 @@ jdbc:postgresql://{{ include "clickstream.postgres" . }}:5432/{{ .Values.postgre
 {{- define "clickstream.kafkaUser.kafkaUi" -}}{{ .Release.Name }}-kafka-ui{{- end -}}
 
 {{/*
-Kafka client settings of a pod (DESIGN §5), as container env entries. With security on: SASL_SSL with
+Kafka client settings of a pod (architecture §5), as container env entries. With security on: SASL_SSL with
 SCRAM-SHA-512, the JAAS line from the client's KafkaUser Secret and the cluster CA from Strimzi's
 <cluster>-cluster-ca-cert Secret, both by reference (never a value in the manifest). Call with
 (dict "root" $ "user" "<KafkaUser name>").
@@ -141,7 +141,7 @@ sparkConf:
   # CPU requested by the pods (less than the task slots of `cores`): Spark's running-on-kubernetes docs
   spark.kubernetes.driver.request.cores: {{ .Values.app.driver.requestCores | quote }}
   spark.kubernetes.executor.request.cores: {{ .Values.app.executor.requestCores | quote }}
-  # 2 per task slot of the micro-batch queries (DESIGN §8): every executor slot, less one per input partition when
+  # 2 per task slot of the micro-batch queries (architecture §8): every executor slot, less one per input partition when
   # ingest may run in real-time mode (values.yaml, app.ingestMode). The application's own default counts the
   # driver's processors, which on a node without a CPU limit are the host's (32 on a 16-core laptop), frozen into
   # the checkpoints

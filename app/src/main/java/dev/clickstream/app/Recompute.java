@@ -40,7 +40,7 @@ import picocli.CommandLine.Unmatched;
 import picocli.CommandLine;
 
 /**
- * Rebuilds the results of a closed time range from the lake (DESIGN §4, "Recompute"), as a Spark batch job beside
+ * Rebuilds the results of a closed time range from the lake (architecture §4, "Recompute"), as a Spark batch job beside
  * the streaming queries, whose checkpoints and state it leaves alone: after a logic change, or to count the events
  * that the live run dropped as later than the watermark (the lake keeps them).
  *
@@ -259,7 +259,7 @@ public final class Recompute {
   private static int deleteReplacedSessions(Connection c, ClosedRange range, List<Row> rewritten, List<Row> uncertain)
       throws java.sql.SQLException {
     int deleted;
-    try (PreparedStatement inRange = c.prepareStatement("DELETE FROM user_sessions s WHERE session_start >= ? "
+    try (PreparedStatement inRange = c.prepareStatement("DELETE FROM " + ResultTable.USER_SESSIONS + " s WHERE session_start >= ? "
         + "AND session_end IS NOT NULL AND session_end < ? AND status <> 'active' AND NOT EXISTS (SELECT 1 FROM "
         + "unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) AS u(user_id, s, e) "
         + "WHERE u.user_id = s.user_id AND s.session_start <= u.e AND s.session_end >= u.s)")) {
@@ -270,7 +270,7 @@ public final class Recompute {
       inRange.setArray(5, c.createArrayOf("timestamptz", uncertain.stream().map(r -> utc(r, "session_end")).toArray()));
       deleted = inRange.executeUpdate();
     }
-    try (PreparedStatement overlapping = c.prepareStatement("DELETE FROM user_sessions WHERE user_id = ? "
+    try (PreparedStatement overlapping = c.prepareStatement("DELETE FROM " + ResultTable.USER_SESSIONS + " WHERE user_id = ? "
         + "AND session_end IS NOT NULL AND status <> 'active' AND session_start <= ? AND session_end >= ?")) {
       for (Row r : rewritten) {
         overlapping.setString(1, r.getAs("user_id"));

@@ -29,7 +29,7 @@ final class StartupChecks {
   private StartupChecks() {}
 
   /**
-   * Timestamps are UTC by contract (DESIGN §3-§4): the lake's {@code event_date} partitions are the event time's
+   * Timestamps are UTC by contract (architecture §3-§4): the lake's {@code event_date} partitions are the event time's
    * date in the session time zone, so another zone (set through {@code sparkConf}, say) would file events under
    * other dates than every other reader computes.
    *
@@ -67,11 +67,12 @@ final class StartupChecks {
   /** The file in the analytics checkpoint that names the layout of its aggregation's state. */
   static final String STATE_LAYOUT_FILE = "state-layout";
   /**
-   * The analytics aggregation's state layout: per-minute active-user sketches in a 10-minute tumbling group window
-   * ({@link dev.clickstream.app.analytics.WindowedAnalytics}). The layout before it (five active-user facts per event,
-   * a sliding group window) wrote no file.
+   * The analytics aggregation's state layout: per-minute active-user sketches in a 10-minute tumbling group window,
+   * grouped by the tables' own key columns ({@link dev.clickstream.app.analytics.WindowedAnalytics}). Before it:
+   * {@code analytics-2}, the same grouped by two generic key columns; the first layout (five active-user facts per
+   * event, a sliding group window) wrote no file.
    */
-  static final String ANALYTICS_STATE_LAYOUT = "analytics-2";
+  static final String ANALYTICS_STATE_LAYOUT = "analytics-3";
 
   /**
    * Spark resumes a stateful query only on state of the same schema, and fails its first micro-batch otherwise (with

@@ -56,14 +56,14 @@ final class Oracle {
         continue;
       }
       if (r.event().eventTime().isAfter(Instant.now().plus(MAX_EVENT_TIME_SKEW))) {
-        // a client clock ahead of the processing time (DESIGN §3): malformed, it must not move any watermark
+        // a client clock ahead of the processing time (architecture §3): malformed, it must not move any watermark
         deadLetterReasonByValue.put(r.value(), "event_time in future: ");
         continue;
       }
       valid++;
       lakeIds.add(r.event().eventId());
       if (!validEventIds.add(r.event().eventId())) {
-        continue; // a resend: the aggregates count each event_id once (DESIGN §4)
+        continue; // a resend: the aggregates count each event_id once (architecture §4)
       }
       if (r.kind() == ProducedRecord.Kind.LATE && i >= firstChunkSize) {
         dropped++;
@@ -74,7 +74,7 @@ final class Oracle {
       byUser.computeIfAbsent(e.userId(), k -> new java.util.ArrayList<>()).add(e);
       maxEventTime = Math.max(maxEventTime, t);
       if (e.eventType() == EventType.PURCHASE && !analyticsOrders.add(e.orderId())) {
-        continue; // the analytics count an order once, whatever event_id or event_time a resend carries (DESIGN §4)
+        continue; // the analytics count an order once, whatever event_id or event_time a resend carries (architecture §4)
       }
       if (e.eventType() == EventType.PAGE_VIEW) {
         pageViewCounts.merge(pageKey(Instant.ofEpochMilli(floor(t, 60_000)), e.pageUrl()), 1L, Long::sum);
@@ -98,7 +98,7 @@ final class Oracle {
   static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
 
   /**
-   * DESIGN §4's session rules, written out again independently of the pipeline's SessionTracker: events sorted
+   * architecture §4's session rules, written out again independently of the pipeline's SessionTracker: events sorted
    * by time (ties: session_start, page_view, click, session_end, then event_id); a session starts at
    * session_start or the first event, ends at session_end, at the last event before another session_start, or
    * times out after a gap of more than 15 minutes (end = last event); the last one is still active unless the
@@ -205,7 +205,7 @@ final class Oracle {
   }
 
   /**
-   * DESIGN §4's commerce definitions, written out again in plain Java, over events already deduplicated by event_id
+   * architecture §4's commerce definitions, written out again in plain Java, over events already deduplicated by event_id
    * (a purchase by order_id) and without the late ones: product_activity per 1-minute window and product;
    * category_revenue, conversion_funnel and traffic_by_segment per 10-minute window and key. Money in BigDecimal.
    */

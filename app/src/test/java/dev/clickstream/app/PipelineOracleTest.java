@@ -280,7 +280,7 @@ class PipelineOracleTest {
 
     String windows = " WHERE window_start >= '" + from + "' AND window_end <= '" + range.windowsTo() + "'";
     List<String> deletes = new java.util.ArrayList<>();
-    for (var table : dev.clickstream.contract.ResultTable.values()) {
+    for (var table : dev.clickstream.contract.ResultTable.analytics()) {
       deletes.add("DELETE FROM " + table.tableName() + windows);
     }
     deletes.add("DELETE FROM user_sessions WHERE session_start >= '" + from + "' AND session_end < '" + range.sessionsTo() + "'");

@@ -1,5 +1,6 @@
 package dev.clickstream.bench;
 
+import dev.clickstream.contract.ResultTable;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -459,7 +460,7 @@ public final class LatencyBenchmark {
       // updated_at is now() of the writing transaction, i.e. its start: a slower transaction may commit a
       // smaller updated_at after a faster one, so look back a minute.
       try (PreparedStatement s = connection.prepareStatement(
-          "SELECT window_start, page_url, view_count, updated_at FROM page_view_counts WHERE updated_at >= ?")) {
+          "SELECT window_start, page_url, view_count, updated_at FROM " + ResultTable.PAGE_VIEW_COUNTS + " WHERE updated_at >= ?")) {
         s.setTimestamp(1, new Timestamp(since - 60_000));
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -469,7 +470,7 @@ public final class LatencyBenchmark {
           }
         }
       } catch (java.sql.SQLException e) {
-        throw new IllegalStateException("polling page_view_counts: " + e.getMessage(), e);
+        throw new IllegalStateException("polling " + ResultTable.PAGE_VIEW_COUNTS + ": " + e.getMessage(), e);
       }
     }
   }

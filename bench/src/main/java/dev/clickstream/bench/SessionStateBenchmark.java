@@ -102,7 +102,7 @@ public final class SessionStateBenchmark {
       System.out.printf("| state memory (RocksDB, reported) | %,d bytes |%n", stateMemory);
       System.out.printf("| state on disk (checkpoint state/) | %,d bytes |%n", stateDisk);
       System.out.printf("| heap after full GC / peak heap | %,d / %,d bytes (driver = executor in local mode) |%n", heapUsed, peakHeap);
-      System.out.printf("| rows in user_sessions | %,d |%n", sessions);
+      System.out.printf("| rows in " + ResultTable.USER_SESSIONS + " | %,d |%n", sessions);
     }
   }
 

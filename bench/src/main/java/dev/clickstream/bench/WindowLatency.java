@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * Latency from a page view's Kafka timestamp to the first Postgres version of its window row that counts it
  * (plain Java, no Spark). The k-th page view of a (window_start, page_url) key, in Kafka timestamp order, is
- * counted by the first row version whose {@code view_count >= k}: the upserts write absolute counts (DESIGN
+ * counted by the first row version whose {@code view_count >= k}: the upserts write absolute counts (architecture
  * §4), so a row's count only grows, and its {@code updated_at} is when the count became visible.
  *
  * <p>Only events that the query really counts may be given (no late events beyond the watermark): a dropped

@@ -1,20 +1,19 @@
 package dev.clickstream.contract;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The {@code user_activity} contract's fields, bounds and reason codes (DESIGN §3), in one place for the producer
+ * The {@code user_activity} contract's fields, bounds and reason codes (architecture §3), in one place for the producer
  * and the Spark application; {@link EventRecordParser} applies them and {@link EventType} names the event types.
  */
 public final class EventContract {
   private EventContract() {}
 
-  /** Every field of the contract, in its order. */
-  public static final List<String> FIELDS = List.of("event_id", "event_time", "user_id", "page_url", "event_type",
-      "product_id", "category", "price", "quantity", "currency", "order_id", "device", "country");
+  /** Every field of the contract, in its order ({@link EventField}). */
+  public static final List<String> FIELDS = java.util.Arrays.stream(EventField.values()).map(EventField::fieldName).toList();
   /** The contract's fields whose values are JSON numbers. */
-  public static final List<String> NUMBERS = List.of("price", "quantity");
+  public static final List<String> NUMBERS = java.util.Arrays.stream(EventField.values())
+      .filter(f -> f.type() == EventField.Type.PRICE || f.type() == EventField.Type.QUANTITY).map(EventField::fieldName).toList();
   /** The devices of the contract. */
   public static final List<String> DEVICES = List.of("desktop", "mobile", "tablet");
 
@@ -27,6 +26,12 @@ public final class EventContract {
   /** The longest error message, UTF-8 bytes (the dead letter's {@code error} header). */
   public static final int MAX_ERROR_BYTES = 1024;
 
+  /**
+   * How the project writes an instant: ISO-8601 in UTC with milliseconds, e.g. {@code 2026-11-23T12:00:00.123Z}
+   * (the producer's event_time, the enriched record's times, a dead letter's detected_at). A pattern of both Java's
+   * {@code DateTimeFormatter} (with the UTC zone) and Spark's {@code date_format} (in a UTC session).
+   */
+  public static final String TIME_WRITTEN = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
   /** ISO-8601 date-time with a mandatory offset (Z, +hh:mm or +hhmm); seconds and a fraction of 1-9 digits optional. */
   public static final String ISO_INSTANT =
       "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(?:Z|([+-])(\\d{2}):?(\\d{2}))$";
@@ -43,29 +48,8 @@ public final class EventContract {
   public static final String COUNTRY = "^[A-Z]{2}$";
 
   /**
-   * The stable reason codes of malformed records, in the order the checks run: the {@code reason} header of a
-   * dead letter and the {@code reason} label of {@code clickstream_dead_letters_total} ({@link #reason}).
+   * The stable reason codes of malformed records ({@link Reason#code()}), in the order the checks run: the
+   * {@code reason} header of a dead letter and the {@code reason} label of {@code clickstream_dead_letters_total}.
    */
-  public static final List<String> REASONS = List.of("record_too_large", "not_json", "event_id_is_missing",
-      "event_time_is_missing", "user_id_is_missing", "event_type_is_missing", "wrong_type", "nul_character",
-      "invalid_unicode", "field_too_long", "unparsable_event_time", "event_time_in_future",
-      "unknown_event_type", "page_url_is_missing", "product_id_is_missing", "category_is_missing", "price_is_missing",
-      "currency_is_missing", "order_id_is_missing", "invalid_price", "invalid_quantity", "invalid_currency",
-      "unknown_device", "invalid_country");
-
-  /**
-   * @param error a validator's message, e.g. {@code unparsable event_time: yesterday}
-   * @return its reason code: the message up to its first {@code :} or {@code (}, trimmed, lower case, spaces as
-   *     underscores, e.g. {@code unparsable_event_time}
-   */
-  public static String reason(String error) {
-    int end = error.length();
-    for (char stop : new char[] {':', '('}) {
-      int at = error.indexOf(stop);
-      if (at >= 0) {
-        end = Math.min(end, at);
-      }
-    }
-    return error.substring(0, end).trim().toLowerCase(Locale.ROOT).replaceAll(" +", "_");
-  }
+  public static final List<String> REASONS = java.util.Arrays.stream(Reason.values()).map(Reason::code).toList();
 }

@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and validates one {@code user_activity} record value (DESIGN §3) in one pass over its bytes, with
+ * Parses and validates one {@code user_activity} record value (architecture §3) in one pass over its bytes, with
  * Jackson's streaming parser: plain Java, no Spark, so that the application's {@code EventParser} calls it once per
  * Kafka record and the producer's {@code EventCodec} once per record it reads. The one validator of the contract:
  * its fields, bounds and reason codes are {@link EventContract}'s.
@@ -68,22 +68,21 @@ public final class EventRecordParser {
   /** Jackson's defaults are strict JSON (no single quotes, comments, NaN, leading zeros). Thread-safe. */
   private static final JsonFactory JSON = new JsonFactory();
 
-  // the contract's fields, by position in a record's slots
-  private static final int EVENT_ID = 0;
-  private static final int EVENT_TIME = 1;
-  private static final int USER_ID = 2;
-  private static final int PAGE_URL = 3;
-  private static final int EVENT_TYPE = 4;
-  private static final int PRODUCT_ID = 5;
-  private static final int CATEGORY = 6;
-  private static final int PRICE_FIELD = 7;
-  private static final int QUANTITY_FIELD = 8;
-  private static final int CURRENCY = 9;
-  private static final int ORDER_ID = 10;
-  private static final int DEVICE = 11;
-  private static final int COUNTRY = 12;
-  private static final String[] NAMES = {"event_id", "event_time", "user_id", "page_url", "event_type", "product_id",
-      "category", "price", "quantity", "currency", "order_id", "device", "country"};
+  // the contract's fields, by position in a record's slots: their EventField ordinal
+  private static final int EVENT_ID = EventField.EVENT_ID.ordinal();
+  private static final int EVENT_TIME = EventField.EVENT_TIME.ordinal();
+  private static final int USER_ID = EventField.USER_ID.ordinal();
+  private static final int PAGE_URL = EventField.PAGE_URL.ordinal();
+  private static final int EVENT_TYPE = EventField.EVENT_TYPE.ordinal();
+  private static final int PRODUCT_ID = EventField.PRODUCT_ID.ordinal();
+  private static final int CATEGORY = EventField.CATEGORY.ordinal();
+  private static final int PRICE_FIELD = EventField.PRICE.ordinal();
+  private static final int QUANTITY_FIELD = EventField.QUANTITY.ordinal();
+  private static final int CURRENCY = EventField.CURRENCY.ordinal();
+  private static final int ORDER_ID = EventField.ORDER_ID.ordinal();
+  private static final int DEVICE = EventField.DEVICE.ordinal();
+  private static final int COUNTRY = EventField.COUNTRY.ordinal();
+  private static final String[] NAMES = EventContract.FIELDS.toArray(new String[0]);
   /** The fields every event must carry, in the order they are checked. */
   private static final int[] REQUIRED = {EVENT_ID, EVENT_TIME, USER_ID, EVENT_TYPE};
   /** The number fields, in the order their type is checked. */
@@ -103,19 +102,45 @@ public final class EventRecordParser {
   private EventRecordParser() {}
 
   /**
-   * One record value, parsed: the contract's fields (null when absent) and {@code error} (null when valid). Of a
-   * malformed record only {@code error} is set.
+   * One record value, parsed: the contract's fields (null when absent), {@code error} and {@code reason} (both null
+   * when valid). Of a malformed record only {@code error} and {@code reason} are set.
    *
    * @param eventTime event_time as an instant, truncated to microseconds
    * @param price the unit price exactly as written (scale 0 to 2)
-   * @param quantity units, 1 to 999,999,999
+   * @param quantity units, 1 to 9,999 ({@link EventContract#QUANTITY})
+   * @param error what failed, e.g. {@code unknown event_type: add_to_wishlist}, at most
+   *     {@link EventContract#MAX_ERROR_BYTES} UTF-8 bytes
+   * @param reason the rule that failed, e.g. {@link Reason#UNKNOWN_EVENT_TYPE}
    */
   public record Event(String eventId, Instant eventTime, String userId, String pageUrl, String eventType,
       String productId, String category, BigDecimal price, Integer quantity, String currency, String orderId,
-      String device, String country, String error) {
-    static Event malformed(String error) {
+      String device, String country, String error, Reason reason) {
+    /**
+     * @param field a field of the contract
+     * @return its value here (null when absent): a String, an Instant (event_time), a BigDecimal (price) or an
+     *     Integer (quantity)
+     */
+    public Object value(EventField field) {
+      return switch (field) {
+        case EVENT_ID -> eventId;
+        case EVENT_TIME -> eventTime;
+        case USER_ID -> userId;
+        case PAGE_URL -> pageUrl;
+        case EVENT_TYPE -> eventType;
+        case PRODUCT_ID -> productId;
+        case CATEGORY -> category;
+        case PRICE -> price;
+        case QUANTITY -> quantity;
+        case CURRENCY -> currency;
+        case ORDER_ID -> orderId;
+        case DEVICE -> device;
+        case COUNTRY -> country;
+      };
+    }
+
+    static Event malformed(Reason reason, String error) {
       return new Event(null, null, null, null, null, null, null, null, null, null, null, null, null,
-          truncated(error, MAX_ERROR_BYTES));
+          truncated(error, MAX_ERROR_BYTES), reason);
     }
   }
 
@@ -129,19 +154,19 @@ public final class EventRecordParser {
    */
   public static Event parse(byte[] value, long arrivalTimeMicros, long maxEventTimeSkewMicros) {
     if (value != null && value.length > MAX_RECORD_BYTES) {
-      return Event.malformed("record too large: " + value.length + " bytes (at most " + MAX_RECORD_BYTES + ")");
+      return Event.malformed(Reason.RECORD_TOO_LARGE, "record too large: " + value.length + " bytes (at most " + MAX_RECORD_BYTES + ")");
     }
     if (value == null || isBlank(value)) {
-      return Event.malformed("not JSON: empty value");
+      return Event.malformed(Reason.NOT_JSON, "not JSON: empty value");
     }
     if (!utf8(value)) {
-      return Event.malformed("not JSON: not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL in the first 4 bytes)");
+      return Event.malformed(Reason.NOT_JSON, "not JSON: not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL in the first 4 bytes)");
     }
     String[] text = new String[NAMES.length];
     byte[] kind = new byte[NAMES.length];
     try (JsonParser json = JSON.createParser(value)) {
       if (json.nextToken() != JsonToken.START_OBJECT) {
-        return Event.malformed("not JSON: not an object");
+        return Event.malformed(Reason.NOT_JSON, "not JSON: not an object");
       }
       // inside an object Jackson returns a field name or the object's end, or throws
       while (json.nextToken() == JsonToken.FIELD_NAME) {
@@ -170,14 +195,14 @@ public final class EventRecordParser {
         }
       }
       if (json.nextToken() != null) {
-        return Event.malformed("not JSON: text after the object");
+        return Event.malformed(Reason.NOT_JSON, "not JSON: text after the object");
       }
     } catch (JsonProcessingException e) {
-      return Event.malformed("not JSON: " + firstLine(e.getOriginalMessage()));
+      return Event.malformed(Reason.NOT_JSON, "not JSON: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
       // Jackson's character decoding (CharConversionException) and anything else its readers throw: reading a byte
       // array does no I/O, so every IOException is about the bytes (found by EventRecordParserFuzzTest)
-      return Event.malformed("not JSON: " + firstLine(e.getMessage()));
+      return Event.malformed(Reason.NOT_JSON, "not JSON: " + firstLine(e.getMessage()));
     }
     return validate(text, kind, arrivalTimeMicros, maxEventTimeSkewMicros);
   }
@@ -185,52 +210,52 @@ public final class EventRecordParser {
   private static Event validate(String[] text, byte[] kind, long arrivalMicros, long skewMicros) {
     for (int field : REQUIRED) {
       if (kind[field] == ABSENT || (kind[field] == STRING && text[field].isEmpty())) {
-        return Event.malformed(NAMES[field] + " is missing");
+        return Event.malformed(Reason.missing(NAMES[field]), NAMES[field] + " is missing");
       }
     }
     for (int field : STRINGS) {
       if (kind[field] == NUMBER || kind[field] == OTHER) {
-        return Event.malformed("wrong type: " + NAMES[field] + " must be a string");
+        return Event.malformed(Reason.WRONG_TYPE, "wrong type: " + NAMES[field] + " must be a string");
       }
     }
     for (int field : NUMBERS) {
       if (kind[field] == STRING || kind[field] == OTHER) {
-        return Event.malformed("wrong type: " + NAMES[field] + " must be a number");
+        return Event.malformed(Reason.WRONG_TYPE, "wrong type: " + NAMES[field] + " must be a number");
       }
     }
     for (int field : STRINGS) {
       if (text[field] != null && text[field].indexOf('\u0000') >= 0) {
-        return Event.malformed("nul character: " + NAMES[field]);
+        return Event.malformed(Reason.NUL_CHARACTER, "nul character: " + NAMES[field]);
       }
     }
     for (int field : STRINGS) {
       if (text[field] != null && hasLoneSurrogate(text[field])) {
-        return Event.malformed("invalid unicode: " + NAMES[field] + " has a lone surrogate (an escape \\ud800-\\udfff)");
+        return Event.malformed(Reason.INVALID_UNICODE, "invalid unicode: " + NAMES[field] + " has a lone surrogate (an escape \\ud800-\\udfff)");
       }
     }
     for (int field : BOUNDED) {
       int max = field == PAGE_URL ? MAX_PAGE_URL_BYTES : MAX_ID_BYTES;
       int bytes = text[field] == null ? 0 : utf8Length(text[field]);
       if (bytes > max) {
-        return Event.malformed("field too long: " + NAMES[field] + " is " + bytes + " bytes (at most " + max + ")");
+        return Event.malformed(Reason.FIELD_TOO_LONG, "field too long: " + NAMES[field] + " is " + bytes + " bytes (at most " + max + ")");
       }
     }
     String timeText = text[EVENT_TIME];
     Instant eventTime = instant(timeText);
     if (eventTime == null) {
-      return Event.malformed("unparsable event_time: " + timeText);
+      return Event.malformed(Reason.UNPARSABLE_EVENT_TIME, "unparsable event_time: " + timeText);
     }
     if (micros(eventTime) > arrivalMicros + skewMicros) {
-      return Event.malformed("event_time in future: " + timeText);
+      return Event.malformed(Reason.EVENT_TIME_IN_FUTURE, "event_time in future: " + timeText);
     }
     String type = text[EVENT_TYPE];
     EventType eventType = EventType.fromWire(type).orElse(null);
     if (eventType == null) {
-      return Event.malformed("unknown event_type: " + type);
+      return Event.malformed(Reason.UNKNOWN_EVENT_TYPE, "unknown event_type: " + type);
     }
     String pageUrl = text[PAGE_URL];
     if (eventType.requiresPageUrl() && (pageUrl == null || pageUrl.isEmpty())) {
-      return Event.malformed(requiredFor("page_url", type));
+      return Event.malformed(Reason.PAGE_URL_IS_MISSING, requiredFor("page_url", type));
     }
     String productId = optional(text[PRODUCT_ID]);
     String category = optional(text[CATEGORY]);
@@ -242,39 +267,39 @@ public final class EventRecordParser {
     String country = optional(text[COUNTRY]);
     if (eventType.requiresProduct()) {
       if (productId == null) {
-        return Event.malformed(requiredFor("product_id", type));
+        return Event.malformed(Reason.PRODUCT_ID_IS_MISSING, requiredFor("product_id", type));
       }
       if (category == null) {
-        return Event.malformed(requiredFor("category", type));
+        return Event.malformed(Reason.CATEGORY_IS_MISSING, requiredFor("category", type));
       }
       if (price == null) {
-        return Event.malformed(requiredFor("price", type));
+        return Event.malformed(Reason.PRICE_IS_MISSING, requiredFor("price", type));
       }
       if (currency == null) {
-        return Event.malformed(requiredFor("currency", type));
+        return Event.malformed(Reason.CURRENCY_IS_MISSING, requiredFor("currency", type));
       }
     }
     if (eventType == EventType.PURCHASE && orderId == null) {
-      return Event.malformed(requiredFor("order_id", type));
+      return Event.malformed(Reason.ORDER_ID_IS_MISSING, requiredFor("order_id", type));
     }
     if (price != null && !PRICE_RULE.matcher(price).matches()) {
-      return Event.malformed("invalid price: " + price);
+      return Event.malformed(Reason.INVALID_PRICE, "invalid price: " + price);
     }
     if (quantity != null && !QUANTITY_RULE.matcher(quantity).matches()) {
-      return Event.malformed("invalid quantity: " + quantity);
+      return Event.malformed(Reason.INVALID_QUANTITY, "invalid quantity: " + quantity);
     }
     if (currency != null && !capitals(currency, 3)) {
-      return Event.malformed("invalid currency: " + currency);
+      return Event.malformed(Reason.INVALID_CURRENCY, "invalid currency: " + currency);
     }
     if (device != null && !EventContract.DEVICES.contains(device)) {
-      return Event.malformed("unknown device: " + device);
+      return Event.malformed(Reason.UNKNOWN_DEVICE, "unknown device: " + device);
     }
     if (country != null && !capitals(country, 2)) {
-      return Event.malformed("invalid country: " + country);
+      return Event.malformed(Reason.INVALID_COUNTRY, "invalid country: " + country);
     }
     return new Event(text[EVENT_ID], eventTime, text[USER_ID], pageUrl, type, productId, category,
         price == null ? null : new BigDecimal(price), quantity == null ? null : Integer.valueOf(quantity), currency,
-        orderId, device, country, null);
+        orderId, device, country, null, null);
   }
 
   /**
@@ -305,23 +330,12 @@ public final class EventRecordParser {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
   }
 
+  /** Field name -> slot, for the JSON names of the contract; built from {@link EventField}. */
+  private static final java.util.Map<String, Integer> SLOTS = java.util.Arrays.stream(EventField.values())
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(EventField::fieldName, EventField::ordinal));
+
   private static int slot(String name) {
-    return switch (name) {
-      case "event_id" -> EVENT_ID;
-      case "event_time" -> EVENT_TIME;
-      case "user_id" -> USER_ID;
-      case "page_url" -> PAGE_URL;
-      case "event_type" -> EVENT_TYPE;
-      case "product_id" -> PRODUCT_ID;
-      case "category" -> CATEGORY;
-      case "price" -> PRICE_FIELD;
-      case "quantity" -> QUANTITY_FIELD;
-      case "currency" -> CURRENCY;
-      case "order_id" -> ORDER_ID;
-      case "device" -> DEVICE;
-      case "country" -> COUNTRY;
-      default -> -1;
-    };
+    return SLOTS.getOrDefault(name, -1);
   }
 
   private static String optional(String value) {

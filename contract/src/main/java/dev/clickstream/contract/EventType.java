@@ -3,7 +3,7 @@ package dev.clickstream.contract;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The {@code event_type} values of the {@code user_activity} contract (DESIGN §3). */
+/** The {@code event_type} values of the {@code user_activity} contract (architecture §3). */
 public enum EventType {
   PAGE_VIEW("page_view", true),
   CLICK("click", true),
@@ -41,5 +41,14 @@ public enum EventType {
    */
   public static Optional<EventType> fromWire(String wireName) {
     return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+  }
+
+  /**
+   * @param wireName a JSON value such as {@code click}
+   * @return the type
+   * @throws IllegalArgumentException for an unknown value (a valid event never has one)
+   */
+  public static EventType ofWire(String wireName) {
+    return fromWire(wireName).orElseThrow(() -> new IllegalArgumentException("unknown event_type " + wireName));
   }
 }

@@ -9,7 +9,7 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 
 /**
- * How the pipeline's Kafka clients authenticate (DESIGN §5): the Kafka client settings {@code security.protocol},
+ * How the pipeline's Kafka clients authenticate (architecture §5): the Kafka client settings {@code security.protocol},
  * {@code sasl.mechanism}, {@code sasl.jaas.config} and a PEM trust store, validated together. On Kubernetes the
  * JAAS line and the CA certificate come from Secrets that Strimzi generates (the KafkaUser's Secret, key
  * {@code sasl.jaas.config}; {@code <cluster>-cluster-ca-cert}, key {@code ca.crt}); locally everything is

@@ -16,7 +16,8 @@ class EventContractCasesTest {
   void classifiesEveryCaseWithItsReasonCode(ContractCases.Case c) {
     long nowMicros = System.currentTimeMillis() * 1000;
     EventRecordParser.Event e = EventRecordParser.parse(c.value(), nowMicros, 60_000_000L);
-    String got = e.error() == null ? ContractCases.VALID : EventContract.reason(e.error());
+    assertThat(e.reason() == null).as("a reason exactly when there is an error").isEqualTo(e.error() == null);
+    String got = e.error() == null ? ContractCases.VALID : e.reason().code();
     assertThat(got).as("%s: %s", c.name(), c.record()).isEqualTo(c.expect());
     assertThat(EventContract.REASONS).as("a known reason code").contains(c.expect().equals(ContractCases.VALID)
         ? EventContract.REASONS.get(0) : c.expect());

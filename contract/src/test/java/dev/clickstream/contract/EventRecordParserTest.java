@@ -85,11 +85,11 @@ class EventRecordParserTest {
   }
 
   @Test
-  void aMalformedRecordCarriesOnlyItsError() {
+  void aMalformedRecordCarriesOnlyItsErrorAndReason() {
     Event e = parse(purchase("").replace("19.90", "19.999"));
     assertThat(e.error()).isEqualTo("invalid price: 19.999");
     assertThat(e).isEqualTo(new Event(null, null, null, null, null, null, null, null, null, null, null, null, null,
-        "invalid price: 19.999"));
+        "invalid price: 19.999", Reason.INVALID_PRICE));
   }
 
   /** A dead letter quotes what is wrong, but at most 1 KiB of it: the header never makes the record too large. */

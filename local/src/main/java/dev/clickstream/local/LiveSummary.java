@@ -1,5 +1,6 @@
 package dev.clickstream.local;
 
+import dev.clickstream.contract.ResultTable;
 import dev.clickstream.app.sink.DatabaseConfig;
 import dev.clickstream.app.sink.LakeTable;
 import java.sql.Connection;
@@ -60,7 +61,7 @@ final class LiveSummary {
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
       out.append("  top pages (latest closed minute): ").append(topPages(s)).append('\n');
       out.append("  active users (latest 5-min window): ")
-          .append(single(s, "SELECT active_user_count FROM active_users ORDER BY window_start DESC LIMIT 1")).append('\n');
+          .append(single(s, "SELECT active_user_count FROM " + ResultTable.ACTIVE_USERS + " ORDER BY window_start DESC LIMIT 1")).append('\n');
       out.append("  sessions: ").append(sessions(s)).append('\n');
       out.append("  top products (latest closed minute, views/carts/purchases): ").append(topProducts(s)).append('\n');
       out.append("  revenue (latest closed 10 minutes): ").append(revenue(s)).append('\n');
@@ -75,8 +76,8 @@ final class LiveSummary {
 
   private static String topPages(Statement s) throws SQLException {
     List<String> pages = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(closedWindow("page_view_counts", "page_view_counts")
-        + "SELECT page_url, view_count FROM page_view_counts, closed WHERE window_start = closed.w "
+    try (ResultSet rs = s.executeQuery(closedWindow(ResultTable.PAGE_VIEW_COUNTS.tableName(), ResultTable.PAGE_VIEW_COUNTS.tableName())
+        + "SELECT page_url, view_count FROM " + ResultTable.PAGE_VIEW_COUNTS + ", closed WHERE window_start = closed.w "
         + "ORDER BY view_count DESC, page_url LIMIT 5")) {
       while (rs.next()) {
         pages.add(rs.getString(1) + "=" + rs.getLong(2));
@@ -98,8 +99,8 @@ final class LiveSummary {
 
   private static String topProducts(Statement s) throws SQLException {
     List<String> products = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(closedWindow("product_activity", "product_activity") + "SELECT product_id, views, add_to_carts, purchases "
-        + "FROM product_activity, closed WHERE window_start = closed.w ORDER BY views DESC, purchases DESC, product_id LIMIT 5")) {
+    try (ResultSet rs = s.executeQuery(closedWindow(ResultTable.PRODUCT_ACTIVITY.tableName(), ResultTable.PRODUCT_ACTIVITY.tableName()) + "SELECT product_id, views, add_to_carts, purchases "
+        + "FROM " + ResultTable.PRODUCT_ACTIVITY + ", closed WHERE window_start = closed.w ORDER BY views DESC, purchases DESC, product_id LIMIT 5")) {
       while (rs.next()) {
         products.add(rs.getString(1) + "=" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4));
       }
@@ -109,8 +110,8 @@ final class LiveSummary {
 
   private static String revenue(Statement s) throws SQLException {
     List<String> totals = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(closedWindow("category_revenue", "product_activity") + "SELECT currency, sum(orders), sum(revenue) "
-        + "FROM category_revenue, closed WHERE window_start = closed.w GROUP BY currency ORDER BY currency")) {
+    try (ResultSet rs = s.executeQuery(closedWindow(ResultTable.CATEGORY_REVENUE.tableName(), ResultTable.PRODUCT_ACTIVITY.tableName()) + "SELECT currency, sum(orders), sum(revenue) "
+        + "FROM " + ResultTable.CATEGORY_REVENUE + ", closed WHERE window_start = closed.w GROUP BY currency ORDER BY currency")) {
       while (rs.next()) {
         totals.add(rs.getBigDecimal(3).toPlainString() + " " + rs.getString(1) + " (" + rs.getLong(2) + " orders)");
       }
@@ -120,7 +121,7 @@ final class LiveSummary {
 
   private static String funnel(Statement s) throws SQLException {
     try (ResultSet rs = s.executeQuery("SELECT viewers, cart_users, buyers, view_to_cart, cart_to_purchase "
-        + "FROM conversion_funnel ORDER BY window_start DESC LIMIT 1")) {
+        + "FROM " + ResultTable.CONVERSION_FUNNEL + " ORDER BY window_start DESC LIMIT 1")) {
       if (!rs.next()) {
         return "-";
       }
@@ -141,7 +142,7 @@ final class LiveSummary {
 
   private static String sessions(Statement s) throws SQLException {
     Map<String, Long> byStatus = new TreeMap<>(Map.of("active", 0L, "ended", 0L, "timed_out", 0L));
-    try (ResultSet rs = s.executeQuery("SELECT status, count(*) FROM user_sessions GROUP BY status")) {
+    try (ResultSet rs = s.executeQuery("SELECT status, count(*) FROM " + ResultTable.USER_SESSIONS + " GROUP BY status")) {
       while (rs.next()) {
         byStatus.put(rs.getString(1), rs.getLong(2));
       }

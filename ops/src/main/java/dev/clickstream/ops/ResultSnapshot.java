@@ -1,5 +1,6 @@
 package dev.clickstream.ops;
 
+import dev.clickstream.contract.ResultTable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,21 +34,21 @@ public record ResultSnapshot(Map<String, Long> pageViews, Map<String, Long> acti
     Map<String, Long> pages = new TreeMap<>();
     Map<String, Long> users = new TreeMap<>();
     try (Statement s = connection.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT window_start, page_url, view_count FROM page_view_counts WHERE window_end <= "
-          + finalBefore.formatted("page_view_counts"))) {
+      try (ResultSet rs = s.executeQuery("SELECT window_start, page_url, view_count FROM " + ResultTable.PAGE_VIEW_COUNTS + " WHERE window_end <= "
+          + finalBefore.formatted(ResultTable.PAGE_VIEW_COUNTS.tableName()))) {
         while (rs.next()) {
           pages.put(rs.getTimestamp(1).toInstant() + " " + rs.getString(2), rs.getLong(3));
         }
       }
-      try (ResultSet rs = s.executeQuery("SELECT window_start, window_end, active_user_count FROM active_users WHERE window_end <= "
-          + finalBefore.formatted("active_users"))) {
+      try (ResultSet rs = s.executeQuery("SELECT window_start, window_end, active_user_count FROM " + ResultTable.ACTIVE_USERS + " WHERE window_end <= "
+          + finalBefore.formatted(ResultTable.ACTIVE_USERS.tableName()))) {
         while (rs.next()) {
           users.put(rs.getTimestamp(1).toInstant() + " " + rs.getTimestamp(2).toInstant(), rs.getLong(3));
         }
       }
-      long sessions = single(s, "SELECT count(*) FROM user_sessions WHERE status IN ('ended', 'timed_out')");
-      long total = single(s, "SELECT (SELECT count(*) FROM page_view_counts) + (SELECT count(*) FROM active_users) "
-          + "+ (SELECT count(*) FROM user_sessions)");
+      long sessions = single(s, "SELECT count(*) FROM " + ResultTable.USER_SESSIONS + " WHERE status IN ('ended', 'timed_out')");
+      long total = single(s, "SELECT (SELECT count(*) FROM " + ResultTable.PAGE_VIEW_COUNTS + ") + (SELECT count(*) FROM " + ResultTable.ACTIVE_USERS + ") "
+          + "+ (SELECT count(*) FROM " + ResultTable.USER_SESSIONS + ")");
       return new ResultSnapshot(pages, users, sessions, total);
     }
   }
@@ -68,20 +69,20 @@ public record ResultSnapshot(Map<String, Long> pageViews, Map<String, Long> acti
     pageViews.forEach((key, count) -> {
       Long now = after.pageViews().get(key);
       if (now == null) {
-        problems.add("page_view_counts " + key + ": final window lost (was " + count + ")");
+        problems.add(ResultTable.PAGE_VIEW_COUNTS.tableName() + " " + key + ": final window lost (was " + count + ")");
       } else if (!now.equals(count)) {
-        problems.add("page_view_counts " + key + ": final window changed " + count + " -> " + now
+        problems.add(ResultTable.PAGE_VIEW_COUNTS.tableName() + " " + key + ": final window changed " + count + " -> " + now
             + (now > count ? " (double counted)" : " (events lost)"));
       }
     });
     activeUsers.forEach((key, count) -> {
       Long now = after.activeUsers().get(key);
       if (now == null || !now.equals(count)) {
-        problems.add("active_users " + key + ": final window changed " + count + " -> " + now);
+        problems.add(ResultTable.ACTIVE_USERS.tableName() + " " + key + ": final window changed " + count + " -> " + now);
       }
     });
     if (after.finalSessions() < finalSessions) {
-      problems.add("user_sessions: final sessions went from " + finalSessions + " to " + after.finalSessions());
+      problems.add(ResultTable.USER_SESSIONS.tableName() + ": final sessions went from " + finalSessions + " to " + after.finalSessions());
     }
     if (after.totalRows() <= totalRows) {
       problems.add("results stopped growing: " + totalRows + " rows before, " + after.totalRows() + " after");

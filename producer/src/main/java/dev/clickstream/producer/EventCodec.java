@@ -3,8 +3,10 @@ package dev.clickstream.producer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clickstream.contract.EventContract;
+import dev.clickstream.contract.EventField;
 import dev.clickstream.contract.EventRecordParser;
 import dev.clickstream.contract.EventType;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +17,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
 /**
- * JSON codec of the {@code user_activity} contract (DESIGN §3), with Jackson.
+ * JSON codec of the {@code user_activity} contract (architecture §3), with Jackson.
  *
  * <p>Writing: {@code {"event_id":..,"event_time":"2026-11-23T12:00:00.123Z","user_id":..,"page_url":..,
  * "event_type":..}}, event time in UTC with exactly three fraction digits. Reading: the contract's one validator,
@@ -24,9 +26,9 @@ import java.time.temporal.ChronoUnit;
  * validator's message.
  */
 public final class EventCodec {
-  /** ISO-8601 instant, UTC, millisecond precision, e.g. {@code 2026-11-23T12:00:00.123Z}. */
+  /** ISO-8601 instant, UTC, millisecond precision, e.g. {@code 2026-11-23T12:00:00.123Z} ({@link EventContract#TIME_WRITTEN}). */
   public static final DateTimeFormatter EVENT_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern(EventContract.TIME_WRITTEN).withZone(ZoneOffset.UTC);
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -38,34 +40,22 @@ public final class EventCodec {
    */
   public static String toJson(UserActivityEvent event) {
     ObjectNode node = MAPPER.createObjectNode();
-    node.put("event_id", event.eventId());
-    node.put("event_time", formatTime(event.eventTime()));
-    node.put("user_id", event.userId());
-    if (event.pageUrl() == null) {
-      node.putNull("page_url");
-    } else {
-      node.put("page_url", event.pageUrl());
+    for (EventField f : EventField.values()) {
+      Object value = event.value(f);
+      if (value == null) {
+        if (!f.commerce()) {
+          node.putNull(f.fieldName()); // page_url of a session start: null; the commerce fields are left out
+        }
+        continue;
+      }
+      switch (f.type()) {
+        case STRING -> node.put(f.fieldName(), (String) value);
+        case TIME -> node.put(f.fieldName(), formatTime((Instant) value));
+        case PRICE -> node.put(f.fieldName(), (BigDecimal) value); // written as its digits, exactly
+        case QUANTITY -> node.put(f.fieldName(), ((Integer) value).intValue());
+      }
     }
-    node.put("event_type", event.eventType().wireName());
-    putIfPresent(node, "product_id", event.productId());
-    putIfPresent(node, "category", event.category());
-    if (event.price() != null) {
-      node.put("price", event.price()); // a BigDecimal: written as its digits, exactly
-    }
-    if (event.quantity() != null) {
-      node.put("quantity", event.quantity().intValue());
-    }
-    putIfPresent(node, "currency", event.currency());
-    putIfPresent(node, "order_id", event.orderId());
-    putIfPresent(node, "device", event.device());
-    putIfPresent(node, "country", event.country());
     return node.toString();
-  }
-
-  private static void putIfPresent(ObjectNode node, String field, String value) {
-    if (value != null) {
-      node.put(field, value);
-    }
   }
 
   /**
@@ -85,7 +75,7 @@ public final class EventCodec {
     return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
   }
 
-  /** MAX_EVENT_TIME_SKEW's default (DESIGN §5): an event_time further ahead of the processing time is malformed. */
+  /** MAX_EVENT_TIME_SKEW's default (architecture §5): an event_time further ahead of the processing time is malformed. */
   public static final Duration DEFAULT_MAX_EVENT_TIME_SKEW = Duration.ofMinutes(1);
 
   /**
@@ -127,9 +117,9 @@ public final class EventCodec {
     EventRecordParser.Event e = EventRecordParser.parse(value,
         ChronoUnit.MICROS.between(Instant.EPOCH, processingTime), maxEventTimeSkew.toNanos() / 1000);
     if (e.error() != null) {
-      throw new MalformedEventException(e.error());
+      throw new MalformedEventException(e.reason(), e.error());
     }
-    EventType type = EventType.fromWire(e.eventType()).orElseThrow(); // the validator accepted it
+    EventType type = EventType.ofWire(e.eventType()); // the validator accepted it
     return new UserActivityEvent(e.eventId(), e.eventTime(), e.userId(), e.pageUrl(), type, e.productId(),
         e.category(), e.price(), e.quantity(), e.currency(), e.orderId(), e.device(), e.country());
   }

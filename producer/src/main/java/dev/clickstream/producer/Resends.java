@@ -9,7 +9,7 @@ import java.util.Random;
 /**
  * {@code --duplicate-every N}: every Nth record sent is one of the last {@value #WINDOW} valid records sent again,
  * unchanged (same key, value, event_id, order_id), as a client retry or an at-least-once upstream would; the
- * pipeline's aggregates must count it once (DESIGN §4: dedupe by event_id within the watermark). Malformed records
+ * pipeline's aggregates must count it once (architecture §4: dedupe by event_id within the watermark). Malformed records
  * are never resent. The choice among the recent records is seeded, so a run is reproducible.
  */
 public final class Resends implements Iterator<ProducedRecord> {

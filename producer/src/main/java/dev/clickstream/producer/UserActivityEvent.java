@@ -1,12 +1,13 @@
 package dev.clickstream.producer;
 
+import dev.clickstream.contract.EventField;
 import dev.clickstream.contract.EventType;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One user-activity event: the value of a {@code user_activity} record (DESIGN §3), keyed by {@code userId}.
+ * One user-activity event: the value of a {@code user_activity} record (architecture §3), keyed by {@code userId}.
  * The commerce fields are null when absent.
  *
  * @param eventId unique id (a UUID string); a resend keeps it
@@ -27,8 +28,7 @@ public record UserActivityEvent(String eventId, Instant eventTime, String userId
     String productId, String category, BigDecimal price, Integer quantity, String currency, String orderId,
     String device, String country) {
 
-
-  /** @throws IllegalArgumentException naming the first field that breaks the contract (DESIGN §3) */
+  /** @throws IllegalArgumentException naming the first field that breaks the contract (architecture §3) */
   public UserActivityEvent {
     Objects.requireNonNull(eventId, "event_id");
     Objects.requireNonNull(eventTime, "event_time");
@@ -54,6 +54,29 @@ public record UserActivityEvent(String eventId, Instant eventTime, String userId
     if (device != null && !dev.clickstream.contract.EventContract.DEVICES.contains(device)) {
       throw new IllegalArgumentException("unknown device: " + device);
     }
+  }
+
+  /**
+   * @param field a field of the contract
+   * @return its value here, null when absent: a String (event_type as its wire name), the Instant of event_time, the
+   *     BigDecimal price or the Integer quantity
+   */
+  public Object value(EventField field) {
+    return switch (field) {
+      case EVENT_ID -> eventId;
+      case EVENT_TIME -> eventTime;
+      case USER_ID -> userId;
+      case PAGE_URL -> pageUrl;
+      case EVENT_TYPE -> eventType.wireName();
+      case PRODUCT_ID -> productId;
+      case CATEGORY -> category;
+      case PRICE -> price;
+      case QUANTITY -> quantity;
+      case CURRENCY -> currency;
+      case ORDER_ID -> orderId;
+      case DEVICE -> device;
+      case COUNTRY -> country;
+    };
   }
 
   /** An event without commerce fields (page views, clicks, session starts and ends of a non-shop site). */

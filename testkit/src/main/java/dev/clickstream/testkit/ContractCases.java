@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one table of {@code user_activity} contract cases (DESIGN §3), {@code event-contract-cases.jsonl} beside this
+ * The one table of {@code user_activity} contract cases (architecture §3), {@code event-contract-cases.jsonl} beside this
  * class: each line is {@code {"case": <name>, "record": <the record value, as a JSON string>, "expect": "valid" |
  * <reason code>}}, or with {@code "record_base64"} instead of {@code "record"} for bytes that are not UTF-8 text
  * (what the fuzzer found: {@code EventRecordParserFuzzTest}). The producer's codec and the application's parser are both tested against it, so the two

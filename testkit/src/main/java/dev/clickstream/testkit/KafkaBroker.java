@@ -31,7 +31,7 @@ import org.apache.kafka.server.common.MetadataVersion;
  * <p>Start-up formats the log directory like {@code kafka-storage.sh format} (skipped when it is already
  * formatted, so a broker restarted on the same directory keeps its topics and offsets), then starts
  * {@link KafkaRaftServer}. It listens on 127.0.0.1 only. Topics are never auto-created: call
- * {@link #createTopic}. Start-up takes ~2-3 s cold, well under 1 s in a warm JVM (DESIGN §8).
+ * {@link #createTopic}. Start-up takes ~2-3 s cold, well under 1 s in a warm JVM (architecture §8).
  */
 public final class KafkaBroker implements KafkaFixture {
   private static final String CONTROLLER_LISTENER = "CONTROLLER";

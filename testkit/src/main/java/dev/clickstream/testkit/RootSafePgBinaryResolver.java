@@ -24,7 +24,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
  * root, this resolver rewrites the archive once (cached under {@code java.io.tmpdir}): each of the three
  * binaries becomes {@code <name>.real} and {@code <name>} a shell script that re-executes it in a new user
  * namespace ({@code unshare -U}). Inside it the server sees the unprivileged overflow uid, while on the host
- * it still owns its root-created files (DESIGN §8). Where user namespaces are blocked (for example inside a
+ * it still owns its root-created files (architecture §8). Where user namespaces are blocked (for example inside a
  * default Docker container) the server fails to start; run the tests as a non-root user there.
  * For any other user the archive is served unchanged.
  */

@@ -6,11 +6,15 @@ import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
+import dev.clickstream.contract.EventContract;
+import dev.clickstream.contract.EventField;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * The records of {@code enriched_activity} (DESIGN §4): a valid event's fields plus its processing time and date.
+ * The records of {@code enriched_activity} (architecture §4): a valid event's fields plus its processing time and date.
  *
  * <p>In: the columns of a valid event (event_id, event_time timestamp, user_id, page_url, event_type, product_id,
  * category, price decimal(12,2), quantity int, currency, order_id, device, country). Out: a JSON object of
@@ -20,21 +24,26 @@ import org.apache.spark.sql.types.DataTypes;
  * micro-batch's start (Spark's current_timestamp() is fixed per micro-batch).
  */
 public final class EnrichedEvents {
-  private static final String ISO = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
 
   private EnrichedEvents() {}
 
   /** @return the enriched record's JSON text, a string column (the session time zone must be UTC) */
   public static Column json() {
-    return to_json(struct(col("event_id"), iso(col("event_time")).as("event_time"), col("user_id"),
-        col("page_url"), col("event_type"), iso(current_timestamp()).as("processing_time"),
-        // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
-        col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
-        col("product_id"), col("category"), col("price"), col("quantity"), col("currency"), col("order_id"),
-        col("device"), col("country")));
+    List<Column> fields = new ArrayList<>();
+    EventField.core().forEach(f -> fields.add(field(f)));
+    fields.add(iso(current_timestamp()).as("processing_time"));
+    // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
+    fields.add(col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"));
+    EventField.commerceFields().forEach(f -> fields.add(field(f)));
+    return to_json(struct(fields.toArray(new Column[0])));
+  }
+
+  /** @return the field's column, an instant as ISO-8601 text */
+  private static Column field(EventField f) {
+    return f.type() == EventField.Type.TIME ? iso(col(f.fieldName())).as(f.fieldName()) : col(f.fieldName());
   }
 
   private static Column iso(Column timestamp) {
-    return date_format(timestamp, ISO);
+    return date_format(timestamp, EventContract.TIME_WRITTEN);
   }
 }

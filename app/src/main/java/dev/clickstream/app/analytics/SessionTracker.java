@@ -1,5 +1,6 @@
 package dev.clickstream.app.analytics;
 
+import dev.clickstream.contract.EventType;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,7 +11,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Sessionization rules of DESIGN §4, as plain Java: one user's state and new events in, session rows out.
+ * Sessionization rules of architecture §4, as plain Java: one user's state and new events in, session rows out.
  * No Spark here; the streaming wiring keeps {@link State} per user.
  *
  * <p>Rules, applied to the user's events sorted by event time (ties: session_start, then page views, clicks,
@@ -33,7 +34,7 @@ import java.util.Set;
  * leave the state, so state stays proportional to open sessions.
  *
  * <p>Resends: an event whose event_id is already in the state, or twice in one call, is applied once (an
- * at-least-once producer's retry, a replayed file; DESIGN §4 counts each event_id once within the watermark).
+ * at-least-once producer's retry, a replayed file; architecture §4 counts each event_id once within the watermark).
  * A resend of an event that has left the state is older than the watermark (a resend keeps its event_time) and
  * is not applied either.
  *
@@ -61,28 +62,14 @@ public final class SessionTracker implements Serializable {
     }
   }
 
-  /** Event kinds as far as sessions care. */
-  public enum Kind {
-    SESSION_START, PAGE_VIEW, CLICK, ADD_TO_CART, PURCHASE, SESSION_END;
-
-    /**
-     * @param eventType a contract event_type
-     * @return its kind
-     * @throws IllegalArgumentException for an unknown type
-     */
-    public static Kind of(String eventType) {
-      return valueOf(eventType.toUpperCase(java.util.Locale.ROOT));
-    }
-  }
-
   /**
    * One event of the user.
    *
    * @param eventId event id (tie-breaker)
    * @param timeMs event time, epoch ms
-   * @param kind its kind
+   * @param type its event_type
    */
-  public record Event(String eventId, long timeMs, Kind kind) implements Serializable {}
+  public record Event(String eventId, long timeMs, EventType type) implements Serializable {}
 
   /**
    * One row of {@code user_sessions}.
@@ -135,8 +122,11 @@ public final class SessionTracker implements Serializable {
    */
   public record Update(List<Session> sessions, List<Long> supersededStarts, State state, OptionalLong nextTimeoutMs) {}
 
+  /** Events at one time: a session's start first, its end last, the others between (then by event id). */
+  private static final List<EventType> AT_ONE_TIME = List.of(EventType.SESSION_START, EventType.PAGE_VIEW,
+      EventType.CLICK, EventType.ADD_TO_CART, EventType.PURCHASE, EventType.SESSION_END);
   private static final Comparator<Event> ORDER = Comparator.comparingLong(Event::timeMs)
-      .thenComparing(Event::kind).thenComparing(Event::eventId);
+      .thenComparingInt(e -> AT_ONE_TIME.indexOf(e.type())).thenComparing(Event::eventId);
 
   private final long timeoutMs;
 
@@ -173,7 +163,7 @@ public final class SessionTracker implements Serializable {
     void add(Event e) {
       last = e.timeMs();
       events++;
-      if (e.kind() == Kind.PAGE_VIEW) {
+      if (e.type() == EventType.PAGE_VIEW) {
         pageViews++;
       }
     }
@@ -210,7 +200,7 @@ public final class SessionTracker implements Serializable {
         closed.add(close(userId, current, current.last, Status.TIMED_OUT, e.timeMs()));
         current = null;
       }
-      if (current != null && e.kind() == Kind.SESSION_START) {
+      if (current != null && e.type() == EventType.SESSION_START) {
         closed.add(close(userId, current, current.last, Status.ENDED, e.timeMs()));
         current = null;
       }
@@ -218,7 +208,7 @@ public final class SessionTracker implements Serializable {
         current = new Building(e.timeMs(), i);
       }
       current.add(e);
-      if (e.kind() == Kind.SESSION_END) {
+      if (e.type() == EventType.SESSION_END) {
         closed.add(close(userId, current, e.timeMs(), Status.ENDED, e.timeMs()));
         current = null;
       }
@@ -261,9 +251,9 @@ public final class SessionTracker implements Serializable {
       int from = Math.max(firstPending, 0);
       while (watermarkMs > 0 && from < events.size() && events.get(from).timeMs() < watermarkMs) {
         Event e = events.get(from++);
-        folded = folded == null ? new Folded(e.timeMs(), e.timeMs(), 1, e.kind() == Kind.PAGE_VIEW ? 1 : 0)
+        folded = folded == null ? new Folded(e.timeMs(), e.timeMs(), 1, e.type() == EventType.PAGE_VIEW ? 1 : 0)
             : new Folded(folded.startMs(), e.timeMs(), folded.eventCount() + 1,
-                folded.pageViewCount() + (e.kind() == Kind.PAGE_VIEW ? 1 : 0));
+                folded.pageViewCount() + (e.type() == EventType.PAGE_VIEW ? 1 : 0));
       }
       next = new State(folded, List.copyOf(events.subList(from, events.size())), reported.stream().sorted().toList());
     }

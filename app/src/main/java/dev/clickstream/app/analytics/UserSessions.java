@@ -2,6 +2,7 @@ package dev.clickstream.app.analytics;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.clickstream.contract.EventType;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -119,7 +120,7 @@ public final class UserSessions {
 
     SessionTracker.State toState() {
       List<SessionTracker.Event> events = new ArrayList<>(pending.size());
-      pending.forEach(e -> events.add(new SessionTracker.Event(e.eventId, e.timeMs, SessionTracker.Kind.valueOf(e.kind))));
+      pending.forEach(e -> events.add(new SessionTracker.Event(e.eventId, e.timeMs, EventType.valueOf(e.kind))));
       return new SessionTracker.State(folded == null ? null : folded.toFolded(), events, new ArrayList<>(emittedStarts));
     }
 
@@ -168,6 +169,7 @@ public final class UserSessions {
   public static final class StoredEvent implements Serializable {
     private String eventId;
     private long timeMs;
+    /** The event's {@code EventType} name (the field keeps the name it has in checkpointed state). */
     private String kind;
 
     /** Bean constructor. */
@@ -177,7 +179,7 @@ public final class UserSessions {
       StoredEvent s = new StoredEvent();
       s.eventId = e.eventId();
       s.timeMs = e.timeMs();
-      s.kind = e.kind().name();
+      s.kind = e.type().name();
       return s;
     }
 
@@ -202,7 +204,7 @@ public final class UserSessions {
       List<SessionTracker.Event> events = new ArrayList<>();
       while (rows.hasNext()) {
         Row r = rows.next();
-        events.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(), SessionTracker.Kind.of(r.getString(2))));
+        events.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(), EventType.ofWire(r.getString(2))));
       }
       long watermark = state.getCurrentWatermarkMs();
       SessionTracker.Update update = tracker.apply(userId, state.exists() ? state.get().toState() : null, events, watermark);
@@ -247,7 +249,7 @@ public final class UserSessions {
         .flatMapGroups((org.apache.spark.api.java.function.FlatMapGroupsFunction<String, Row, SessionRow>) (userId, rows) -> {
           List<SessionTracker.Event> history = new ArrayList<>();
           rows.forEachRemaining(r -> history.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(),
-              SessionTracker.Kind.of(r.getString(2)))));
+              EventType.ofWire(r.getString(2)))));
           return tracker.finalSessions(userId, history, watermarkMs).stream().map(SessionRow::of).iterator();
         }, Encoders.bean(SessionRow.class)));
   }

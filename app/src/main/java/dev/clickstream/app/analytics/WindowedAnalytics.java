@@ -36,7 +36,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Every windowed result of DESIGN §4 from one streaming aggregation, the {@code analytics} query:
+ * Every windowed result of architecture §4 from one streaming aggregation, the {@code analytics} query:
  * {@code page_view_counts} (1-minute tumbling windows per page: page views), {@code active_users} (5-minute windows
  * sliding by 1 minute: distinct users, a DataSketches HLL estimate), {@code product_activity} (1-minute tumbling
  * windows per product: views, add_to_carts, purchases), {@code category_revenue} (10-minute tumbling windows per
@@ -103,9 +103,8 @@ import org.apache.spark.sql.types.StructType;
 public final class WindowedAnalytics {
   /** The segment value of an event without device or country. */
   public static final String UNKNOWN = "unknown";
-  /** The valid-event columns this query reads. */
-  public static final String[] COLUMNS = {"event_id", "event_time", "user_id", "page_url", "event_type", "product_id",
-      "category", "price", "quantity", "currency", "order_id", "device", "country"};
+  /** The valid-event columns this query reads: the contract's fields. */
+  public static final String[] COLUMNS = dev.clickstream.contract.EventContract.FIELDS.toArray(new String[0]);
   /** log2 of the active-users sketch's number of buckets (4..21; Spark's default is 12, about 1.6% standard error). */
   public static final int LG_CONFIG_K = 14;
   /** Length of active_users windows; they slide by one minute. */
@@ -124,9 +123,11 @@ public final class WindowedAnalytics {
     Column table = col("table");
     Column usersSketch = col("users_sketch");
     return facts(once(watermarkedEvents.withColumn("dedupe_key", dedupeKey(col("event_type").equalTo("purchase")))))
-        // the group window: the 10-minute tumbling window of the fact's event, which holds the fact's own window
-        .groupBy(window(col("event_time"), GROUP_WINDOW).as("group"), table, col("window_start"), col("k1"), col("k2"))
-        .agg(max(col("category")).as("category"),
+        // the group window: the 10-minute tumbling window of the fact's event, which holds the fact's own window;
+        // then the table, its window and its key (a table's facts leave the other tables' key columns null)
+        .groupBy(window(col("event_time"), GROUP_WINDOW).as("group"), table, col("window_start"), col("page_url"),
+            col("product_id"), col("category"), col("currency"), col("device"), col("country"))
+        .agg(max(col("product_category")).as("product_category"),
             sum(col("is_view")).as("views"), sum(col("is_cart")).as("add_to_carts"),
             sum(col("is_purchase")).as("purchases"), sum(col("units")).as("units"), sum(col("revenue")).as("revenue"),
             count(lit(1)).as("events"),
@@ -136,12 +137,10 @@ public final class WindowedAnalytics {
             hll_sketch_agg(col("cart_user"), LG_CONFIG_K).as("cart_users_sketch"),
             hll_sketch_agg(col("buyer"), LG_CONFIG_K).as("buyers_sketch"))
         .select(table, col("window_start"), windowEnd(table, col("window_start")).as("window_end"),
-            when(table.equalTo(ResultTable.PAGE_VIEW_COUNTS.tableName()), col("k1")).as("page_url"),
-            when(table.equalTo(ResultTable.PRODUCT_ACTIVITY.tableName()), col("k1")).as("product_id"),
-            when(table.equalTo(ResultTable.CATEGORY_REVENUE.tableName()), col("k1")).otherwise(col("category")).as("category"),
-            when(table.equalTo(ResultTable.CATEGORY_REVENUE.tableName()), col("k2")).as("currency"),
-            when(table.equalTo(ResultTable.TRAFFIC_BY_SEGMENT.tableName()), col("k1")).as("device"),
-            when(table.equalTo(ResultTable.TRAFFIC_BY_SEGMENT.tableName()), col("k2")).as("country"),
+            col("page_url"), col("product_id"),
+            // category_revenue's key, or a product's category (an attribute of product_activity's rows)
+            coalesce(col("category"), col("product_category")).as("category"),
+            col("currency"), col("device"), col("country"),
             col("events").as("view_count"),
             when(table.equalTo(ResultTable.ACTIVE_USER_MINUTES.tableName()), usersSketch).as("users_sketch"),
             col("views"), col("add_to_carts"), col("purchases"), coalesce(col("units"), lit(0L)).as("units"),
@@ -179,16 +178,17 @@ public final class WindowedAnalytics {
     Column tenMinutes = floorTo(time, Duration.ofMinutes(10));
 
     List<Column> facts = new ArrayList<>();
-    facts.add(when(isPageView, fact(ResultTable.PAGE_VIEW_COUNTS, minute, Map.of("k1", col("page_url")))));
+    facts.add(when(isPageView, fact(ResultTable.PAGE_VIEW_COUNTS, minute, Map.of("page_url", col("page_url")))));
     facts.add(fact(ResultTable.ACTIVE_USER_MINUTES, minute, Map.of("user", user)));
-    facts.add(when(col("product_id").isNotNull(), fact(ResultTable.PRODUCT_ACTIVITY, minute, Map.of("k1", col("product_id"),
-        "category", col("category"), "is_view", flag(isProductView), "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
-    facts.add(when(isPurchase, fact(ResultTable.CATEGORY_REVENUE, tenMinutes, Map.of("k1", col("category"), "k2", col("currency"),
-        "units", units, "revenue", col("price").multiply(units)))));
+    facts.add(when(col("product_id").isNotNull(), fact(ResultTable.PRODUCT_ACTIVITY, minute, Map.of(
+        "product_id", col("product_id"), "product_category", col("category"), "is_view", flag(isProductView),
+        "is_cart", flag(isCart), "is_purchase", flag(isPurchase)))));
+    facts.add(when(isPurchase, fact(ResultTable.CATEGORY_REVENUE, tenMinutes, Map.of("category", col("category"),
+        "currency", col("currency"), "units", units, "revenue", col("price").multiply(units)))));
     facts.add(when(isProductView.or(isCart).or(isPurchase), fact(ResultTable.CONVERSION_FUNNEL, tenMinutes, Map.of(
         "user", when(isProductView, user), "cart_user", when(isCart, user), "buyer", when(isPurchase, user)))));
-    facts.add(fact(ResultTable.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("k1", coalesce(col("device"), lit(UNKNOWN)),
-        "k2", coalesce(col("country"), lit(UNKNOWN)), "user", user)));
+    facts.add(fact(ResultTable.TRAFFIC_BY_SEGMENT, tenMinutes, Map.of("device", coalesce(col("device"), lit(UNKNOWN)),
+        "country", coalesce(col("country"), lit(UNKNOWN)), "user", user)));
     return events.select(time, explode(array(facts.toArray(new Column[0]))).as("f"))
         .where(col("f").isNotNull())
         .select(time, col("f.*"));
@@ -208,13 +208,18 @@ public final class WindowedAnalytics {
   private static final DataType REVENUE = DataTypes.createDecimalType(23, 2);
 
   /**
-   * The fields of a fact row after table and window_start: every table's facts have this one struct
-   * type, with the fields the table does not use null. k1, k2: the table's key; category: a product's category;
+   * The fields of a fact row after table and window_start: every table's facts have this one struct type, with
+   * the fields the table does not use null. The key columns, each named as in its table: page_url
+   * (page_view_counts), product_id (product_activity), category and currency (category_revenue), device and country
+   * (traffic_by_segment). product_category: a product's category (an attribute of product_activity, not a key);
    * user: a user counted distinct (a segment's or a minute's user, or a viewer of the funnel: a group is of one
    * table); cart_user, buyer: the funnel's; is_*: 1 or 0; units, revenue: of a purchase.
    */
   private static final StructType FACT = new StructType()
-      .add("k1", DataTypes.StringType).add("k2", DataTypes.StringType).add("category", DataTypes.StringType)
+      .add("page_url", DataTypes.StringType).add("product_id", DataTypes.StringType)
+      .add("category", DataTypes.StringType).add("currency", DataTypes.StringType)
+      .add("device", DataTypes.StringType).add("country", DataTypes.StringType)
+      .add("product_category", DataTypes.StringType)
       .add("user", DataTypes.StringType).add("cart_user", DataTypes.StringType).add("buyer", DataTypes.StringType)
       .add("is_view", DataTypes.LongType)
       .add("is_cart", DataTypes.LongType).add("is_purchase", DataTypes.LongType)

@@ -4,7 +4,7 @@ import java.util.regex.Pattern;
 
 /**
  * JDBC URLs as they may be printed: a URL can carry a password ({@code ?password=...}, {@code sslpassword=...},
- * pgjdbc's connection properties) and DESIGN §5 keeps secrets out of every log line.
+ * pgjdbc's connection properties) and architecture §5 keeps secrets out of every log line.
  */
 public final class JdbcUrls {
   /** A password property in a URL's query (pgjdbc: {@code password}, {@code sslpassword}), any case. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * The pipeline's settings (DESIGN §5), validated. Each comes from the flag {@code --name} or the environment
+ * The pipeline's settings (architecture §5), validated. Each comes from the flag {@code --name} or the environment
  * variable {@code NAME} (the flag wins): {@code --jdbc-url} / {@code JDBC_URL}, and so on; its default is the
  * {@code defaultValue} of its option in {@code Flags}, the one place defaults are written (README's table is
  * checked against them).
@@ -29,7 +29,7 @@ import picocli.CommandLine;
  * @param jdbcUrl JDBC_URL, required, {@code jdbc:postgresql://...}
  * @param dbUser DB_USER, required: the role the sinks write as (on Kubernetes and under {@code make run} the writer
  *     role, with only SELECT, INSERT, UPDATE and DELETE on the result tables)
- * @param dbPassword DB_PASSWORD, required (may be empty); from the environment only (DESIGN §5: a flag would show
+ * @param dbPassword DB_PASSWORD, required (may be empty); from the environment only (architecture §5: a flag would show
  *     in {@code ps}), never logged
  * @param dbMigrationUser DB_MIGRATION_USER, default DB_USER: the role that runs the Flyway migrations at start-up
  *     and so owns the tables; when it differs from DB_USER, it grants DB_USER the writer's rights on them
@@ -62,7 +62,7 @@ import picocli.CommandLine;
  * @param metricsLagInterval METRICS_LAG_INTERVAL, default 15 seconds: how long the latest offsets asked from the
  *     brokers for {@code clickstream_kafka_offsets_behind_latest} are reused, so that scrapes do not each call the
  *     brokers; &gt; 0
- * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (DESIGN §3): an
+ * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (architecture §3): an
  *     event_time further ahead of the processing time is malformed ({@code event_time_in_future}). The largest
  *     event time a query sees is then at most now + skew, so its watermark (that minus WATERMARK_DELAY) stays at
  *     least WATERMARK_DELAY / 2 behind the clock, and no on-time event is dropped because of a fast clock
@@ -162,7 +162,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
       }
     }
     String dbUser = required(flags.dbUser, "DB_USER", "the Postgres role the sinks write as");
-    // secrets: from the environment only (DESIGN §5), never a flag that ps or kubectl describe would show
+    // secrets: from the environment only (architecture §5), never a flag that ps or kubectl describe would show
     String dbPassword = env.get("DB_PASSWORD");
     if (dbPassword == null) {
       throw StartupFailure.badSetting("DB_PASSWORD is required (the Postgres password of DB_USER, from the environment only)");
@@ -364,7 +364,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
     return checkpointRoot.replaceAll("/+$", "") + "/" + query.checkpointDirectory();
   }
 
-  /** The settings read from the environment only: secrets, never flags (DESIGN §5). */
+  /** The settings read from the environment only: secrets, never flags (architecture §5). */
   static final List<String> SECRETS = List.of("DB_PASSWORD", "DB_MIGRATION_PASSWORD", "KAFKA_SASL_JAAS_CONFIG");
 
   /**

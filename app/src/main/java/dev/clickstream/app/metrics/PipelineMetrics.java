@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The driver's Prometheus metrics (DESIGN §5 {@code METRICS_PORT}): one registry per pipeline, served
+ * The driver's Prometheus metrics (architecture §5 {@code METRICS_PORT}): one registry per pipeline, served
  * on {@code http://<host>:<port>/metrics} in the Prometheus text format by the client's JDK HTTP server.
  *
  * <p>The names and label sets are a contract (README "Metrics"); a dashboard and alert rules are built on them:

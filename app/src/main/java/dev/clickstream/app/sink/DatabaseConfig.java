@@ -28,7 +28,7 @@ import scala.Tuple2;
  *     zero for no retry
  */
 public record DatabaseConfig(String jdbcUrl, String user, String password, Duration retryTimeout) implements Serializable {
-  /** DB_RETRY_TIMEOUT's default (DESIGN §5 style settings; see {@code Settings}). */
+  /** DB_RETRY_TIMEOUT's default (architecture §5 style settings; see {@code Settings}). */
   public static final Duration DEFAULT_RETRY_TIMEOUT = Duration.ofMinutes(5);
 
   /**
@@ -76,7 +76,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
 
   /**
    * Opens a connection of its own (start-up checks, migrations): batched-insert rewriting
-   * ({@code reWriteBatchedInserts=true}: one multi-row INSERT per JDBC batch, ~1.5x faster here, DESIGN §8), 10 s
+   * ({@code reWriteBatchedInserts=true}: one multi-row INSERT per JDBC batch, ~1.5x faster here, architecture §8), 10 s
    * connect and login timeouts, {@value #SOCKET_TIMEOUT_SECONDS} s socket timeout and TCP keep-alive (pgjdbc's
    * {@code socketTimeout}, {@code tcpKeepAlive}: a server that stops answering fails the statement with SQL state
    * 08006 instead of hanging the task).

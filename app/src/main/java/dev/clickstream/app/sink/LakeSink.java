@@ -10,7 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 
 /**
- * The sink of the {@code lake} query (DESIGN §4): each micro-batch of valid events is one Delta commit to the lake
+ * The sink of the {@code lake} query (architecture §4): each micro-batch of valid events is one Delta commit to the lake
  * table ({@link LakeTable#append}), made idempotent with {@code txnAppId} = the query's id (kept in its checkpoint)
  * and {@code txnVersion} = the batch id, so a micro-batch replayed after a crash is skipped by Delta and every
  * reader of the table sees each event exactly once.

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The lake: the Delta table {@code ${LAKE_PATH}/events} of every valid event (columns {@link EventSchema#LAKE},
- * partitioned by {@code event_date}), DESIGN §4.
+ * partitioned by {@code event_date}), architecture §4.
  *
  * <p>Exactly once for every reader: each micro-batch of the lake query is one Delta commit, made idempotent with
  * {@code txnAppId} = the lake query's id (kept in its checkpoint) and {@code txnVersion} = the batch id, so a
@@ -51,7 +51,7 @@ public final class LakeTable {
   }
 
   /**
-   * Table properties for a retention period (DESIGN §4): auto compaction on, and the log and removed files kept
+   * Table properties for a retention period (architecture §4): auto compaction on, and the log and removed files kept
    * for {@code retention} (Delta's defaults are 30 days of log and 7 days of removed files).
    *
    * @param retention LAKE_VACUUM_RETENTION

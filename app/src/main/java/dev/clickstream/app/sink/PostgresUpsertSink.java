@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * multi-row INSERT may not update one row twice), so a batch is written whatever its input.
  */
 public final class PostgresUpsertSink implements ForeachBatchSink {
-  /** Rows per JDBC batch (DESIGN §8: batches of 1000 reach ~140-160k rows/s here). */
+  /** Rows per JDBC batch (architecture §8: batches of 1000 reach ~140-160k rows/s here). */
   public static final int BATCH_SIZE = 1000;
 
   /** The longest error message kept in rejected_rows, characters; a longer one is cut. */

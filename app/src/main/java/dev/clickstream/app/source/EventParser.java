@@ -7,15 +7,12 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.octet_length;
-import static org.apache.spark.sql.functions.regexp_extract;
-import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.substring;
-import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
+import dev.clickstream.contract.EventField;
 import dev.clickstream.contract.EventRecordParser;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -29,7 +26,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Parses Kafka records against the contract (DESIGN §3) and classifies each as valid or malformed: the Spark
+ * Parses Kafka records against the contract (architecture §3) and classifies each as valid or malformed: the Spark
  * wiring of {@link EventRecordParser}, which reads each record value once, in plain Java.
  *
  * <p>In: Spark's Kafka rows (key, value binary, topic, partition, offset, timestamp). Out of {@link #parse}:
@@ -40,7 +37,7 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>The rules, their order and messages are {@link EventRecordParser}'s; the producer's {@code EventCodec} applies
  * the same ones, and both are tested against one table of cases (the test kit's {@code ContractCases}). Each reason
- * has a stable code ({@code EventContract.REASONS}, {@link #reason}) for dead-letter headers and metric labels. Money is exact:
+ * has a stable code (the {@code reason} column: {@code Reason#code()}) for dead-letter headers and metric labels. Money is exact:
  * the price is the number as written, decimal(12,2), never a double.
  *
  * <p>Why not Spark's {@code from_json}: it gives a number read into a string field as its text and a price as the
@@ -48,22 +45,8 @@ import org.apache.spark.sql.types.StructType;
  * several times the cost of the one pass (bench/README.md, "Figures moved out of the code").
  */
 public final class EventParser {
-  /** The parsed fields of a record (the struct of the parsing function): {@link EventRecordParser.Event}'s. */
-  private static final StructType PARSED = new StructType()
-      .add("event_id", DataTypes.StringType)
-      .add("event_time", DataTypes.TimestampType)
-      .add("user_id", DataTypes.StringType)
-      .add("page_url", DataTypes.StringType)
-      .add("event_type", DataTypes.StringType)
-      .add("product_id", DataTypes.StringType)
-      .add("category", DataTypes.StringType)
-      .add("price", EventSchema.PRICE)
-      .add("quantity", DataTypes.IntegerType)
-      .add("currency", DataTypes.StringType)
-      .add("order_id", DataTypes.StringType)
-      .add("device", DataTypes.StringType)
-      .add("country", DataTypes.StringType)
-      .add("error", DataTypes.StringType);
+  /** The parsed fields of a record (the struct of the parsing function). */
+  private static final StructType PARSED = EventSchema.PARSED;
 
   /**
    * (value binary, arrival time µs (the Kafka timestamp), MAX_EVENT_TIME_SKEW µs) -> {@link #PARSED}. Nondeterministic for the
@@ -78,14 +61,6 @@ public final class EventParser {
   private EventParser() {}
 
   /**
-   * @param error the {@code error} column of {@link #parse}, e.g. {@code unknown event_type: add_to_wishlist}
-   * @return its reason code, e.g. {@code unknown_event_type} (one of {@code EventContract.REASONS}); null for a valid record
-   */
-  public static Column reason(Column error) {
-    return regexp_replace(trim(lower(regexp_extract(error, "^([^:(]*)", 1))), " +", "_");
-  }
-
-  /**
    * @param kafka rows of Spark's Kafka source
    * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW: an event_time further ahead of the record's Kafka timestamp is
    *     malformed ({@code event_time in future: <text>}), so that a client with a wrong clock cannot move a
@@ -94,8 +69,9 @@ public final class EventParser {
    *     {@code LogAppendTime} topic (the input topic's setting everywhere this project creates it) it is the
    *     broker's clock at arrival; on a {@code CreateTime} topic the producer's, as the start-up line says
    *     ({@code StartupChecks}).
-   * @return every record, parsed by {@link EventRecordParser} (one pass over its bytes), with {@code error} set for
-   *     malformed ones (their other parsed fields null)
+   * @return every record, parsed by {@link EventRecordParser} (one pass over its bytes): key, value, source_topic,
+   *     source_partition, source_offset, kafka_timestamp, the contract's fields, and for a malformed record
+   *     {@code error} (the message) and {@code reason} (its {@code Reason} code), its other parsed fields null
    */
   public static Dataset<Row> parse(Dataset<Row> kafka, java.time.Duration maxEventTimeSkew) {
     long skewMicros = maxEventTimeSkew.toNanos() / 1000;
@@ -107,9 +83,17 @@ public final class EventParser {
             col("kafka_timestamp"), col("e.*"));
   }
 
+  private static final EventField[] FIELDS = EventField.values();
+
   private static Row row(EventRecordParser.Event e) {
-    return RowFactory.create(e.eventId(), e.eventTime(), e.userId(), e.pageUrl(), e.eventType(), e.productId(),
-        e.category(), e.price(), e.quantity(), e.currency(), e.orderId(), e.device(), e.country(), e.error());
+    EventField[] fields = FIELDS;
+    Object[] values = new Object[fields.length + 2];
+    for (int i = 0; i < fields.length; i++) {
+      values[i] = e.value(fields[i]);
+    }
+    values[fields.length] = e.error();
+    values[fields.length + 1] = e.reason() == null ? null : e.reason().code();
+    return RowFactory.create(values);
   }
 
   /**
@@ -120,13 +104,13 @@ public final class EventParser {
    *     device, country ({@link EventSchema#LAKE})
    */
   public static Dataset<Row> validEvents(Dataset<Row> parsed) {
+    java.util.Map<String, Column> computed = java.util.Map.of(
+        // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
+        EventSchema.LAKE_PARTITION, col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType),
+        "kafka_partition", col("source_partition"), "kafka_offset", col("source_offset"));
     return parsed.where(col("error").isNull())
-        .select(col("event_id"), col("event_time"), col("user_id"), col("page_url"), col("event_type"),
-            // the UTC date: a cast in the session time zone (UTC by SparkSessionConfig)
-            col("event_time").cast(DataTypes.DateType).cast(DataTypes.StringType).as("event_date"),
-            col("source_partition").as("kafka_partition"), col("source_offset").as("kafka_offset"),
-            col("kafka_timestamp"), col("product_id"), col("category"), col("price"), col("quantity"), col("currency"),
-            col("order_id"), col("device"), col("country"));
+        .select(java.util.Arrays.stream(EventSchema.LAKE.fieldNames())
+            .map(c -> computed.getOrDefault(c, col(c)).as(c)).toArray(Column[]::new));
   }
 
   /**
@@ -176,14 +160,14 @@ public final class EventParser {
    *     original_key_size
    */
   public static Column deadLetterHeaders() {
-    Column detectedAt = date_format(current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    Column detectedAt = date_format(current_timestamp(), dev.clickstream.contract.EventContract.TIME_WRITTEN);
     Column valueBytes = coalesce(octet_length(col("value")), lit(0));
     Column keyBytes = coalesce(octet_length(col("key")), lit(0));
     Column valueCut = valueBytes.gt(MAX_DEAD_LETTER_VALUE_BYTES);
     Column keyCut = keyBytes.gt(MAX_DEAD_LETTER_KEY_BYTES);
     Column headers = array(
         header("error", col("error")),
-        header("reason", reason(col("error"))),
+        header("reason", col("reason")),
         header("source_topic", col("source_topic")),
         header("source_partition", col("source_partition").cast(DataTypes.StringType)),
         header("source_offset", col("source_offset").cast(DataTypes.StringType)),

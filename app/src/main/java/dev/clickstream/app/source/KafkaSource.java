@@ -28,7 +28,7 @@ public final class KafkaSource {
         .options(settings.sparkKafkaOptions())
         .option("subscribe", settings.inputTopic())
         .option("startingOffsets", settings.startingOffsets())
-        // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (DESIGN §8)
+        // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (architecture §8)
         .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).
         .option("failOnDataLoss", "true");

@@ -3,7 +3,7 @@ package dev.clickstream.app.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clickstream.app.analytics.SessionTracker.Event;
-import dev.clickstream.app.analytics.SessionTracker.Kind;
+import dev.clickstream.contract.EventType;
 import dev.clickstream.app.analytics.SessionTracker.Session;
 import dev.clickstream.app.analytics.SessionTracker.Status;
 import dev.clickstream.app.analytics.SessionTracker.Update;
@@ -19,7 +19,7 @@ class SessionTrackerTest {
   private final SessionTracker tracker = new SessionTracker(TIMEOUT);
   private int ids;
 
-  private Event at(long ms, Kind kind) {
+  private Event at(long ms, EventType kind) {
     return new Event(String.format("e%04d", ids++), ms, kind);
   }
 
@@ -30,15 +30,15 @@ class SessionTrackerTest {
 
   @Test
   void startViewsAndEndMakeOneEndedSession() {
-    Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(10_000, Kind.PAGE_VIEW),
-        at(20_000, Kind.CLICK), at(30_000, Kind.SESSION_END)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(10_000, EventType.PAGE_VIEW),
+        at(20_000, EventType.CLICK), at(30_000, EventType.SESSION_END)), UNSET);
     assertThat(only(u)).isEqualTo(new Session("u", 0, 30_000L, 30_000, 4, 1, Status.ENDED));
     assertThat(only(u).durationSeconds()).isEqualTo(30.0);
   }
 
   @Test
   void anOpenSessionIsActiveWithoutEnd() {
-    Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(5_000, Kind.PAGE_VIEW)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(5_000, EventType.PAGE_VIEW)), UNSET);
     assertThat(only(u)).isEqualTo(new Session("u", 0, null, 5_000, 2, 1, Status.ACTIVE));
     assertThat(u.state()).isNotNull();
     assertThat(u.nextTimeoutMs()).hasValue(5_000 + TIMEOUT);
@@ -46,11 +46,11 @@ class SessionTrackerTest {
 
   @Test
   void aGapOfExactlyTheTimeoutKeepsTheSessionButOneMillisecondMoreDoesNot() {
-    Update exact = tracker.apply("u", null, List.of(at(0, Kind.PAGE_VIEW), at(TIMEOUT, Kind.PAGE_VIEW)), UNSET);
+    Update exact = tracker.apply("u", null, List.of(at(0, EventType.PAGE_VIEW), at(TIMEOUT, EventType.PAGE_VIEW)), UNSET);
     assertThat(only(exact).eventCount()).isEqualTo(2);
     assertThat(only(exact).status()).isEqualTo(Status.ACTIVE);
 
-    Update over = tracker.apply("u", null, List.of(at(0, Kind.PAGE_VIEW), at(TIMEOUT + 1, Kind.PAGE_VIEW)), UNSET);
+    Update over = tracker.apply("u", null, List.of(at(0, EventType.PAGE_VIEW), at(TIMEOUT + 1, EventType.PAGE_VIEW)), UNSET);
     assertThat(over.sessions()).containsExactly(
         new Session("u", 0, 0L, 0, 1, 1, Status.TIMED_OUT),
         new Session("u", TIMEOUT + 1, null, TIMEOUT + 1, 1, 1, Status.ACTIVE));
@@ -58,7 +58,7 @@ class SessionTrackerTest {
 
   @Test
   void theWatermarkPassingLastEventPlusTimeoutTimesTheSessionOutAndClearsState() {
-    Update open = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(MIN, Kind.PAGE_VIEW)), UNSET);
+    Update open = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(MIN, EventType.PAGE_VIEW)), UNSET);
     Update atBoundary = tracker.apply("u", open.state(), List.of(), MIN + TIMEOUT);
     assertThat(only(atBoundary).status()).isEqualTo(Status.ACTIVE);
     Update timedOut = tracker.apply("u", atBoundary.state(), List.of(), MIN + TIMEOUT + 1);
@@ -69,14 +69,14 @@ class SessionTrackerTest {
 
   @Test
   void anEndWithoutStartOpensAtTheFirstEvent() {
-    Update u = tracker.apply("u", null, List.of(at(3_000, Kind.PAGE_VIEW), at(9_000, Kind.SESSION_END)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(3_000, EventType.PAGE_VIEW), at(9_000, EventType.SESSION_END)), UNSET);
     assertThat(only(u)).isEqualTo(new Session("u", 3_000, 9_000L, 9_000, 2, 1, Status.ENDED));
   }
 
   @Test
   void aSecondStartEndsTheOpenSessionAtItsLastEvent() {
-    Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(4_000, Kind.CLICK),
-        at(8_000, Kind.SESSION_START), at(9_000, Kind.PAGE_VIEW)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(4_000, EventType.CLICK),
+        at(8_000, EventType.SESSION_START), at(9_000, EventType.PAGE_VIEW)), UNSET);
     assertThat(u.sessions()).containsExactly(
         new Session("u", 0, 4_000L, 4_000, 2, 0, Status.ENDED),
         new Session("u", 8_000, null, 9_000, 2, 1, Status.ACTIVE));
@@ -84,16 +84,16 @@ class SessionTrackerTest {
 
   @Test
   void anEventAfterAnEndOpensANewSession() {
-    Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(1_000, Kind.SESSION_END),
-        at(2_000, Kind.CLICK)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(1_000, EventType.SESSION_END),
+        at(2_000, EventType.CLICK)), UNSET);
     assertThat(u.sessions()).extracting(Session::startMs, Session::status)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, Status.ENDED), org.assertj.core.groups.Tuple.tuple(2_000L, Status.ACTIVE));
   }
 
   @Test
   void outOfOrderEventsInsideTheWatermarkGiveTheSortedResult() {
-    List<Event> sorted = List.of(at(0, Kind.SESSION_START), at(10_000, Kind.PAGE_VIEW), at(20_000, Kind.PAGE_VIEW),
-        at(30_000, Kind.SESSION_END), at(40_000, Kind.PAGE_VIEW));
+    List<Event> sorted = List.of(at(0, EventType.SESSION_START), at(10_000, EventType.PAGE_VIEW), at(20_000, EventType.PAGE_VIEW),
+        at(30_000, EventType.SESSION_END), at(40_000, EventType.PAGE_VIEW));
     Update inOrder = tracker.apply("u", null, sorted, UNSET);
 
     // the same events in three micro-batches, in reverse order, the watermark trailing behind them
@@ -109,8 +109,8 @@ class SessionTrackerTest {
 
   @Test
   void eventsOlderThanTheWatermarkAreNotApplied() {
-    Update open = tracker.apply("u", null, List.of(at(10 * MIN, Kind.SESSION_START), at(11 * MIN, Kind.PAGE_VIEW)), UNSET);
-    Update late = tracker.apply("u", open.state(), List.of(at(2 * MIN, Kind.PAGE_VIEW), at(9 * MIN, Kind.CLICK)), 9 * MIN);
+    Update open = tracker.apply("u", null, List.of(at(10 * MIN, EventType.SESSION_START), at(11 * MIN, EventType.PAGE_VIEW)), UNSET);
+    Update late = tracker.apply("u", open.state(), List.of(at(2 * MIN, EventType.PAGE_VIEW), at(9 * MIN, EventType.CLICK)), 9 * MIN);
     // the 2-minute event is dropped; the 9-minute click is on time and opens a session that the start ends
     assertThat(late.sessions()).containsExactly(
         new Session("u", 9 * MIN, 9 * MIN, 9 * MIN, 1, 0, Status.ENDED),
@@ -120,10 +120,10 @@ class SessionTrackerTest {
 
   @Test
   void finalSessionsLeaveTheStateSoStateIsProportionalToOpenSessions() {
-    Update u = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(MIN, Kind.SESSION_END),
-        at(2 * MIN, Kind.SESSION_START)), UNSET);
+    Update u = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(MIN, EventType.SESSION_END),
+        at(2 * MIN, EventType.SESSION_START)), UNSET);
     assertThat(u.state().pending()).hasSize(3);
-    Update later = tracker.apply("u", u.state(), List.of(at(3 * MIN, Kind.PAGE_VIEW)), MIN + 1);
+    Update later = tracker.apply("u", u.state(), List.of(at(3 * MIN, EventType.PAGE_VIEW)), MIN + 1);
     assertThat(later.state().pending()).extracting(Event::timeMs).containsExactly(2 * MIN, 3 * MIN);
     assertThat(later.sessions()).extracting(Session::status).containsExactly(Status.ENDED, Status.ACTIVE);
     Update next = tracker.apply("u", later.state(), List.of(), 2 * MIN);
@@ -132,8 +132,8 @@ class SessionTrackerTest {
 
   @Test
   void aResentEventIsAppliedOnceWithinOneMicroBatchAndAcrossTwo() {
-    Event start = at(0, Kind.SESSION_START);
-    Event view = at(MIN, Kind.PAGE_VIEW);
+    Event start = at(0, EventType.SESSION_START);
+    Event view = at(MIN, EventType.PAGE_VIEW);
     Update once = tracker.apply("u", null, List.of(start, view), UNSET);
     // the same page view twice in one micro-batch
     Update twiceInOne = tracker.apply("u", null, List.of(start, view, view), UNSET);
@@ -150,7 +150,7 @@ class SessionTrackerTest {
     // an event every 10 s for 6 hours; micro-batches of 10 s, the watermark 2 minutes behind the newest event
     List<Event> all = new ArrayList<>();
     for (long t = 0; t < 6 * 60 * MIN; t += 10_000) {
-      all.add(at(t, t == 0 ? Kind.SESSION_START : (t / 10_000) % 3 == 0 ? Kind.CLICK : Kind.PAGE_VIEW));
+      all.add(at(t, t == 0 ? EventType.SESSION_START : (t / 10_000) % 3 == 0 ? EventType.CLICK : EventType.PAGE_VIEW));
     }
     Session expected = only(tracker.apply("u", null, all, UNSET));
     SessionTracker.State state = null;
@@ -175,16 +175,16 @@ class SessionTrackerTest {
 
   @Test
   void aFoldedSessionIsEndedByALaterStartAndTimedOutByALaterGap() {
-    Update open = tracker.apply("u", null, List.of(at(0, Kind.SESSION_START), at(MIN, Kind.PAGE_VIEW),
-        at(5 * MIN, Kind.PAGE_VIEW)), UNSET);
+    Update open = tracker.apply("u", null, List.of(at(0, EventType.SESSION_START), at(MIN, EventType.PAGE_VIEW),
+        at(5 * MIN, EventType.PAGE_VIEW)), UNSET);
     Update folded = tracker.apply("u", open.state(), List.of(), 4 * MIN);
     assertThat(folded.state().folded()).isEqualTo(new SessionTracker.Folded(0, MIN, 2, 1));
     assertThat(folded.state().pending()).extracting(Event::timeMs).containsExactly(5 * MIN);
-    Update restarted = tracker.apply("u", folded.state(), List.of(at(6 * MIN, Kind.SESSION_START)), 4 * MIN);
+    Update restarted = tracker.apply("u", folded.state(), List.of(at(6 * MIN, EventType.SESSION_START)), 4 * MIN);
     assertThat(restarted.sessions()).containsExactly(
         new Session("u", 0, 5 * MIN, 5 * MIN, 3, 2, Status.ENDED),
         new Session("u", 6 * MIN, null, 6 * MIN, 1, 0, Status.ACTIVE));
-    Update gap = tracker.apply("u", folded.state(), List.of(at(5 * MIN + TIMEOUT + 1, Kind.CLICK)), 5 * MIN);
+    Update gap = tracker.apply("u", folded.state(), List.of(at(5 * MIN + TIMEOUT + 1, EventType.CLICK)), 5 * MIN);
     assertThat(gap.sessions()).containsExactly(
         new Session("u", 0, 5 * MIN, 5 * MIN, 3, 2, Status.TIMED_OUT),
         new Session("u", 5 * MIN + TIMEOUT + 1, null, 5 * MIN + TIMEOUT + 1, 1, 0, Status.ACTIVE));
@@ -192,9 +192,9 @@ class SessionTrackerTest {
 
   @Test
   void aWholeHistoryGivesItsFinalSessionsAndTheWatermarkTimesOutTheLast() {
-    Event resent = at(2 * MIN, Kind.PAGE_VIEW);
-    List<Event> history = List.of(at(40 * MIN, Kind.PAGE_VIEW), at(0, Kind.SESSION_START), resent, resent,
-        at(3 * MIN, Kind.SESSION_END), at(10 * MIN, Kind.PAGE_VIEW), at(11 * MIN, Kind.CLICK));
+    Event resent = at(2 * MIN, EventType.PAGE_VIEW);
+    List<Event> history = List.of(at(40 * MIN, EventType.PAGE_VIEW), at(0, EventType.SESSION_START), resent, resent,
+        at(3 * MIN, EventType.SESSION_END), at(10 * MIN, EventType.PAGE_VIEW), at(11 * MIN, EventType.CLICK));
     // watermark 50 min: the 10-11 min session timed out (gap to 40 min), the one at 40 min is still open
     assertThat(tracker.finalSessions("u", history, 50 * MIN)).containsExactly(
         new Session("u", 0, 3 * MIN, 3 * MIN, 3, 1, Status.ENDED),

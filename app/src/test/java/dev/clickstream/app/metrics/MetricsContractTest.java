@@ -101,6 +101,48 @@ class MetricsContractTest {
     assertThat(listed).isEqualTo(families);
   }
 
+  /** README's alerts table names every alert rule of the chart, in the rules file's order, and nothing else. */
+  @Test
+  void theReadmeListsEveryAlertRule() throws Exception {
+    JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(RULES.toFile());
+    List<String> alerts = new ArrayList<>();
+    rules.path("groups").forEach(g -> g.path("rules").forEach(r -> {
+      if (r.has("alert")) {
+        alerts.add(r.path("alert").asText());
+      }
+    }));
+    List<String> listed = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^\\| `(Clickstream\\w+)` \\|").matcher(Files.readString(ROOT.resolve("README.md")));
+    while (m.find()) {
+      listed.add(m.group(1));
+    }
+    assertThat(alerts).hasSizeGreaterThanOrEqualTo(8);
+    assertThat(listed).isEqualTo(alerts);
+  }
+
+  /**
+   * README's metrics table lists the label values the code defines: every dead-letter reason code (in the
+   * validator's order) and every sink.
+   */
+  @Test
+  void theReadmeListsEveryReasonCodeAndSink() throws Exception {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    assertThat(codesIn(readme, "clickstream_dead_letters_total")).isEqualTo(dev.clickstream.contract.EventContract.REASONS);
+    assertThat(codesIn(readme, "clickstream_sink_rows_total")).isEqualTo(dev.clickstream.app.PipelineRuntime.SINKS);
+  }
+
+  /** @return the back-quoted words of the metric's row in README's table after its name, type, labels and unit */
+  private static List<String> codesIn(String readme, String metric) {
+    Matcher row = Pattern.compile("(?m)^\\| `" + metric + "` \\|[^|]*\\|[^|]*\\|[^|]*\\|(.*)\\|$").matcher(readme);
+    assertThat(row.find()).as("README's row of " + metric).isTrue();
+    List<String> codes = new ArrayList<>();
+    Matcher word = Pattern.compile("`([a-z_]+)`").matcher(row.group(1));
+    while (word.find()) {
+      codes.add(word.group(1));
+    }
+    return codes;
+  }
+
   @Test
   void everyDashboardPanelQueriesOnlyExportedMetricsThroughTheDatasourceVariable() throws Exception {
     JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());

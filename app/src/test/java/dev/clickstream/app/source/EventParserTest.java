@@ -71,7 +71,7 @@ class EventParserTest {
   void classifiesEveryContractCaseAsTheProducersCodecDoes() {
     List<ContractCases.Case> cases = ContractCases.all();
     List<String> got = parseBytes(cases.stream().map(ContractCases.Case::value).toList())
-        .select(org.apache.spark.sql.functions.coalesce(EventParser.reason(col("error")), lit(ContractCases.VALID)))
+        .select(org.apache.spark.sql.functions.coalesce(col("reason"), lit(ContractCases.VALID)))
         .collectAsList().stream().map(r -> r.getString(0)).toList();
     org.assertj.core.api.SoftAssertions softly = new org.assertj.core.api.SoftAssertions();
     for (int i = 0; i < cases.size(); i++) {
@@ -113,7 +113,7 @@ class EventParserTest {
     return new EventRecordParser.Event(e.eventId(), e.eventTime() == null ? null
         : e.eventTime().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), e.userId(), e.pageUrl(), e.eventType(),
         e.productId(), e.category(), e.price() == null ? null : e.price().setScale(2), e.quantity(), e.currency(),
-        e.orderId(), e.device(), e.country(), e.error()).toString();
+        e.orderId(), e.device(), e.country(), e.error(), e.reason()).toString();
   }
 
   /**
@@ -185,7 +185,7 @@ class EventParserTest {
     List<String> errors = parsed.select("error").collectAsList().stream().map(r -> r.getString(0)).toList();
     assertThat(errors).containsExactlyElementsOf(cases.values());
     // every message has a stable code, and every code occurs here
-    List<String> reasons = parsed.select(EventParser.reason(org.apache.spark.sql.functions.col("error"))).collectAsList()
+    List<String> reasons = parsed.select(org.apache.spark.sql.functions.col("reason")).collectAsList()
         .stream().map(r -> r.getString(0)).toList();
     assertThat(reasons.stream().filter(java.util.Objects::nonNull).distinct().toList())
         .containsExactlyInAnyOrderElementsOf(dev.clickstream.contract.EventContract.REASONS);
