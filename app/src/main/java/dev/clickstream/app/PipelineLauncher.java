@@ -44,7 +44,7 @@ public final class PipelineLauncher implements AutoCloseable {
    *     {@link #MIGRATION_PATIENCE}, or a migration fails
    */
   public static int migrate(Settings settings) {
-    int applied = SchemaMigrations.migrate(DatabaseConfig.migrator(settings), settings.dbUser(),
+    int applied = SchemaMigrations.migrate(DatabaseConfig.migrator(settings), settings.postgres().user(),
         MIGRATION_PATIENCE);
     LOG.info("schema migrations applied: {}", applied);
     return applied;
@@ -58,13 +58,13 @@ public final class PipelineLauncher implements AutoCloseable {
    * @throws StartupFailure as {@link #migrate} or {@link SchemaMigrations#verify}
    */
   public static void prepareSchema(Settings settings) {
-    if (settings.dbMigrationsApplied()) {
+    if (settings.postgres().migrationsApplied()) {
       migrate(settings);
       return;
     }
     SchemaMigrations.verify(DatabaseConfig.writer(settings), ResultTable.names(List.of(ResultTable.values())),
         VERIFY_PATIENCE);
-    LOG.info("schema verified: every result table exists and {} may write it (DB_MIGRATIONS=verify)", settings.dbUser());
+    LOG.info("schema verified: every result table exists and {} may write it (DB_MIGRATIONS=verify)", settings.postgres().user());
   }
 
   /** How long a pipeline that does not migrate waits for the tables: a migrations Job may still be running. */
@@ -82,8 +82,8 @@ public final class PipelineLauncher implements AutoCloseable {
     prepareSchema(settings);
     SparkSession spark = SparkSessionConfig.session(settings, Map.of());
     PipelineRuntime pipeline = new PipelineRuntime(spark, settings);
-    LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lakeEventsPath()),
-        settings.lakeVacuumRetention(), settings.lakeMaintenanceInterval());
+    LakeMaintenance maintenance = LakeMaintenance.schedule(spark, new LakeTable(settings.lake().eventsPath()),
+        settings.lake().vacuumRetention(), settings.lake().maintenanceInterval());
     return new PipelineLauncher(spark, pipeline, maintenance);
   }
 

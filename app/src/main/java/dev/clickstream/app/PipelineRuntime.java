@@ -82,11 +82,11 @@ public final class PipelineRuntime {
     this.spark = spark;
     this.settings = settings;
     this.selected = queries.isEmpty() ? Set.of() : EnumSet.copyOf(queries);
-    this.kafkaLag = new KafkaLag(settings.kafkaClient(), settings.metricsLagInterval());
+    this.kafkaLag = new KafkaLag(settings.kafkaClient(), settings.metrics().lagInterval());
     this.metricsListener = new QueryMetricsListener(metrics, kafkaLag::cachedLatestOffsets)
         .observing(IngestSink.OBSERVATION, row -> IngestSink.record(row, metrics))
         .observing(LakeSink.OBSERVATION, row -> LakeSink.record(row, metrics));
-    this.supervisor = new QuerySupervisor(spark, metrics, settings.stopTimeout(),
+    this.supervisor = new QuerySupervisor(spark, metrics, settings.triggers().stopTimeout(),
         () -> kafkaLag.latestOffsets(inputPartitions));
   }
 
@@ -106,14 +106,14 @@ public final class PipelineRuntime {
   public void start() throws TimeoutException {
     List<Query> queries = Arrays.stream(Query.values()).filter(selected::contains).toList();
     int partitions = StartupChecks.run(spark, settings, queries, kafkaLag);
-    inputPartitions = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(settings.inputTopic(), p))
+    inputPartitions = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(settings.kafka().inputTopic(), p))
         .collect(Collectors.toSet());
     if (selected.contains(Query.INGEST)) {
       Map<String, String> sparkConf = Arrays.stream(spark.sparkContext().getConf().getAll())
           .collect(Collectors.toMap(Tuple2::_1, Tuple2::_2));
       IngestMode.Choice choice;
       try {
-        choice = IngestMode.choose(settings.ingestMode(),
+        choice = IngestMode.choose(settings.triggers().ingestMode(),
             IngestMode.taskSlots(sparkConf, Runtime.getRuntime().availableProcessors()), partitions,
             queries.size() > 1 ? IngestMode.OTHER_QUERIES_SLOTS : 0);
       } catch (StartupFailure e) {
@@ -130,7 +130,7 @@ public final class PipelineRuntime {
         "FAULT_HALT_AFTER_BATCH={}: this JVM halts after the sink wrote that micro-batch (crash tests only)", p));
     // StreamingQuery.stop() waits this long for the query's thread, then throws a TimeoutException (SQLConf
     // spark.sql.streaming.stopTimeout; Spark's default 0 waits for ever); read from this session by stop()
-    spark.conf().set("spark.sql.streaming.stopTimeout", settings.stopTimeout().toMillis());
+    spark.conf().set("spark.sql.streaming.stopTimeout", settings.triggers().stopTimeout().toMillis());
     spark.streams().addListener(microBatchLog);
     spark.streams().addListener(metricsListener);
     metrics.expect(specs.stream().map(q -> q.query().queryName()).toList(), EventContract.REASONS, SINKS,
@@ -150,13 +150,13 @@ public final class PipelineRuntime {
    * @return exit status
    */
   public int runUntilDone() {
-    if (settings.metricsPort() > 0) {
+    if (settings.metrics().port() > 0) {
       try {
-        int port = metrics.serve(settings.metricsBindAddress(), settings.metricsPort());
-        LOG.info("Prometheus metrics on http://{}:{}/metrics", settings.metricsBindAddress(), port);
+        int port = metrics.serve(settings.metrics().bindAddress(), settings.metrics().port());
+        LOG.info("Prometheus metrics on http://{}:{}/metrics", settings.metrics().bindAddress(), port);
       } catch (java.io.IOException e) {
-        System.err.println("clickstream: cannot serve metrics on " + settings.metricsBindAddress() + " port "
-            + settings.metricsPort() + " (" + e + "): choose a free port (METRICS_PORT; make run: --port-metrics), "
+        System.err.println("clickstream: cannot serve metrics on " + settings.metrics().bindAddress() + " port "
+            + settings.metrics().port() + " (" + e + "): choose a free port (METRICS_PORT; make run: --port-metrics), "
             + "0 for none, or an address of this host (METRICS_BIND_ADDRESS)");
         return 1;
       }

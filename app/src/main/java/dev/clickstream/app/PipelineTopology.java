@@ -54,20 +54,30 @@ public final class PipelineTopology {
    * @return the four queries, in start order
    */
   public List<QuerySpec> queries(IngestMode ingestMode) {
-    Dataset<Row> parsed = EventParser.parse(KafkaSource.read(spark, settings, false), settings.maxEventTimeSkew());
+    Settings.Triggers when = settings.triggers();
+    Dataset<Row> parsed = parse(KafkaSource.read(spark, settings, false));
     Dataset<Row> valid = EventParser.validEvents(parsed);
-    Dataset<Row> watermarked = valid.withWatermark("event_time", Durations.toSparkInterval(settings.watermarkDelay()));
+    Dataset<Row> watermarked = valid.withWatermark("event_time", Durations.toSparkInterval(when.watermarkDelay()));
     DatabaseConfig db = DatabaseConfig.writer(settings);
     boolean realTime = ingestMode == IngestMode.REAL_TIME;
     return List.of(
-        query(INGEST, realTime ? EventParser.parse(KafkaSource.read(spark, settings, true), settings.maxEventTimeSkew()) : parsed,
-            new IngestSink(settings.sparkKafkaOptions(), settings.enrichedTopic(), settings.dlqTopic()),
-            realTime ? TriggerSpec.realTime(settings.realTimeBatchDuration(), settings.trigger().availableNow())
-                : settings.trigger(), true),
-        query(LAKE, valid, new LakeSink(new LakeTable(settings.lakeEventsPath()), metrics), settings.lakeQueryTrigger(), true),
-        query(ANALYTICS, WindowedAnalytics.of(watermarked), new AnalyticsSink(db, metrics), settings.trigger(), false),
-        query(USER_SESSIONS, UserSessions.of(watermarked, settings.sessionTimeout()),
-            PostgresUpsertSink.userSessions(db, metrics), settings.trigger(), true));
+        // Kafka -> parse -> enriched_activity (valid) + user_activity_dlq (malformed)
+        query(INGEST, realTime ? parse(KafkaSource.read(spark, settings, true)) : parsed,
+            new IngestSink(settings.sparkKafkaOptions(), settings.kafka().enrichedTopic(), settings.kafka().dlqTopic()),
+            realTime ? TriggerSpec.realTime(when.realTimeBatchDuration(), when.interval().availableNow()) : when.interval(),
+            true),
+        // Kafka -> parse -> valid -> the Delta table, one commit per micro-batch
+        query(LAKE, valid, new LakeSink(new LakeTable(settings.lake().eventsPath()), metrics), settings.lakeQueryTrigger(),
+            true),
+        // Kafka -> parse -> valid -> watermark -> dedupe -> one aggregation -> the windowed tables
+        query(ANALYTICS, WindowedAnalytics.of(watermarked), new AnalyticsSink(db, metrics), when.interval(), false),
+        // Kafka -> parse -> valid -> watermark -> sessions -> user_sessions
+        query(USER_SESSIONS, UserSessions.of(watermarked, when.sessionTimeout()), PostgresUpsertSink.userSessions(db, metrics),
+            when.interval(), true));
+  }
+
+  private Dataset<Row> parse(Dataset<Row> kafka) {
+    return EventParser.parse(kafka, settings.triggers().maxEventTimeSkew());
   }
 
   private QuerySpec query(Query query, Dataset<Row> rows, StreamSink sink, TriggerSpec trigger, boolean noDataMicroBatches) {

@@ -138,10 +138,10 @@ public final class Recompute {
   public static List<String> recompute(SparkSession spark, Settings settings, DatabaseConfig db, Instant from, Instant to)
       throws Exception {
     ClosedRange range = closedRange(settings, from, to);
-    if (!Files.isDirectory(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
-      throw StartupFailure.badSetting("no lake table at " + settings.lakeEventsPath());
+    if (!Files.isDirectory(Path.of(settings.lake().eventsPath(), "_delta_log"))) {
+      throw StartupFailure.badSetting("no lake table at " + settings.lake().eventsPath());
     }
-    Dataset<Row> lake = spark.read().format("delta").load(settings.lakeEventsPath());
+    Dataset<Row> lake = spark.read().format("delta").load(settings.lake().eventsPath());
     List<String> done = new ArrayList<>();
     if (range.hasWindows()) {
       Dataset<Row> windows = WindowedAnalytics.of(between(lake, range.from(), range.windowsTo()))
@@ -182,9 +182,9 @@ public final class Recompute {
     ClosedRange inLake;
     try {
       live = ClosedRange.of(from, to, watermark(settings, Query.ANALYTICS),
-          watermark(settings, Query.USER_SESSIONS), settings.sessionTimeout());
+          watermark(settings, Query.USER_SESSIONS), settings.triggers().sessionTimeout());
       inLake = ClosedRange.of(from, to, watermarkWithin(settings, Query.ANALYTICS, lake),
-          watermarkWithin(settings, Query.USER_SESSIONS, lake), settings.sessionTimeout());
+          watermarkWithin(settings, Query.USER_SESSIONS, lake), settings.triggers().sessionTimeout());
     } catch (IllegalArgumentException e) {
       throw StartupFailure.badSetting(e.getMessage());
     }
@@ -232,7 +232,7 @@ public final class Recompute {
    */
   private static String rewriteSessions(Dataset<Row> lake, Settings settings, DatabaseConfig db, ClosedRange range)
       throws java.sql.SQLException {
-    Duration timeout = settings.sessionTimeout();
+    Duration timeout = settings.triggers().sessionTimeout();
     Instant certainFrom = range.from().minus(timeout);
     List<Row> recomputed = UserSessions.ofHistory(between(lake, certainFrom.minus(timeout), range.sessionEventsTo()),
             timeout, range.sessionsTo().plus(timeout).toEpochMilli())

@@ -187,26 +187,26 @@ final class StartupChecks {
   static int run(SparkSession spark, Settings settings, Collection<Query> queries, KafkaLag kafkaLag) {
     requireUtc(spark.conf().get("spark.sql.session.timeZone"));
     requireOwnMetricsPort(spark.conf().get("spark.ui.enabled", "true"), spark.conf().get("spark.ui.port", "4040"),
-        settings.metricsPort());
+        settings.metrics().port());
     for (Query name : queries) {
       requireKafkaCheckpoint(Path.of(settings.checkpointFor(name)));
     }
     if (queries.contains(Query.ANALYTICS)) {
       requireStateLayout(Path.of(settings.checkpointFor(Query.ANALYTICS)), ANALYTICS_STATE_LAYOUT);
     }
-    Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafkaSecurity().describe(),
-        List.of(settings.inputTopic(), settings.enrichedTopic(), settings.dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
-    LOG.info(dev.clickstream.app.source.InputTopic.arrivalClockLine(settings.inputTopic(),
-        KafkaAccessCheck.timestampType(settings.kafkaClient(), settings.inputTopic(), KafkaAccessCheck.DEFAULT_TIMEOUT)));
+    Map<String, TopicDescription> topics = KafkaAccessCheck.check(settings.kafkaClient(), settings.kafka().security().describe(),
+        List.of(settings.kafka().inputTopic(), settings.kafka().enrichedTopic(), settings.kafka().dlqTopic()), KafkaAccessCheck.DEFAULT_TIMEOUT);
+    LOG.info(dev.clickstream.app.source.InputTopic.arrivalClockLine(settings.kafka().inputTopic(),
+        KafkaAccessCheck.timestampType(settings.kafkaClient(), settings.kafka().inputTopic(), KafkaAccessCheck.DEFAULT_TIMEOUT)));
     for (Query name : queries) {
-      requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.inputTopic(),
-          topics.containsKey(settings.inputTopic()) ? topics.get(settings.inputTopic()).topicId() : null, kafkaLag);
+      requireSameInputTopic(Path.of(settings.checkpointFor(name)), settings.kafka().inputTopic(),
+          topics.containsKey(settings.kafka().inputTopic()) ? topics.get(settings.kafka().inputTopic()).topicId() : null, kafkaLag);
     }
     if (queries.contains(Query.LAKE)) {
-      LakeTable lake = new LakeTable(settings.lakeEventsPath());
-      LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lakeVacuumRetention()));
+      LakeTable lake = new LakeTable(settings.lake().eventsPath());
+      LOG.info("lake table {}: {}", lake.path(), lake.ensure(spark, settings.lake().vacuumRetention()));
     }
-    TopicDescription input = topics.get(settings.inputTopic());
+    TopicDescription input = topics.get(settings.kafka().inputTopic());
     return input == null ? 0 : input.partitions().size();
   }
 }

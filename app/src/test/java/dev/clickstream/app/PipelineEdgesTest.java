@@ -89,7 +89,7 @@ class PipelineEdgesTest {
     settings = Settings.parse(new String[0], env);
     dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(),
         roles.owner(), roles.ownerPassword()), roles.writer(), Duration.ofSeconds(10));
-    send(settings.maxEventTimeSkew());
+    send(settings.triggers().maxEventTimeSkew());
 
     spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
@@ -221,7 +221,7 @@ class PipelineEdgesTest {
           .map(r -> new String(r.value(), StandardCharsets.UTF_8).contains("edge-future") + " " + header(r, "reason")).toList();
       assertThat(reasons).as(topic).containsExactly("true event_time_in_future");
     }
-    List<String> lakeIds = spark.read().format("delta").load(settings.lakeEventsPath()).select("event_id")
+    List<String> lakeIds = spark.read().format("delta").load(settings.lake().eventsPath()).select("event_id")
         .collectAsList().stream().map(r -> r.getString(0)).toList();
     assertThat(lakeIds).contains("edge-valid").doesNotContain("edge-future");
     Map<String, Long> views = Results.pageViewCounts(PG.jdbcUrl(), PG.user(), PG.password());

@@ -210,7 +210,7 @@ class PipelineOracleTest {
 
   @Test
   void theLakeIsADeltaTableWithEveryValidEventOnceIncludingLateOnes() throws Exception {
-    Dataset<Row> lake = spark.read().format("delta").load(settings.lakeEventsPath());
+    Dataset<Row> lake = spark.read().format("delta").load(settings.lake().eventsPath());
     assertThat(lake.count()).isEqualTo(oracle.validCount);
     assertThat(lake.select("event_id").distinct().count()).as("resends are kept").isEqualTo(oracle.validEventIds.size())
         .isLessThan(oracle.validCount);
@@ -219,16 +219,16 @@ class PipelineOracleTest {
     assertThat(lake.schema().apply("event_time").dataType().typeName()).isEqualTo("timestamp");
     List<Row> dates = lake.groupBy("event_date").count().collectAsList();
     assertThat(dates).extracting(r -> String.valueOf(r.get(0))).contains("2026-11-23");
-    assertThat(Path.of(settings.lakeEventsPath(), "event_date=2026-11-23")).isDirectory();
+    assertThat(Path.of(settings.lake().eventsPath(), "event_date=2026-11-23")).isDirectory();
     // Delta Kernel, no Spark: the same rows
-    List<String> ids = KernelLake.eventIds(settings.lakeEventsPath());
+    List<String> ids = KernelLake.eventIds(settings.lake().eventsPath());
     assertThat(ids.stream().sorted().toList()).as("every valid record once").isEqualTo(oracle.lakeEventIds);
     // one idempotent Delta commit per lake micro-batch: a txn action with the lake query's id (from its
     // checkpoint's metadata) and the batch id
     String lakeId = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.LAKE), "metadata").toFile()).get("id").asText();
     List<Long> txnVersions = new java.util.ArrayList<>();
-    try (var commits = Files.list(Path.of(settings.lakeEventsPath(), "_delta_log"))) {
+    try (var commits = Files.list(Path.of(settings.lake().eventsPath(), "_delta_log"))) {
       for (Path commit : commits.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
         for (String line : Files.readAllLines(commit)) {
           if (line.startsWith("{\"txn\"")) {
@@ -258,7 +258,7 @@ class PipelineOracleTest {
     var range = dev.clickstream.app.analytics.ClosedRange.of(from, to,
         Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.ANALYTICS))).getAsLong()),
         Instant.ofEpochMilli(Checkpoints.watermarkMs(Path.of(settings.checkpointFor(dev.clickstream.contract.Query.USER_SESSIONS))).getAsLong()),
-        settings.sessionTimeout());
+        settings.triggers().sessionTimeout());
     assertThat(range.windowsTo()).as("the data's windows up to 12:20 are closed").isEqualTo(to);
     assertThat(range.sessionsTo()).as("sessions up to the watermark less the timeout").isAfter(from).isBefore(to);
     java.util.function.Predicate<String> pageInRange = k -> windowInRange(Instant.parse(k.split(" ")[0]),
@@ -269,7 +269,7 @@ class PipelineOracleTest {
     // the closed sessions the recompute rewrites: ending in [from, sessionsTo), starting in the range or at most one
     // SESSION_TIMEOUT before it (a session that late events extend into the range is rewritten whole)
     java.util.function.BiPredicate<String, String> sessionInRange = (k, v) -> !v.startsWith("null ") && !v.endsWith(" active")
-        && !Instant.parse(k.split(" ")[1]).isBefore(from.minus(settings.sessionTimeout()))
+        && !Instant.parse(k.split(" ")[1]).isBefore(from.minus(settings.triggers().sessionTimeout()))
         && !Instant.parse(v.split(" ")[0]).isBefore(from) && Instant.parse(v.split(" ")[0]).isBefore(range.sessionsTo());
     assertThat(only(everyEventOnTime.pageViewCounts, pageInRange)).as("late events lie in the range")
         .isNotEqualTo(only(oracle.pageViewCounts, pageInRange));
@@ -406,7 +406,7 @@ class PipelineOracleTest {
       assertThat(t.value("clickstream_enriched_latency_seconds_sum").getAsDouble()).isPositive();
     }
     assertThat(realTime.value("clickstream_trigger_interval_seconds", "query", "ingest")).as("the real-time batch")
-        .hasValue(settings.realTimeBatchDuration().toSeconds());
+        .hasValue(settings.triggers().realTimeBatchDuration().toSeconds());
   }
 
   /** @return event_id -> (key, the enriched JSON without processing_time) of the topic's first copy of each */
@@ -515,88 +515,6 @@ class PipelineOracleTest {
     assertThat(t.value("clickstream_state_rows", "query", "user-sessions").getAsDouble()).isPositive();
     assertThat(t.value("clickstream_watermark_lag_seconds", "query", "analytics").getAsDouble())
         .as("the data's event time is in the past").isPositive();
-  }
-
-  @Test
-  void aMetricsPortInUseIsOneLineAndExitOneBeforeAnyQueryStarts() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
-      Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
-          PG.password(), Files.createTempDirectory("metrics-port-").toString(), "available-now"));
-      env.put("METRICS_PORT", String.valueOf(taken.getLocalPort()));
-      Results.Exit exit = Results.capturingStderr(
-          () -> new PipelineRuntime(spark, Settings.parse(new String[0], env)).runUntilDone());
-      assertThat(exit.status()).isEqualTo(1);
-      assertThat(exit.stderr()).singleElement().asString()
-          .startsWith("clickstream: cannot serve metrics on 127.0.0.1 port " + taken.getLocalPort() + " (")
-          .endsWith("or an address of this host (METRICS_BIND_ADDRESS)");
-      assertThat(spark.streams().active()).isEmpty();
-    }
-  }
-
-  private static volatile boolean releaseStuckBatch;
-
-  /**
-   * A query whose micro-batch ignores interrupts (as a blocking socket read does) cannot be stopped: Spark's
-   * {@code spark.sql.streaming.stopTimeout} (set from STOP_TIMEOUT) bounds the wait, and the query is named.
-   */
-  @Test
-  void aQueryThatDoesNotStopWithinTheStopTimeoutIsNamed() throws Exception {
-    var entered = new java.util.concurrent.CountDownLatch(1);
-    releaseStuckBatch = false;
-    spark.conf().set("spark.sql.streaming.stopTimeout", "2000"); // read by stop(), from this session
-    org.apache.spark.sql.streaming.StreamingQuery query = null;
-    try {
-      query = spark.readStream().format("rate").option("rowsPerSecond", 1).load().writeStream()
-          .queryName("never-stops")
-          .option("checkpointLocation", Files.createTempDirectory("never-stops-").toString())
-          .foreachBatch((org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
-            entered.countDown();
-            long giveUp = System.nanoTime() + 120_000_000_000L;
-            while (!releaseStuckBatch && System.nanoTime() < giveUp) {
-              try {
-                Thread.sleep(20);
-              } catch (InterruptedException ignored) {
-                // like a JDBC or NFS call that does not answer an interrupt
-              }
-            }
-          })
-          .start();
-      assertThat(entered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      long asked = System.nanoTime();
-      assertThat(QuerySupervisor.stopAll(List.of(query))).containsExactly("never-stops");
-      assertThat((System.nanoTime() - asked) / 1e9).as("bounded by the stop timeout").isBetween(1.5, 30.0);
-    } finally {
-      spark.conf().unset("spark.sql.streaming.stopTimeout");
-      releaseStuckBatch = true;
-      var started = query;
-      if (started != null) {
-        // gone from the session's active queries, which Spark updates after isActive() turns false: the next test
-        // asserts that no query is active
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !started.isActive()
-            && java.util.Arrays.stream(spark.streams().active()).noneMatch(q -> q.id().equals(started.id())));
-      }
-    }
-  }
-
-  @Test
-  void aSessionTimeZoneOtherThanUtcIsOneLineAndExitTwo() throws Exception {
-    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(), PG.user(),
-        PG.password(), Files.createTempDirectory("time-zone-").toString(), "available-now"));
-    spark.conf().set("spark.sql.session.timeZone", "Europe/Berlin");
-    Results.Exit exit;
-    try {
-      exit = Results.capturingStderr(() -> new PipelineRuntime(spark, Settings.parse(new String[0], env)).runUntilDone());
-    } finally {
-      spark.conf().set("spark.sql.session.timeZone", "UTC");
-    }
-    assertThat(exit.status()).isEqualTo(2);
-    assertThat(exit.stderr()).singleElement().asString()
-        .isEqualTo("clickstream: spark.sql.session.timeZone is Europe/Berlin, but event_date partitions and timestamps "
-            + "are UTC by contract: remove that setting or set it to UTC");
-    assertThat(spark.streams().active()).isEmpty();
-    for (String utc : List.of("UTC", "Etc/UTC", "GMT", "Z", "+00:00")) {
-      StartupChecks.requireUtc(utc);
-    }
   }
 
   @Test

@@ -12,7 +12,6 @@ import dev.clickstream.app.sink.PostgresUpsertSink;
 import dev.clickstream.contract.Query;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,9 +27,10 @@ class PipelineTopologyTest {
 
   @BeforeAll
   static void session() {
-    settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none", "DB_USER", "u",
-        "DB_PASSWORD", "p", "CHECKPOINT_ROOT", "/data/checkpoints/", "TRIGGER_INTERVAL", "10 seconds",
-        "LAKE_TRIGGER_INTERVAL", "1 minute", "REAL_TIME_BATCH_DURATION", "30 seconds", "SPARK_MASTER", "local[1]"));
+    settings = Settings.builder().database("jdbc:postgresql://127.0.0.1:1/none", "u", "p")
+        .checkpointRoot(java.nio.file.Path.of("/data/checkpoints/")).triggerInterval(Duration.ofSeconds(10))
+        .lakeTriggerInterval(Duration.ofMinutes(1)).realTimeBatchDuration(Duration.ofSeconds(30)).sparkMaster("local[1]")
+        .build();
     spark = SparkSession.builder().config(SparkSessionConfig.of(settings)).config("spark.ui.enabled", "false")
         .getOrCreate();
   }

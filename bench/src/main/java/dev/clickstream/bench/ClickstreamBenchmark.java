@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,49 +126,48 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       String jdbc = pg.createDatabase("bench");
       DatabaseConfig db = new DatabaseConfig(jdbc, PostgresServer.USER, PostgresServer.PASSWORD);
-      Map<String, String> env = new HashMap<>(Map.of(
-          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
-          "DB_PASSWORD", PostgresServer.PASSWORD, "TRIGGER_INTERVAL", "available-now",
-          "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsets), "METRICS_PORT", "0"));
-      Settings base = Settings.parse(new String[0], withRunPaths(env, dir)); // topic names: the settings' defaults
-      kafka.createTopic(base.inputTopic(), 4, InputTopic.configs());
-      kafka.createTopic(base.enrichedTopic(), 4);
-      kafka.createTopic(base.dlqTopic(), 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
+      Settings.Builder shared = Settings.builder().kafkaBootstrapServers(kafka.bootstrapServers())
+          .database(jdbc, PostgresServer.USER, PostgresServer.PASSWORD).availableNow().maxOffsetsPerTrigger(maxOffsets)
+          .metricsPort(0);
+      Settings base = withRunPaths(shared, dir).build(); // topic names: the settings' defaults
+      kafka.createTopic(base.kafka().inputTopic(), 4, InputTopic.configs());
+      kafka.createTopic(base.kafka().enrichedTopic(), 4);
+      kafka.createTopic(base.kafka().dlqTopic(), 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
 
       long t0 = System.nanoTime();
-      produce(kafka.bootstrapServers(), base.inputTopic(), events);
+      produce(kafka.bootstrapServers(), base.kafka().inputTopic(), events);
       throughput.put("producer", events / seconds(t0));
-      throughput.put(BenchmarkReport.CEILING, events / consumeAll(kafka.bootstrapServers(), base.inputTopic(), events));
+      throughput.put(BenchmarkReport.CEILING, events / consumeAll(kafka.bootstrapServers(), base.kafka().inputTopic(), events));
 
       PipelineLauncher.migrate(base);
       SparkSession spark = null;
       if (runs == null || runs.contains("profile")) {
-        Settings settings = Settings.parse(new String[0], withRunPaths(env, dir.resolve("profile")));
+        Settings settings = withRunPaths(shared, dir.resolve("profile")).build();
         spark = session(settings);
-        noop(spark, settings, "warm-up", rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))); // JIT, not measured
+        noop(spark, settings, "warm-up", rows -> EventParser.validEvents(EventParser.parse(rows, settings.triggers().maxEventTimeSkew()))); // JIT, not measured
         // What every query pays before its own work: the Kafka source, then the source and the parse.
         throughput.put("profile: Kafka source -> noop", events / noop(spark, settings, "source", rows -> rows));
         throughput.put("profile: source + parse -> noop", events / noop(spark, settings, "parse",
-            rows -> EventParser.validEvents(EventParser.parse(rows, settings.maxEventTimeSkew()))));
+            rows -> EventParser.validEvents(EventParser.parse(rows, settings.triggers().maxEventTimeSkew()))));
       }
       // each query alone over the whole topic, after one unmeasured warm-up of every query
       if (Query.names().stream().anyMatch(this::wanted) || wanted("all")) {
-        Settings settings = Settings.parse(new String[0], withRunPaths(env, dir));
+        Settings settings = withRunPaths(shared, dir).build();
         spark = spark == null ? session(settings) : spark;
-        warmUp(kafka, spark, env, dir.resolve("warm-up"), db);
+        warmUp(kafka, spark, shared, dir.resolve("warm-up"), db);
       }
       for (Query query : Query.values()) {
         if (!wanted(query.queryName())) {
           continue;
         }
         Path run = dir.resolve("alone-" + query);
-        double s = pipeline(spark, Settings.parse(new String[0], withRunPaths(env, run)), db, List.of(query));
+        double s = pipeline(spark, withRunPaths(shared, run).build(), db, List.of(query));
         throughput.put(query + " alone", events / s);
         deleteRun(run);
       }
       if (runs == null || runs.contains("all")) {
         Path run = dir.resolve("all");
-        Settings settings = Settings.parse(new String[0], withRunPaths(env, run));
+        Settings settings = withRunPaths(shared, run).build();
         spark = spark == null ? session(settings) : spark;
         throughput.put(BenchmarkReport.TOGETHER, events / pipeline(spark, settings, db, List.of(Query.values())));
         deleteRun(run);
@@ -179,9 +177,8 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       java.util.SortedSet<Integer> allRates = new java.util.TreeSet<>();
       rates.stream().filter(r -> r > 0).forEach(allRates::add);
       realTimeRates.stream().filter(r -> r > 0).forEach(allRates::add);
-      Map<String, String> latencyEnv = new HashMap<>(env);
-      latencyEnv.put("SPARK_MASTER", "local[" + (4 + IngestMode.OTHER_QUERIES_SLOTS) + "]");
-      latencyEnv.put("REAL_TIME_BATCH_DURATION", realTimeBatch.toMillis() + "ms");
+      Settings.Builder latencyRuns = shared.copy().sparkMaster("local[" + (4 + IngestMode.OTHER_QUERIES_SLOTS) + "]")
+          .realTimeBatchDuration(realTimeBatch);
       if (!allRates.isEmpty() && spark != null) {
         spark.stop();
         SparkSession.clearActiveSession();
@@ -194,13 +191,13 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
             continue;
           }
           if (spark == null) {
-            spark = session(Settings.parse(new String[0], withRunPaths(latencyEnv, dir)));
+            spark = session(withRunPaths(latencyRuns, dir).build());
           }
           List<List<Query>> queryGroups = mode == IngestMode.REAL_TIME && !noRealTimeAlone
               ? List.of(List.of(Query.values()), List.of(Query.INGEST)) : List.of(List.of(Query.values()));
           for (List<Query> queries : queryGroups) {
             Path run = dir.resolve("latency-" + rate + "-" + mode + "-" + queries.size());
-            latencies.add(LatencyBenchmark.run(kafka, latencyEnv, db, spark, run, rate, mode, queries, warmUp, measure,
+            latencies.add(LatencyBenchmark.run(kafka, latencyRuns, db, spark, run, rate, mode, queries, warmUp, measure,
                 trigger));
             deleteRun(run);
           }
@@ -217,11 +214,8 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private static Map<String, String> withRunPaths(Map<String, String> env, Path run) {
-    Map<String, String> out = new HashMap<>(env);
-    out.put("CHECKPOINT_ROOT", run.resolve("checkpoints").toString());
-    out.put("LAKE_PATH", run.resolve("lake").toString());
-    return out;
+  private static Settings.Builder withRunPaths(Settings.Builder shared, Path run) {
+    return shared.copy().checkpointRoot(run.resolve("checkpoints")).lakePath(run.resolve("lake"));
   }
 
   /** Seconds for one available-now query from the input topic through {@code transform} to Spark's noop sink. */
@@ -238,15 +232,15 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
    * An unmeasured run of every query over 100k events of their own topics: the first micro-batch of a JVM loads and
    * JIT-compiles Delta's writer and Spark's code paths, which a long-running pipeline pays once.
    */
-  private static void warmUp(KafkaBroker kafka, SparkSession spark, Map<String, String> env, Path run, DatabaseConfig db)
+  private static void warmUp(KafkaBroker kafka, SparkSession spark, Settings.Builder shared, Path run, DatabaseConfig db)
       throws Exception {
     for (String topic : List.of("warm_up", "warm_up_enriched", "warm_up_dlq")) {
       kafka.createTopic(topic, 4);
     }
     produce(kafka.bootstrapServers(), "warm_up", 100_000);
-    Map<String, String> warm = withRunPaths(env, run);
-    warm.putAll(Map.of("INPUT_TOPIC", "warm_up", "ENRICHED_TOPIC", "warm_up_enriched", "DLQ_TOPIC", "warm_up_dlq"));
-    pipeline(spark, Settings.parse(new String[0], warm), db, List.of(Query.values()));
+    Settings warm = withRunPaths(shared, run).inputTopic("warm_up").enrichedTopic("warm_up_enriched")
+        .dlqTopic("warm_up_dlq").build();
+    pipeline(spark, warm, db, List.of(Query.values()));
     deleteRun(run);
   }
 

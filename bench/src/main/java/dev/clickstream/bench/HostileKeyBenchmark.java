@@ -112,21 +112,20 @@ public final class HostileKeyBenchmark {
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       // topic names: the settings' defaults
       String jdbc = pg.createDatabase("bench");
-      Settings settings = Settings.parse(new String[0], Map.of(
-          "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", jdbc, "DB_USER", PostgresServer.USER,
-          "DB_PASSWORD", PostgresServer.PASSWORD, "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-          "LAKE_PATH", dir.resolve("lake").toString(), "TRIGGER_INTERVAL", "available-now", "METRICS_PORT", "0",
-          "MAX_OFFSETS_PER_TRIGGER", String.valueOf(Math.max(100, values.size() / 10))));
-      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
-      kafka.createTopic(settings.enrichedTopic(), 4);
-      kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
+      Settings settings = Settings.builder().kafkaBootstrapServers(kafka.bootstrapServers())
+          .database(jdbc, PostgresServer.USER, PostgresServer.PASSWORD).checkpointRoot(dir.resolve("checkpoints"))
+          .lakePath(dir.resolve("lake")).availableNow().metricsPort(0)
+          .maxOffsetsPerTrigger(Math.max(100, values.size() / 10)).build();
+      kafka.createTopic(settings.kafka().inputTopic(), 4, InputTopic.configs());
+      kafka.createTopic(settings.kafka().enrichedTopic(), 4);
+      kafka.createTopic(settings.kafka().dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
       props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         for (UserActivityEvent e : values) {
-          producer.send(new ProducerRecord<>(settings.inputTopic(), e.userId(), EventCodec.toJson(e)));
+          producer.send(new ProducerRecord<>(settings.kafka().inputTopic(), e.userId(), EventCodec.toJson(e)));
         }
       }
       PipelineLauncher.migrate(settings);

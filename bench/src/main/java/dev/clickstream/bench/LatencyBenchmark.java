@@ -136,8 +136,8 @@ public final class LatencyBenchmark {
    * Runs the pipeline at one rate on fresh topics, checkpoints and tables.
    *
    * @param kafka the broker
-   * @param baseEnv settings shared by all runs (Kafka, JDBC)
-   * @param db the database of {@code baseEnv}, tables emptied here
+   * @param shared settings shared by all runs (Kafka, JDBC)
+   * @param db the database of {@code shared}, tables emptied here
    * @param spark the session
    * @param dir a scratch directory for this run's checkpoints and lake
    * @param rate input events/s, &gt; 0
@@ -151,24 +151,20 @@ public final class LatencyBenchmark {
    *     last record is reported as it is: events missing from the outputs, a growing lag)
    * @throws Exception on Kafka, JDBC or interruption errors
    */
-  public static Result run(KafkaBroker kafka, Map<String, String> baseEnv, DatabaseConfig db, SparkSession spark,
+  public static Result run(KafkaBroker kafka, Settings.Builder shared, DatabaseConfig db, SparkSession spark,
       Path dir, int rate, IngestMode mode, List<Query> queries, Duration warmUp, Duration measured, Duration trigger)
       throws Exception {
     String run = rate + "_" + mode.name().toLowerCase(java.util.Locale.ROOT) + "_" + queries.size();
-    Settings base = Settings.parse(new String[0], baseEnv); // topic names: the settings' defaults, per run
-    String input = base.inputTopic() + "_" + run;
-    String enriched = base.enrichedTopic() + "_" + run;
-    String deadLetter = base.dlqTopic() + "_" + run;
+    Settings base = shared.build(); // topic names: the settings' defaults, per run
+    String input = base.kafka().inputTopic() + "_" + run;
+    String enriched = base.kafka().enrichedTopic() + "_" + run;
+    String deadLetter = base.kafka().dlqTopic() + "_" + run;
     kafka.createTopic(input, 4, InputTopic.configs());
     kafka.createTopic(enriched, 4);
     kafka.createTopic(deadLetter, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
-    Map<String, String> env = new HashMap<>(baseEnv);
-    env.put("INGEST_MODE", mode.toString());
-    env.putAll(Map.of("INPUT_TOPIC", input, "ENRICHED_TOPIC", enriched, "DLQ_TOPIC", deadLetter,
-        "TRIGGER_INTERVAL", trigger.toMillis() + "ms", "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-        "LAKE_PATH", dir.resolve("lake").toString()));
-    env.remove("MAX_OFFSETS_PER_TRIGGER");
-    Settings settings = Settings.parse(new String[0], env);
+    Settings settings = shared.copy().ingestMode(mode).inputTopic(input).enrichedTopic(enriched).dlqTopic(deadLetter)
+        .triggerInterval(trigger).checkpointRoot(dir.resolve("checkpoints")).lakePath(dir.resolve("lake"))
+        .unlimitedOffsetsPerTrigger().build();
     try (Connection c = db.connect(); Statement s = c.createStatement()) {
       s.execute("TRUNCATE " + String.join(", ", ClickstreamBenchmark.tables()));
     }
@@ -280,8 +276,8 @@ public final class LatencyBenchmark {
     Map<String, Lag> lag = new LinkedHashMap<>();
     for (Query query : queries) {
       Duration batch = query == Query.LAKE ? settings.lakeQueryTrigger().interval()
-          : query == Query.INGEST && mode == IngestMode.REAL_TIME ? settings.realTimeBatchDuration()
-          : settings.trigger().interval();
+          : query == Query.INGEST && mode == IngestMode.REAL_TIME ? settings.triggers().realTimeBatchDuration()
+          : settings.triggers().interval().interval();
       lag.put(query.queryName(), lag(progress, query.queryName(), sendStart, sentPerSecond, measureFrom, sendEnd,
           (long) (sentPerSecond * batch.toMillis() / 1000)));
     }
@@ -291,7 +287,7 @@ public final class LatencyBenchmark {
         queries.contains(Query.ANALYTICS) ? postgres.uncounted() : 0,
         heapPeak.get(), liveHeapPeak, stateRows(progress), batchDurations(progress, measureFrom),
         batchParts(progress, measureFrom),
-        queries.contains(Query.LAKE) ? lakeLatency(spark, settings.lakeEventsPath(), measureFrom)
+        queries.contains(Query.LAKE) ? lakeLatency(spark, settings.lake().eventsPath(), measureFrom)
             : Percentiles.NONE, lag, jvmCores);
   }
 

@@ -63,11 +63,11 @@ public final class SessionStateBenchmark {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       Settings settings = settings(kafka, pg, dir, 200_000);
-      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
+      kafka.createTopic(settings.kafka().inputTopic(), 4, InputTopic.configs());
       TrafficProfile profile = TrafficProfile.defaults(1, Instant.parse("2026-11-23T12:00:00Z"), eventRate)
           .withPopulation(users, 50);
       long producedAt = System.nanoTime();
-      produce(kafka.bootstrapServers(), settings.inputTopic(), new TrafficGenerator(profile), total);
+      produce(kafka.bootstrapServers(), settings.kafka().inputTopic(), new TrafficGenerator(profile), total);
       double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
 
       Run run = runUserSessions(settings);
@@ -132,7 +132,7 @@ public final class SessionStateBenchmark {
     if (status != 0) {
       throw new IllegalStateException("user-sessions failed with exit status " + status);
     }
-    return new Run(spark, pipeline.streamingQuery(Query.USER_SESSIONS).orElseThrow(), settings, settings.jdbcUrl(),
+    return new Run(spark, pipeline.streamingQuery(Query.USER_SESSIONS).orElseThrow(), settings, settings.postgres().jdbcUrl(),
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -142,12 +142,10 @@ public final class SessionStateBenchmark {
    *     the topics are the settings' (their defaults)
    */
   private static Settings settings(KafkaBroker kafka, PostgresServer pg, Path dir, long maxOffsetsPerTrigger) {
-    return Settings.parse(new String[0], Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "JDBC_URL", pg.createDatabase("bench"),
-        "DB_USER", PostgresServer.USER, "DB_PASSWORD", PostgresServer.PASSWORD,
-        "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(),
-        "TRIGGER_INTERVAL", "available-now", "MAX_OFFSETS_PER_TRIGGER", String.valueOf(maxOffsetsPerTrigger),
-        "METRICS_PORT", "0"));
+    return Settings.builder().kafkaBootstrapServers(kafka.bootstrapServers())
+        .database(pg.createDatabase("bench"), PostgresServer.USER, PostgresServer.PASSWORD)
+        .checkpointRoot(dir.resolve("checkpoints")).availableNow().maxOffsetsPerTrigger(maxOffsetsPerTrigger)
+        .metricsPort(0).build();
   }
 
   /** Seconds of event time between two events of one user in the long-session scenario. */
@@ -160,7 +158,7 @@ public final class SessionStateBenchmark {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 0, true);
          PostgresServer pg = PostgresServer.start(dir.resolve("pg"), 0, true)) {
       Settings settings = settings(kafka, pg, dir, users * 300L / LONG_SESSION_EVENT_EVERY_S); // 5 min of event time
-      kafka.createTopic(settings.inputTopic(), 4, InputTopic.configs());
+      kafka.createTopic(settings.kafka().inputTopic(), 4, InputTopic.configs());
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -171,7 +169,7 @@ public final class SessionStateBenchmark {
             Instant t = start.plusSeconds(i * LONG_SESSION_EVENT_EVERY_S).plusMillis(u);
             var e = new dev.clickstream.producer.UserActivityEvent("e-" + u + "-" + i, t, "u" + u, "/p" + (i % 20),
                 i == 0 ? dev.clickstream.contract.EventType.SESSION_START : dev.clickstream.contract.EventType.PAGE_VIEW);
-            producer.send(new ProducerRecord<>(settings.inputTopic(), e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
+            producer.send(new ProducerRecord<>(settings.kafka().inputTopic(), e.userId(), dev.clickstream.producer.EventCodec.toJson(e)));
           }
         }
       }

@@ -114,35 +114,31 @@ public final class LocalClickstream implements Callable<Integer> {
       // the roles of the chart's Postgres: migrations as the owner, the sinks as the writer, people as the reader
       DatabaseRoles roles = DatabaseRoles.LOCAL;
       roles.createIn(pg, "clickstream");
-      // the pipeline's own flags, as a user would give them; the passwords from the environment only, as always
-      String[] flags = {
-          "--kafka-bootstrap-servers=" + kafka.bootstrapServers(),
-          "--jdbc-url=" + jdbcUrl,
-          "--db-user=" + roles.writer(),
-          "--db-migration-user=" + roles.owner(),
-          "--lake-path=" + data.resolve("lake"),
-          "--checkpoint-root=" + data.resolve("checkpoints"),
-          "--trigger-interval=" + triggerInterval,
+      Settings settings = Settings.builder() // topic names: the settings' defaults
+          .kafkaBootstrapServers(kafka.bootstrapServers())
+          .database(jdbcUrl, roles.writer(), roles.writerPassword())
+          .migrationRole(roles.owner(), roles.ownerPassword())
+          .lakePath(data.resolve("lake"))
+          .checkpointRoot(data.resolve("checkpoints"))
+          .triggerInterval(triggerInterval)
           // a task slot per input partition for real-time ingest, two for the other queries (IngestMode.choose):
           // its tasks wait on Kafka most of the time, so more slots than cores cost little
-          "--spark-master=local[" + Math.max(Runtime.getRuntime().availableProcessors(),
-              INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]",
-          "--metrics-port=" + portMetrics};
-      Map<String, String> secrets = Map.of("DB_PASSWORD", roles.writerPassword(),
-          "DB_MIGRATION_PASSWORD", roles.ownerPassword());
-      Settings settings = Settings.parse(flags, secrets); // topic names: the settings' defaults
-      kafka.createTopic(settings.inputTopic(), INPUT_PARTITIONS, InputTopic.configs());
-      kafka.createTopic(settings.enrichedTopic(), INPUT_PARTITIONS);
-      kafka.createTopic(settings.dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
+          .sparkMaster("local[" + Math.max(Runtime.getRuntime().availableProcessors(),
+              INPUT_PARTITIONS + IngestMode.OTHER_QUERIES_SLOTS) + "]")
+          .metricsPort(portMetrics)
+          .build();
+      kafka.createTopic(settings.kafka().inputTopic(), INPUT_PARTITIONS, InputTopic.configs());
+      kafka.createTopic(settings.kafka().enrichedTopic(), INPUT_PARTITIONS);
+      kafka.createTopic(settings.kafka().dlqTopic(), 1, IngestSink.deadLetterTopicConfigs());
       PipelineLauncher launcher = PipelineLauncher.launch(settings);
       SparkSession spark = launcher.spark();
       out.println("clickstream is starting. Look with real clients:");
-      out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics " + settings.inputTopic() + ", "
-          + settings.enrichedTopic() + ", " + settings.dlqTopic());
+      out.println("  Kafka bootstrap: " + kafka.bootstrapServers() + "   topics " + settings.kafka().inputTopic() + ", "
+          + settings.kafka().enrichedTopic() + ", " + settings.kafka().dlqTopic());
       out.println("  JDBC URL:        " + jdbcUrl + "   (read-only role " + roles.reader() + "; the pipeline writes as "
           + roles.writer() + ")");
       out.println("  psql:            psql -h 127.0.0.1 -p " + pg.port() + " -U " + roles.reader() + " clickstream");
-      out.println("  lake:            " + settings.lakeEventsPath() + "   (a Delta table)");
+      out.println("  lake:            " + settings.lake().eventsPath() + "   (a Delta table)");
       out.println("  metrics:         " + (portMetrics == 0 ? "off (--port-metrics 0)"
           : "http://127.0.0.1:" + portMetrics + "/metrics   (Prometheus text format; make monitoring-local scrapes it)"));
       out.println("  Spark UI:        " + (spark.sparkContext().uiWebUrl().isDefined()
@@ -157,11 +153,11 @@ public final class LocalClickstream implements Callable<Integer> {
         stopRequested.countDown();
       }, "clickstream-pipeline");
       pipelineThread.start();
-      Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers(), settings.inputTopic());
+      Thread producer = noProducer ? null : startProducer(kafka.bootstrapServers(), settings.kafka().inputTopic());
       try (var admin = kafka.admin()) {
         // the live summary reads what a person could, as the read-only role
         LiveSummary summary = new LiveSummary(spark, new DatabaseConfig(jdbcUrl, roles.reader(), roles.readerPassword()),
-            admin, settings.dlqTopic(), new LakeTable(settings.lakeEventsPath()));
+            admin, settings.kafka().dlqTopic(), new LakeTable(settings.lake().eventsPath()));
         while (!stopRequested.await(summaryInterval.toMillis(), TimeUnit.MILLISECONDS)) {
           out.print(summary.render());
           out.flush();

@@ -40,8 +40,9 @@ public final class EventCodec {
    */
   public static String toJson(UserActivityEvent event) {
     ObjectNode node = MAPPER.createObjectNode();
+    EventRecordParser.Event fields = event.fields();
     for (EventField f : EventField.values()) {
-      Object value = event.value(f);
+      Object value = fields.value(f);
       if (value == null) {
         if (!f.commerce()) {
           node.putNull(f.fieldName()); // page_url of a session start: null; the commerce fields are left out

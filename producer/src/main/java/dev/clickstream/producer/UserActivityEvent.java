@@ -1,6 +1,6 @@
 package dev.clickstream.producer;
 
-import dev.clickstream.contract.EventField;
+import dev.clickstream.contract.EventRecordParser;
 import dev.clickstream.contract.EventType;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -57,26 +57,12 @@ public record UserActivityEvent(String eventId, Instant eventTime, String userId
   }
 
   /**
-   * @param field a field of the contract
-   * @return its value here, null when absent: a String (event_type as its wire name), the Instant of event_time, the
-   *     BigDecimal price or the Integer quantity
+   * @return this event as the contract's validator gives a valid record: every field (event_type as its wire name),
+   *     error and reason null ({@link EventRecordParser.Event#value} reads a field of it)
    */
-  public Object value(EventField field) {
-    return switch (field) {
-      case EVENT_ID -> eventId;
-      case EVENT_TIME -> eventTime;
-      case USER_ID -> userId;
-      case PAGE_URL -> pageUrl;
-      case EVENT_TYPE -> eventType.wireName();
-      case PRODUCT_ID -> productId;
-      case CATEGORY -> category;
-      case PRICE -> price;
-      case QUANTITY -> quantity;
-      case CURRENCY -> currency;
-      case ORDER_ID -> orderId;
-      case DEVICE -> device;
-      case COUNTRY -> country;
-    };
+  public EventRecordParser.Event fields() {
+    return new EventRecordParser.Event(eventId, eventTime, userId, pageUrl, eventType.wireName(), productId, category,
+        price, quantity, currency, orderId, device, country, null, null);
   }
 
   /** An event without commerce fields (page views, clicks, session starts and ends of a non-shop site). */

@@ -22,76 +22,123 @@ import picocli.CommandLine;
  * {@code defaultValue} of its option in {@code Flags}, the one place defaults are written (README's table is
  * checked against them).
  *
- * @param kafkaBootstrapServers KAFKA_BOOTSTRAP_SERVERS, default {@code localhost:9092}
- * @param inputTopic INPUT_TOPIC, default {@code user_activity}
- * @param enrichedTopic ENRICHED_TOPIC, default {@code enriched_activity}
- * @param dlqTopic DLQ_TOPIC, default {@code user_activity_dlq}
- * @param jdbcUrl JDBC_URL, required, {@code jdbc:postgresql://...}
- * @param dbUser DB_USER, required: the role the sinks write as (on Kubernetes and under {@code make run} the writer
- *     role, with only SELECT, INSERT, UPDATE and DELETE on the result tables)
- * @param dbPassword DB_PASSWORD, required (may be empty); from the environment only (architecture §5: a flag would show
- *     in {@code ps}), never logged
- * @param dbMigrationUser DB_MIGRATION_USER, default DB_USER: the role that runs the Flyway migrations at start-up
- *     and so owns the tables; when it differs from DB_USER, it grants DB_USER the writer's rights on them
- * @param dbMigrationPassword DB_MIGRATION_PASSWORD, environment only, required when DB_MIGRATION_USER is set
- *     (default DB_PASSWORD otherwise); never logged
- * @param dbMigrationsApplied DB_MIGRATIONS, default {@code apply}: the pipeline applies the Flyway migrations at
- *     start-up as DB_MIGRATION_USER; {@code verify}: someone else does (the chart's migrations Job, with the
- *     owner's password the driver then never holds), and the pipeline only waits until every result table exists
- *     and DB_USER may write it
- * @param lakePath LAKE_PATH, default {@code ./data/lake}
+ * <p>Grouped as the pipeline uses them: {@link Kafka}, {@link Postgres}, {@link Lake}, {@link Triggers},
+ * {@link Metrics}; tests, {@code make run} and the benchmarks build them with {@link #builder()}.
+ *
+ * @param kafka the brokers, topics and offsets
+ * @param postgres the database and its roles
+ * @param lake the Delta table and its upkeep
+ * @param triggers when micro-batches run, and the event-time settings
+ * @param metrics the Prometheus endpoint
  * @param checkpointRoot CHECKPOINT_ROOT, default {@code ./data/checkpoints}; one directory per query below it
- * @param trigger TRIGGER_INTERVAL, default {@code 5 seconds}, or {@code available-now}: the micro-batch trigger of
- *     ingest, analytics and user-sessions; available-now applies to every query (the lake's too)
- * @param watermarkDelay WATERMARK_DELAY, default 2 minutes: allowed lateness of event time
- * @param sessionTimeout SESSION_TIMEOUT, default 15 minutes of event time without events
- * @param startingOffsets STARTING_OFFSETS, default {@code earliest}; used only by a fresh checkpoint
- * @param maxOffsetsPerTrigger MAX_OFFSETS_PER_TRIGGER, records per micro-batch, empty = unlimited
  * @param sparkMaster SPARK_MASTER, default {@code local[*]}; used only when spark-submit set no master
- * @param lakeTrigger LAKE_TRIGGER_INTERVAL, default {@code 1 minute}: the micro-batch trigger of the lake query,
- *     each micro-batch one Delta commit (whose fixed cost, ~1 s here, is then paid once a minute); under
- *     {@code TRIGGER_INTERVAL=available-now} the lake query runs available-now too
- * @param lakeVacuumRetention LAKE_VACUUM_RETENTION, default 7 days: files no longer in the lake table (compacted,
- *     or written by a killed attempt) are deleted after this long, and the table's log keeps this much history
- * @param lakeMaintenanceInterval LAKE_MAINTENANCE_INTERVAL, default 1 hour: how often the driver vacuums the lake;
- *     0 turns it off
- * @param metricsPort METRICS_PORT, default 9464 (the Prometheus exporters' registered default port): the driver
- *     serves {@code /metrics} there; 0 turns it off
- * @param metricsBindAddress METRICS_BIND_ADDRESS, default {@code 127.0.0.1}: the interface the metrics endpoint
- *     listens on; {@code 0.0.0.0} for every interface (the chart's value: Prometheus scrapes the pod's IP)
- * @param metricsLagInterval METRICS_LAG_INTERVAL, default 15 seconds: how long the latest offsets asked from the
- *     brokers for {@code clickstream_kafka_offsets_behind_latest} are reused, so that scrapes do not each call the
- *     brokers; &gt; 0
- * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (architecture §3): an
- *     event_time further ahead of the processing time is malformed ({@code event_time_in_future}). The largest
- *     event time a query sees is then at most now + skew, so its watermark (that minus WATERMARK_DELAY) stays at
- *     least WATERMARK_DELAY / 2 behind the clock, and no on-time event is dropped because of a fast clock
- * @param dbRetryTimeout DB_RETRY_TIMEOUT, default 5 minutes: how long a Postgres upsert retries transient errors
- *     (connection refused or lost, server shutting down or starting) before its micro-batch, and so the query,
- *     fails; 0 = no retry
- * @param stopTimeout STOP_TIMEOUT, default 60 seconds: how long a query may take to stop (Spark's
- *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
- * @param kafkaSecurity KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG (environment only,
- *     never logged) and KAFKA_SSL_TRUSTSTORE_CERTIFICATES: how every Kafka client of the pipeline authenticates
- *     (see {@link KafkaSecurity}); default PLAINTEXT
  * @param faultHaltAfterBatch FAULT_HALT_AFTER_BATCH, for crash tests only, unset by default:
  *     {@code <query>:<batchId>} halts the JVM (exit 137, no shutdown hooks: a lost pod) right after that query's
  *     sink has written that micro-batch and before Spark commits it, so that the next start must replay it
- * @param ingestMode INGEST_MODE, {@code micro-batch} or {@code real-time}; unset (the default) chooses real-time
- *     when Spark has a task slot for every input partition plus two, else micro-batch ({@link IngestMode#choose})
- * @param realTimeBatchDuration REAL_TIME_BATCH_DURATION, default 5 seconds, at least 5 seconds (Spark 4.1's
- *     minimum): how long a batch of the real-time ingest query lasts, which is how often it writes its checkpoint
- *     and reports progress, and at most how much output a restart after a crash repeats
  */
-public record Settings(String kafkaBootstrapServers, String inputTopic, String enrichedTopic, String dlqTopic,
-    String jdbcUrl, String dbUser, String dbPassword, String dbMigrationUser, String dbMigrationPassword,
-    String lakePath, String checkpointRoot, TriggerSpec trigger,
-    Duration watermarkDelay, Duration sessionTimeout, String startingOffsets, Optional<Long> maxOffsetsPerTrigger,
-    String sparkMaster, TriggerSpec lakeTrigger, Duration lakeVacuumRetention, Duration lakeMaintenanceInterval,
-    int metricsPort, String metricsBindAddress, Duration metricsLagInterval, Duration maxEventTimeSkew,
-    Duration dbRetryTimeout, Duration stopTimeout,
-    KafkaSecurity kafkaSecurity, Optional<FaultPoint> faultHaltAfterBatch, Optional<IngestMode> ingestMode,
-    Duration realTimeBatchDuration, boolean dbMigrationsApplied) {
+public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers triggers, Metrics metrics,
+    String checkpointRoot, String sparkMaster, Optional<FaultPoint> faultHaltAfterBatch) {
+
+  /**
+   * The Kafka settings.
+   *
+   * @param bootstrapServers KAFKA_BOOTSTRAP_SERVERS, default {@code localhost:9092}
+   * @param security KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG (environment only, never
+   *     logged) and KAFKA_SSL_TRUSTSTORE_CERTIFICATES: how every Kafka client of the pipeline authenticates (see
+   *     {@link KafkaSecurity}); default PLAINTEXT
+   * @param inputTopic INPUT_TOPIC, default {@code user_activity}
+   * @param enrichedTopic ENRICHED_TOPIC, default {@code enriched_activity}
+   * @param dlqTopic DLQ_TOPIC, default {@code user_activity_dlq}
+   * @param startingOffsets STARTING_OFFSETS, default {@code earliest}; used only by a fresh checkpoint
+   * @param maxOffsetsPerTrigger MAX_OFFSETS_PER_TRIGGER, records per micro-batch, empty = unlimited
+   */
+  public record Kafka(String bootstrapServers, KafkaSecurity security, String inputTopic, String enrichedTopic,
+      String dlqTopic, String startingOffsets, Optional<Long> maxOffsetsPerTrigger) {}
+
+  /**
+   * The Postgres settings.
+   *
+   * @param jdbcUrl JDBC_URL, required, {@code jdbc:postgresql://...}
+   * @param user DB_USER, required: the role the sinks write as (on Kubernetes and under {@code make run} the writer
+   *     role, with only SELECT, INSERT, UPDATE and DELETE on the result tables)
+   * @param password DB_PASSWORD, required (may be empty); from the environment only (architecture §5: a flag would
+   *     show in {@code ps}), never logged
+   * @param migrationUser DB_MIGRATION_USER, default DB_USER: the role that runs the Flyway migrations at start-up
+   *     and so owns the tables; when it differs from DB_USER, it grants DB_USER the writer's rights on them
+   * @param migrationPassword DB_MIGRATION_PASSWORD, environment only, required when DB_MIGRATION_USER is set
+   *     (default DB_PASSWORD otherwise); never logged
+   * @param migrationsApplied DB_MIGRATIONS, default {@code apply}: the pipeline applies the Flyway migrations at
+   *     start-up as DB_MIGRATION_USER; {@code verify}: someone else does (the chart's migrations Job, with the
+   *     owner's password the driver then never holds), and the pipeline only waits until every result table exists
+   *     and DB_USER may write it
+   * @param retryTimeout DB_RETRY_TIMEOUT, default 5 minutes: how long a Postgres upsert retries transient errors
+   *     (connection refused or lost, server shutting down or starting) before its micro-batch, and so the query,
+   *     fails; 0 = no retry
+   */
+  public record Postgres(String jdbcUrl, String user, String password, String migrationUser, String migrationPassword,
+      boolean migrationsApplied, Duration retryTimeout) {
+    /** Never prints a password. */
+    @Override
+    public String toString() {
+      return "Postgres[" + JdbcUrls.masked(jdbcUrl) + " as " + user + ", migrations as " + migrationUser + "]";
+    }
+  }
+
+  /**
+   * The lake settings.
+   *
+   * @param path LAKE_PATH, default {@code ./data/lake}
+   * @param trigger LAKE_TRIGGER_INTERVAL, default {@code 1 minute}: the micro-batch trigger of the lake query,
+   *     each micro-batch one Delta commit (whose fixed cost, ~1 s here, is then paid once a minute); under
+   *     {@code TRIGGER_INTERVAL=available-now} the lake query runs available-now too ({@link #lakeQueryTrigger()})
+   * @param vacuumRetention LAKE_VACUUM_RETENTION, default 7 days: files no longer in the lake table (compacted, or
+   *     written by a killed attempt) are deleted after this long, and the table's log keeps this much history
+   * @param maintenanceInterval LAKE_MAINTENANCE_INTERVAL, default 1 hour: how often the driver vacuums the lake; 0
+   *     turns it off
+   */
+  public record Lake(String path, TriggerSpec trigger, Duration vacuumRetention, Duration maintenanceInterval) {
+    /** @return {@code ${LAKE_PATH}/events}, the Delta table of every valid event */
+    public String eventsPath() {
+      return path.replaceAll("/+$", "") + "/events";
+    }
+  }
+
+  /**
+   * When micro-batches run, and the event-time settings.
+   *
+   * @param interval TRIGGER_INTERVAL, default {@code 5 seconds}, or {@code available-now}: the micro-batch trigger of
+   *     ingest, analytics and user-sessions; available-now applies to every query (the lake's too)
+   * @param ingestMode INGEST_MODE, {@code micro-batch} or {@code real-time}; unset (the default) chooses real-time
+   *     when Spark has a task slot for every input partition plus two, else micro-batch ({@link IngestMode#choose})
+   * @param realTimeBatchDuration REAL_TIME_BATCH_DURATION, default 5 seconds, at least 5 seconds (Spark's minimum):
+   *     how long a batch of the real-time ingest query lasts, which is how often it writes its checkpoint and
+   *     reports progress, and at most how much output a restart after a crash repeats
+   * @param watermarkDelay WATERMARK_DELAY, default 2 minutes: allowed lateness of event time
+   * @param sessionTimeout SESSION_TIMEOUT, default 15 minutes of event time without events
+   * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (architecture §3):
+   *     an event_time further ahead of the record's Kafka timestamp is malformed ({@code event_time_in_future}).
+   *     The largest event time a query sees is then at most now + skew, so its watermark (that minus
+   *     WATERMARK_DELAY) stays at least WATERMARK_DELAY / 2 behind the clock, and no on-time event is dropped
+   *     because of a fast clock
+   * @param stopTimeout STOP_TIMEOUT, default 60 seconds: how long a query may take to stop (Spark's
+   *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
+   */
+  public record Triggers(TriggerSpec interval, Optional<IngestMode> ingestMode, Duration realTimeBatchDuration,
+      Duration watermarkDelay, Duration sessionTimeout, Duration maxEventTimeSkew, Duration stopTimeout) {}
+
+  /**
+   * The metrics endpoint.
+   *
+   * @param port METRICS_PORT, default 9464 (the Prometheus exporters' registered default port): the driver serves
+   *     {@code /metrics} there; 0 turns it off
+   * @param bindAddress METRICS_BIND_ADDRESS, default {@code 127.0.0.1}: the interface the endpoint listens on;
+   *     {@code 0.0.0.0} for every interface (the chart's value: Prometheus scrapes the pod's IP)
+   * @param lagInterval METRICS_LAG_INTERVAL, default 15 seconds: how long the latest offsets asked from the brokers
+   *     for {@code clickstream_kafka_offsets_behind_latest} are reused, so that scrapes do not each call the
+   *     brokers; &gt; 0
+   */
+  public record Metrics(int port, String bindAddress, Duration lagInterval) {}
+
   /** Spark 4.1's smallest real-time batch duration (its real-time trigger refuses less). */
   public static final Duration MIN_REAL_TIME_BATCH_DURATION = Duration.ofSeconds(5);
 
@@ -174,46 +221,35 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
       throw StartupFailure.badSetting("DB_MIGRATION_PASSWORD is required with DB_MIGRATION_USER (from the environment only)");
     }
     distinctTopics(flags.inputTopic, flags.enrichedTopic, flags.dlqTopic);
+    TriggerSpec trigger = value("TRIGGER_INTERVAL", flags.triggerInterval, TriggerSpec::parse);
     return new Settings(
-        flags.kafkaBootstrapServers,
-        flags.inputTopic,
-        flags.enrichedTopic,
-        flags.dlqTopic,
-        jdbcUrl(flags.jdbcUrl),
-        dbUser,
-        dbPassword,
-        ownMigrationRole ? flags.dbMigrationUser.trim() : dbUser,
-        dbMigrationPassword,
-        flags.lakePath,
+        new Kafka(flags.kafkaBootstrapServers,
+            KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
+                flags.kafkaSslTruststoreCertificates),
+            flags.inputTopic, flags.enrichedTopic, flags.dlqTopic, startingOffsets(flags.startingOffsets),
+            flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
+                : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong))),
+        new Postgres(jdbcUrl(flags.jdbcUrl), dbUser, dbPassword, ownMigrationRole ? flags.dbMigrationUser.trim() : dbUser,
+            dbMigrationPassword, value("DB_MIGRATIONS", flags.dbMigrations, Settings::migrationsApplied),
+            value("DB_RETRY_TIMEOUT", flags.dbRetryTimeout, Durations::parse)), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
+        new Lake(flags.lakePath, value("LAKE_TRIGGER_INTERVAL", flags.lakeTriggerInterval, Settings::interval),
+            vacuumRetention(value("LAKE_VACUUM_RETENTION", flags.lakeVacuumRetention, Durations::parse)),
+            value("LAKE_MAINTENANCE_INTERVAL", flags.lakeMaintenanceInterval, Durations::parse)),
+        new Triggers(trigger,
+            flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
+                : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
+            realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", flags.realTimeBatchDuration, Durations::parse)),
+            watermarkDelay,
+            positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", flags.sessionTimeout, Durations::parse)),
+            eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
+                value("MAX_EVENT_TIME_SKEW", flags.maxEventTimeSkew, Durations::parse)), watermarkDelay),
+            positive("STOP_TIMEOUT", value("STOP_TIMEOUT", flags.stopTimeout, Durations::parse))),
+        new Metrics(value("METRICS_PORT", flags.metricsPort, Settings::port), flags.metricsBindAddress,
+            positive("METRICS_LAG_INTERVAL", value("METRICS_LAG_INTERVAL", flags.metricsLagInterval, Durations::parse))),
         flags.checkpointRoot,
-        value("TRIGGER_INTERVAL", flags.triggerInterval, TriggerSpec::parse),
-        watermarkDelay,
-        positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", flags.sessionTimeout, Durations::parse)),
-        startingOffsets(flags.startingOffsets),
-        flags.maxOffsetsPerTrigger == null || flags.maxOffsetsPerTrigger.isBlank() ? Optional.empty()
-            : Optional.of(value("MAX_OFFSETS_PER_TRIGGER", flags.maxOffsetsPerTrigger, Settings::positiveLong)),
         flags.sparkMaster,
-        value("LAKE_TRIGGER_INTERVAL", flags.lakeTriggerInterval, Settings::interval),
-        vacuumRetention(value("LAKE_VACUUM_RETENTION", flags.lakeVacuumRetention, Durations::parse)),
-        value("LAKE_MAINTENANCE_INTERVAL", flags.lakeMaintenanceInterval, Durations::parse),
-        value("METRICS_PORT", flags.metricsPort, Settings::port),
-        flags.metricsBindAddress,
-        positive("METRICS_LAG_INTERVAL",
-            value("METRICS_LAG_INTERVAL", flags.metricsLagInterval, Durations::parse)),
-        eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
-            value("MAX_EVENT_TIME_SKEW", flags.maxEventTimeSkew, Durations::parse)),
-            watermarkDelay),
-        value("DB_RETRY_TIMEOUT", flags.dbRetryTimeout, Durations::parse), // DatabaseConfig.DEFAULT_RETRY_TIMEOUT
-        positive("STOP_TIMEOUT", value("STOP_TIMEOUT", flags.stopTimeout, Durations::parse)),
-        KafkaSecurity.of(flags.kafkaSecurityProtocol, flags.kafkaSaslMechanism, env.get("KAFKA_SASL_JAAS_CONFIG"),
-            flags.kafkaSslTruststoreCertificates),
         flags.faultHaltAfterBatch == null || flags.faultHaltAfterBatch.isBlank() ? Optional.empty()
-            : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)),
-        flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
-            : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
-        realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", flags.realTimeBatchDuration,
-            Durations::parse)),
-        value("DB_MIGRATIONS", flags.dbMigrations, Settings::migrationsApplied));
+            : Optional.of(value("FAULT_HALT_AFTER_BATCH", flags.faultHaltAfterBatch.trim(), FaultPoint::parse)));
   }
 
   /** A processing-time trigger, &gt; 0 (available-now is chosen by TRIGGER_INTERVAL for every query at once). */
@@ -229,7 +265,7 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
    * @return the lake query's trigger: available-now when TRIGGER_INTERVAL is, else LAKE_TRIGGER_INTERVAL
    */
   public TriggerSpec lakeQueryTrigger() {
-    return trigger.availableNow() ? trigger : lakeTrigger;
+    return triggers.interval().availableNow() ? triggers.interval() : lake.trigger();
   }
 
   /** A skew over half the watermark delay would let one fast clock move a watermark past on-time events. */
@@ -285,8 +321,8 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
    */
   public Map<String, String> kafkaClient() {
     Map<String, String> props = new LinkedHashMap<>();
-    props.put("bootstrap.servers", kafkaBootstrapServers);
-    props.putAll(kafkaSecurity.clientProperties());
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.putAll(kafka.security().clientProperties());
     return props;
   }
 
@@ -305,42 +341,43 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   /** @return the settings as NAME=value lines for the start-up log; the passwords are masked */
   public Map<String, String> describe() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
-    m.put("KAFKA_SECURITY_PROTOCOL", kafkaSecurity.protocol());
-    if (kafkaSecurity.sasl()) {
-      m.put("KAFKA_SASL_MECHANISM", kafkaSecurity.saslMechanism());
+    m.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    KafkaSecurity security = kafka.security();
+    m.put("KAFKA_SECURITY_PROTOCOL", security.protocol());
+    if (security.sasl()) {
+      m.put("KAFKA_SASL_MECHANISM", security.saslMechanism());
       m.put("KAFKA_SASL_JAAS_CONFIG", "****");
     }
-    kafkaSecurity.truststoreCertificates().ifPresent(pem -> m.put("KAFKA_SSL_TRUSTSTORE_CERTIFICATES",
+    security.truststoreCertificates().ifPresent(pem -> m.put("KAFKA_SSL_TRUSTSTORE_CERTIFICATES",
         pem.split("-----BEGIN CERTIFICATE-----", -1).length - 1 + " PEM certificate(s)"));
-    m.put("INPUT_TOPIC", inputTopic);
-    m.put("ENRICHED_TOPIC", enrichedTopic);
-    m.put("DLQ_TOPIC", dlqTopic);
-    m.put("JDBC_URL", JdbcUrls.masked(jdbcUrl));
-    m.put("DB_USER", dbUser);
+    m.put("INPUT_TOPIC", kafka.inputTopic());
+    m.put("ENRICHED_TOPIC", kafka.enrichedTopic());
+    m.put("DLQ_TOPIC", kafka.dlqTopic());
+    m.put("JDBC_URL", JdbcUrls.masked(postgres.jdbcUrl()));
+    m.put("DB_USER", postgres.user());
     m.put("DB_PASSWORD", "****");
-    m.put("DB_MIGRATION_USER", dbMigrationUser);
+    m.put("DB_MIGRATION_USER", postgres.migrationUser());
     m.put("DB_MIGRATION_PASSWORD", "****");
-    m.put("DB_MIGRATIONS", dbMigrationsApplied ? "apply" : "verify");
-    m.put("LAKE_PATH", lakePath);
+    m.put("DB_MIGRATIONS", postgres.migrationsApplied() ? "apply" : "verify");
+    m.put("LAKE_PATH", lake.path());
     m.put("CHECKPOINT_ROOT", checkpointRoot);
-    m.put("TRIGGER_INTERVAL", trigger.toString());
-    m.put("WATERMARK_DELAY", watermarkDelay.toMillis() + " ms");
-    m.put("SESSION_TIMEOUT", sessionTimeout.toMillis() + " ms");
-    m.put("STARTING_OFFSETS", startingOffsets);
-    m.put("MAX_OFFSETS_PER_TRIGGER", maxOffsetsPerTrigger.map(String::valueOf).orElse("unset"));
+    m.put("TRIGGER_INTERVAL", triggers.interval().toString());
+    m.put("WATERMARK_DELAY", triggers.watermarkDelay().toMillis() + " ms");
+    m.put("SESSION_TIMEOUT", triggers.sessionTimeout().toMillis() + " ms");
+    m.put("STARTING_OFFSETS", kafka.startingOffsets());
+    m.put("MAX_OFFSETS_PER_TRIGGER", kafka.maxOffsetsPerTrigger().map(String::valueOf).orElse("unset"));
     m.put("SPARK_MASTER", sparkMaster);
-    m.put("LAKE_TRIGGER_INTERVAL", lakeTrigger.toString());
-    m.put("LAKE_VACUUM_RETENTION", lakeVacuumRetention.toHours() + " h");
-    m.put("LAKE_MAINTENANCE_INTERVAL", lakeMaintenanceInterval.toSeconds() + " s");
-    m.put("METRICS_PORT", metricsPort == 0 ? "off" : String.valueOf(metricsPort));
-    m.put("METRICS_BIND_ADDRESS", metricsBindAddress);
-    m.put("METRICS_LAG_INTERVAL", metricsLagInterval.toSeconds() + " s");
-    m.put("MAX_EVENT_TIME_SKEW", maxEventTimeSkew.toSeconds() + " s");
-    m.put("DB_RETRY_TIMEOUT", dbRetryTimeout.toSeconds() + " s");
-    m.put("STOP_TIMEOUT", stopTimeout.toSeconds() + " s");
-    m.put("INGEST_MODE", ingestMode.map(IngestMode::toString).orElse("unset (chosen by task slots)"));
-    m.put("REAL_TIME_BATCH_DURATION", realTimeBatchDuration.toMillis() + " ms");
+    m.put("LAKE_TRIGGER_INTERVAL", lake.trigger().toString());
+    m.put("LAKE_VACUUM_RETENTION", lake.vacuumRetention().toHours() + " h");
+    m.put("LAKE_MAINTENANCE_INTERVAL", lake.maintenanceInterval().toSeconds() + " s");
+    m.put("METRICS_PORT", metrics.port() == 0 ? "off" : String.valueOf(metrics.port()));
+    m.put("METRICS_BIND_ADDRESS", metrics.bindAddress());
+    m.put("METRICS_LAG_INTERVAL", metrics.lagInterval().toSeconds() + " s");
+    m.put("MAX_EVENT_TIME_SKEW", triggers.maxEventTimeSkew().toSeconds() + " s");
+    m.put("DB_RETRY_TIMEOUT", postgres.retryTimeout().toSeconds() + " s");
+    m.put("STOP_TIMEOUT", triggers.stopTimeout().toSeconds() + " s");
+    m.put("INGEST_MODE", triggers.ingestMode().map(IngestMode::toString).orElse("unset (chosen by task slots)"));
+    m.put("REAL_TIME_BATCH_DURATION", triggers.realTimeBatchDuration().toMillis() + " ms");
     faultHaltAfterBatch.ifPresent(f -> m.put("FAULT_HALT_AFTER_BATCH", f.toString()));
     return m;
   }
@@ -349,11 +386,6 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
   @Override
   public String toString() {
     return "Settings" + describe();
-  }
-
-  /** @return {@code ${LAKE_PATH}/events}, the Delta table of every valid event */
-  public String lakeEventsPath() {
-    return lakePath.replaceAll("/+$", "") + "/events";
   }
 
   /**
@@ -453,6 +485,192 @@ public record Settings(String kafkaBootstrapServers, String inputTopic, String e
       throw new IllegalArgumentException("must be a port from 1 to 65535, or 0 for off (got " + n + ")");
     }
     return (int) n;
+  }
+
+  /** @return a builder starting from the defaults: set what differs, then {@link Builder#build()} */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Settings set in code (tests, {@code make run}, the benchmarks), one typed setter per setting, validated by
+   * {@link #build()} exactly as {@link #parse} validates flags and the environment, with the same one-line errors.
+   * The secrets (DB_PASSWORD, DB_MIGRATION_PASSWORD, KAFKA_SASL_JAAS_CONFIG) are set here as the environment would
+   * set them.
+   */
+  public static final class Builder {
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    private Builder set(String name, Object value) {
+      values.put(name, String.valueOf(value));
+      return this;
+    }
+
+    /** @param v KAFKA_BOOTSTRAP_SERVERS @return this */
+    public Builder kafkaBootstrapServers(String v) {
+      return set("KAFKA_BOOTSTRAP_SERVERS", v);
+    }
+
+    /** @param v INPUT_TOPIC @return this */
+    public Builder inputTopic(String v) {
+      return set("INPUT_TOPIC", v);
+    }
+
+    /** @param v ENRICHED_TOPIC @return this */
+    public Builder enrichedTopic(String v) {
+      return set("ENRICHED_TOPIC", v);
+    }
+
+    /** @param v DLQ_TOPIC @return this */
+    public Builder dlqTopic(String v) {
+      return set("DLQ_TOPIC", v);
+    }
+
+    /** @param v STARTING_OFFSETS: {@code earliest}, {@code latest} or a JSON offsets object @return this */
+    public Builder startingOffsets(String v) {
+      return set("STARTING_OFFSETS", v);
+    }
+
+    /** @param v MAX_OFFSETS_PER_TRIGGER, records per micro-batch @return this */
+    public Builder maxOffsetsPerTrigger(long v) {
+      return set("MAX_OFFSETS_PER_TRIGGER", v);
+    }
+
+    /** MAX_OFFSETS_PER_TRIGGER unset: a micro-batch reads whatever is there. @return this */
+    public Builder unlimitedOffsetsPerTrigger() {
+      values.remove("MAX_OFFSETS_PER_TRIGGER");
+      return this;
+    }
+
+    /**
+     * @param jdbcUrl JDBC_URL
+     * @param user DB_USER
+     * @param password DB_PASSWORD
+     * @return this
+     */
+    public Builder database(String jdbcUrl, String user, String password) {
+      return set("JDBC_URL", jdbcUrl).set("DB_USER", user).set("DB_PASSWORD", password);
+    }
+
+    /**
+     * @param user DB_MIGRATION_USER
+     * @param password DB_MIGRATION_PASSWORD
+     * @return this
+     */
+    public Builder migrationRole(String user, String password) {
+      return set("DB_MIGRATION_USER", user).set("DB_MIGRATION_PASSWORD", password);
+    }
+
+    /** @param v DB_RETRY_TIMEOUT @return this */
+    public Builder dbRetryTimeout(Duration v) {
+      return set("DB_RETRY_TIMEOUT", v);
+    }
+
+    /** @param v LAKE_PATH @return this */
+    public Builder lakePath(java.nio.file.Path v) {
+      return set("LAKE_PATH", v);
+    }
+
+    /** @param v CHECKPOINT_ROOT @return this */
+    public Builder checkpointRoot(java.nio.file.Path v) {
+      return set("CHECKPOINT_ROOT", v);
+    }
+
+    /** @param v TRIGGER_INTERVAL, &gt; 0 @return this */
+    public Builder triggerInterval(Duration v) {
+      return set("TRIGGER_INTERVAL", v);
+    }
+
+    /** @param text TRIGGER_INTERVAL as its flag takes it: a duration ({@code 5 seconds}) or {@code available-now} @return this */
+    public Builder triggerInterval(String text) {
+      return set("TRIGGER_INTERVAL", text);
+    }
+
+    /** TRIGGER_INTERVAL=available-now: every query processes what is in the topic, then stops. @return this */
+    public Builder availableNow() {
+      return set("TRIGGER_INTERVAL", "available-now");
+    }
+
+    /** @param v LAKE_TRIGGER_INTERVAL @return this */
+    public Builder lakeTriggerInterval(Duration v) {
+      return set("LAKE_TRIGGER_INTERVAL", v);
+    }
+
+    /** @param v INGEST_MODE @return this */
+    public Builder ingestMode(IngestMode v) {
+      return set("INGEST_MODE", v);
+    }
+
+    /** @param v REAL_TIME_BATCH_DURATION @return this */
+    public Builder realTimeBatchDuration(Duration v) {
+      return set("REAL_TIME_BATCH_DURATION", v);
+    }
+
+    /** @param v WATERMARK_DELAY @return this */
+    public Builder watermarkDelay(Duration v) {
+      return set("WATERMARK_DELAY", v);
+    }
+
+    /** @param v SESSION_TIMEOUT @return this */
+    public Builder sessionTimeout(Duration v) {
+      return set("SESSION_TIMEOUT", v);
+    }
+
+    /** @param v MAX_EVENT_TIME_SKEW @return this */
+    public Builder maxEventTimeSkew(Duration v) {
+      return set("MAX_EVENT_TIME_SKEW", v);
+    }
+
+    /** @param v STOP_TIMEOUT @return this */
+    public Builder stopTimeout(Duration v) {
+      return set("STOP_TIMEOUT", v);
+    }
+
+    /** @param v SPARK_MASTER, e.g. {@code local[2]} @return this */
+    public Builder sparkMaster(String v) {
+      return set("SPARK_MASTER", v);
+    }
+
+    /** @param v METRICS_PORT; 0 for none @return this */
+    public Builder metricsPort(int v) {
+      return set("METRICS_PORT", v);
+    }
+
+    /** @param v METRICS_BIND_ADDRESS @return this */
+    public Builder metricsBindAddress(String v) {
+      return set("METRICS_BIND_ADDRESS", v);
+    }
+
+    /** @param v METRICS_LAG_INTERVAL @return this */
+    public Builder metricsLagInterval(Duration v) {
+      return set("METRICS_LAG_INTERVAL", v);
+    }
+
+    /**
+     * @param query FAULT_HALT_AFTER_BATCH's query
+     * @param batchId its micro-batch
+     * @return this
+     */
+    public Builder faultHaltAfterBatch(Query query, long batchId) {
+      return set("FAULT_HALT_AFTER_BATCH", query + ":" + batchId);
+    }
+
+    /** @return a builder with this one's values, to change without changing this one */
+    public Builder copy() {
+      Builder b = new Builder();
+      b.values.putAll(values);
+      return b;
+    }
+
+    /**
+     * @return the settings
+     * @throws StartupFailure naming the first missing or invalid setting, as {@link #parse} does
+     */
+    public Settings build() {
+      return parse(new String[0], values);
+    }
   }
 
   @Command(name = "clickstream-pipeline")

@@ -45,7 +45,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
    * @return the database as the sinks reach it: JDBC_URL as DB_USER, retrying for DB_RETRY_TIMEOUT
    */
   public static DatabaseConfig writer(Settings settings) {
-    return new DatabaseConfig(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), settings.dbRetryTimeout());
+    return new DatabaseConfig(settings.postgres().jdbcUrl(), settings.postgres().user(), settings.postgres().password(), settings.postgres().retryTimeout());
   }
 
   /**
@@ -53,7 +53,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
    * @return the database as the schema migrations reach it: JDBC_URL as DB_MIGRATION_USER
    */
   public static DatabaseConfig migrator(Settings settings) {
-    return writer(settings).as(settings.dbMigrationUser(), settings.dbMigrationPassword());
+    return writer(settings).as(settings.postgres().migrationUser(), settings.postgres().migrationPassword());
   }
 
   /** How long a statement may wait for the server's answer, s: a database that stops answering is an outage. */

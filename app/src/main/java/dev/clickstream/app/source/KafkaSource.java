@@ -26,14 +26,14 @@ public final class KafkaSource {
     DataStreamReader reader = spark.readStream()
         .format("kafka")
         .options(settings.sparkKafkaOptions())
-        .option("subscribe", settings.inputTopic())
-        .option("startingOffsets", settings.startingOffsets())
+        .option("subscribe", settings.kafka().inputTopic())
+        .option("startingOffsets", settings.kafka().startingOffsets())
         // 8 MB per partition and fetch instead of 1 MB: fewer round trips for large micro-batches (architecture §8)
         .option("kafka.max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024))
         // A deleted or compacted offset range is data loss: fail loudly instead of skipping (Spark Kafka guide).
         .option("failOnDataLoss", "true");
-    if (settings.maxOffsetsPerTrigger().isPresent() && !realTime) {
-      reader = reader.option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger().get());
+    if (settings.kafka().maxOffsetsPerTrigger().isPresent() && !realTime) {
+      reader = reader.option("maxOffsetsPerTrigger", settings.kafka().maxOffsetsPerTrigger().get());
     }
     return reader.load();
   }

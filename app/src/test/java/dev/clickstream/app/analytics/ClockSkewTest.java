@@ -35,16 +35,15 @@ import scala.jdk.javaapi.CollectionConverters;
 class ClockSkewTest {
   @Test
   void anEventJustInsideTheSkewDoesNotDropOnTimeEvents() throws Exception {
-    Settings defaults = Settings.parse(new String[0],
-        Map.of("JDBC_URL", "jdbc:postgresql://db/x", "DB_USER", "u", "DB_PASSWORD", "p"));
-    Duration skew = defaults.maxEventTimeSkew();
+    Settings defaults = Settings.builder().database("jdbc:postgresql://db/x", "u", "p").build();
+    Duration skew = defaults.triggers().maxEventTimeSkew();
     SparkSession spark = MicroBatches.localSession();
     MemoryStream<String> input = MemoryStream.apply(Encoders.STRING(), spark);
     Dataset<Row> kafka = input.toDF().select(lit(null).cast(DataTypes.BinaryType).as("key"),
         col("value").cast(DataTypes.BinaryType).as("value"), lit("user_activity").as("topic"), lit(0).as("partition"),
         lit(0L).as("offset"), current_timestamp().as("timestamp"));
     Dataset<Row> events = EventParser.validEvents(EventParser.parse(kafka, skew))
-        .withWatermark("event_time", Durations.toSparkInterval(defaults.watermarkDelay()));
+        .withWatermark("event_time", Durations.toSparkInterval(defaults.triggers().watermarkDelay()));
     Map<String, Long> onTimeViews = new ConcurrentHashMap<>(); // window_start -> latest view_count of /on-time
     StreamingQuery query = WindowedAnalytics.of(events).writeStream().outputMode("update")
         .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {

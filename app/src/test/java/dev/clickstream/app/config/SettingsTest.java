@@ -25,44 +25,44 @@ class SettingsTest {
   @Test
   void defaultsFollowTheDesign() {
     Settings s = Settings.parse(new String[0], DB);
-    assertThat(s.kafkaBootstrapServers()).isEqualTo("localhost:9092");
-    assertThat(s.inputTopic()).isEqualTo("user_activity");
-    assertThat(s.enrichedTopic()).isEqualTo("enriched_activity");
-    assertThat(s.dlqTopic()).isEqualTo("user_activity_dlq");
-    assertThat(s.trigger()).isEqualTo(new TriggerSpec(Duration.ofSeconds(5)));
-    assertThat(s.watermarkDelay()).isEqualTo(Duration.ofMinutes(2));
-    assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMinutes(15));
-    assertThat(s.startingOffsets()).isEqualTo("earliest");
-    assertThat(s.maxOffsetsPerTrigger()).isEmpty();
+    assertThat(s.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(s.kafka().inputTopic()).isEqualTo("user_activity");
+    assertThat(s.kafka().enrichedTopic()).isEqualTo("enriched_activity");
+    assertThat(s.kafka().dlqTopic()).isEqualTo("user_activity_dlq");
+    assertThat(s.triggers().interval()).isEqualTo(new TriggerSpec(Duration.ofSeconds(5)));
+    assertThat(s.triggers().watermarkDelay()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(s.triggers().sessionTimeout()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(s.kafka().startingOffsets()).isEqualTo("earliest");
+    assertThat(s.kafka().maxOffsetsPerTrigger()).isEmpty();
     assertThat(s.sparkMaster()).isEqualTo("local[*]");
     assertThat(s.checkpointFor(dev.clickstream.contract.Query.ANALYTICS)).isEqualTo("./data/checkpoints/analytics");
-    assertThat(s.lakeEventsPath()).isEqualTo("./data/lake/events");
-    assertThat(s.lakeTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
+    assertThat(s.lake().eventsPath()).isEqualTo("./data/lake/events");
+    assertThat(s.lake().trigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
     assertThat(s.lakeQueryTrigger()).isEqualTo(new TriggerSpec(Duration.ofMinutes(1)));
-    assertThat(s.lakeVacuumRetention()).isEqualTo(Duration.ofDays(7));
-    assertThat(s.lakeMaintenanceInterval()).isEqualTo(Duration.ofHours(1));
-    assertThat(s.metricsPort()).isEqualTo(9464);
-    assertThat(s.metricsBindAddress()).as("loopback unless told otherwise").isEqualTo("127.0.0.1");
-    assertThat(s.metricsLagInterval()).isEqualTo(Duration.ofSeconds(15));
-    assertThat(s.dbMigrationUser()).as("one role unless told otherwise").isEqualTo("clickstream");
-    assertThat(s.dbMigrationPassword()).isEqualTo("s3cret");
-    assertThat(s.maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(1));
-    assertThat(s.dbRetryTimeout()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(s.stopTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.lake().vacuumRetention()).isEqualTo(Duration.ofDays(7));
+    assertThat(s.lake().maintenanceInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.metrics().port()).isEqualTo(9464);
+    assertThat(s.metrics().bindAddress()).as("loopback unless told otherwise").isEqualTo("127.0.0.1");
+    assertThat(s.metrics().lagInterval()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(s.postgres().migrationUser()).as("one role unless told otherwise").isEqualTo("clickstream");
+    assertThat(s.postgres().migrationPassword()).isEqualTo("s3cret");
+    assertThat(s.triggers().maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(s.postgres().retryTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(s.triggers().stopTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.faultHaltAfterBatch()).isEmpty();
-    assertThat(s.ingestMode()).as("chosen by task slots at start").isEmpty();
-    assertThat(s.realTimeBatchDuration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.triggers().ingestMode()).as("chosen by task slots at start").isEmpty();
+    assertThat(s.triggers().realTimeBatchDuration()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
   void ingestModeIsMicroBatchOrRealTimeWithBatchesOfAtLeastFiveSeconds() {
-    assertThat(Settings.parse(new String[] {"--ingest-mode=real-time"}, DB).ingestMode())
+    assertThat(Settings.parse(new String[] {"--ingest-mode=real-time"}, DB).triggers().ingestMode())
         .contains(dev.clickstream.app.config.IngestMode.REAL_TIME);
-    assertThat(Settings.parse(new String[0], env("INGEST_MODE", "Micro-Batch")).ingestMode())
+    assertThat(Settings.parse(new String[0], env("INGEST_MODE", "Micro-Batch")).triggers().ingestMode())
         .contains(dev.clickstream.app.config.IngestMode.MICRO_BATCH);
     assertThatThrownBy(() -> Settings.parse(new String[0], env("INGEST_MODE", "continuous")))
         .isInstanceOf(StartupFailure.class).hasMessage("INGEST_MODE: 'continuous' is neither micro-batch nor real-time");
-    assertThat(Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "30 s")).realTimeBatchDuration())
+    assertThat(Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "30 s")).triggers().realTimeBatchDuration())
         .isEqualTo(Duration.ofSeconds(30));
     assertThatThrownBy(() -> Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "1 second")))
         .isInstanceOf(StartupFailure.class)
@@ -89,14 +89,38 @@ class SettingsTest {
         .hasMessageStartingWith("DB_RETRY_TIMEOUT: ");
   }
 
+  /** The builder is a typed front of the same parsing: same values, same one-line errors. */
+  @Test
+  void theBuilderValidatesAsTheEnvironmentDoes() {
+    Settings built = Settings.builder().database("jdbc:postgresql://db:5432/clickstream", "clickstream", "s3cret")
+        .kafkaBootstrapServers("kafka:9092").checkpointRoot(java.nio.file.Path.of("/data/checkpoints"))
+        .triggerInterval(Duration.ofSeconds(10)).watermarkDelay(Duration.ofMinutes(4)).metricsPort(0)
+        .ingestMode(IngestMode.MICRO_BATCH).faultHaltAfterBatch(dev.clickstream.contract.Query.LAKE, 3).build();
+    Settings parsed = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://db:5432/clickstream",
+        "DB_USER", "clickstream", "DB_PASSWORD", "s3cret", "KAFKA_BOOTSTRAP_SERVERS", "kafka:9092",
+        "CHECKPOINT_ROOT", "/data/checkpoints", "TRIGGER_INTERVAL", "10 seconds", "WATERMARK_DELAY", "4 minutes",
+        "METRICS_PORT", "0", "INGEST_MODE", "micro-batch", "FAULT_HALT_AFTER_BATCH", "lake:3"));
+    assertThat(built).isEqualTo(parsed);
+    assertThat(built.postgres().password()).isEqualTo("s3cret");
+    assertThat(built.toString()).doesNotContain("s3cret");
+    assertThat(built.postgres().toString()).doesNotContain("s3cret");
+    Settings.Builder base = Settings.builder().database("jdbc:postgresql://db/x", "u", "p").maxOffsetsPerTrigger(500);
+    assertThat(base.copy().unlimitedOffsetsPerTrigger().build().kafka().maxOffsetsPerTrigger()).isEmpty();
+    assertThat(base.build().kafka().maxOffsetsPerTrigger()).as("a copy leaves the original alone").contains(500L);
+    assertThatThrownBy(() -> base.copy().watermarkDelay(Duration.ofSeconds(60)).maxEventTimeSkew(Duration.ofSeconds(31))
+        .build()).isInstanceOf(StartupFailure.class).hasMessageStartingWith("MAX_EVENT_TIME_SKEW (31 s) must be at most half");
+    assertThatThrownBy(() -> Settings.builder().build()).isInstanceOf(StartupFailure.class)
+        .hasMessageStartingWith("DB_USER is required");
+  }
+
   @Test
   void flagsWinOverTheEnvironment() {
     Settings s = Settings.parse(new String[] {"--trigger-interval", "available-now", "--input-topic=other"},
         env("TRIGGER_INTERVAL", "5 seconds", "INPUT_TOPIC", "from_env", "MAX_OFFSETS_PER_TRIGGER", "5000",
             "CHECKPOINT_ROOT", "/data/checkpoints/"));
-    assertThat(s.trigger().availableNow()).isTrue();
-    assertThat(s.inputTopic()).isEqualTo("other");
-    assertThat(s.maxOffsetsPerTrigger()).isEqualTo(Optional.of(5000L));
+    assertThat(s.triggers().interval().availableNow()).isTrue();
+    assertThat(s.kafka().inputTopic()).isEqualTo("other");
+    assertThat(s.kafka().maxOffsetsPerTrigger()).isEqualTo(Optional.of(5000L));
     assertThat(s.checkpointFor(dev.clickstream.contract.Query.INGEST)).isEqualTo("/data/checkpoints/ingest");
   }
 
@@ -143,8 +167,8 @@ class SettingsTest {
         .hasMessageStartingWith("MAX_EVENT_TIME_SKEW (61 s) must be at most half of WATERMARK_DELAY (120 s)");
     Map<String, String> longer = new java.util.HashMap<>(env("MAX_EVENT_TIME_SKEW", "5 minutes"));
     longer.put("WATERMARK_DELAY", "10 minutes");
-    assertThat(Settings.parse(new String[0], longer).maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lakeVacuumRetention()).isEqualTo(Duration.ofDays(2));
+    assertThat(Settings.parse(new String[0], longer).triggers().maxEventTimeSkew()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(Settings.parse(new String[] {"--lake-vacuum-retention", "2d"}, DB).lake().vacuumRetention()).isEqualTo(Duration.ofDays(2));
     assertThatThrownBy(() -> Settings.parse(new String[0], env("LAKE_VACUUM_RETENTION", "0d")))
         .hasMessage("LAKE_VACUUM_RETENTION must be at least 1 hour (got 0 minutes)");
     assertThatThrownBy(() -> Settings.parse(new String[0], env("METRICS_LAG_INTERVAL", "0s")))
@@ -186,10 +210,10 @@ class SettingsTest {
         "kafka.bootstrap.servers", "clickstream-kafka-bootstrap:9093", "kafka.security.protocol", "SASL_SSL",
         "kafka.sasl.mechanism", "SCRAM-SHA-512", "kafka.sasl.jaas.config", JAAS,
         "kafka.ssl.truststore.type", "PEM", "kafka.ssl.truststore.certificates", PEM));
-    assertThat(scram.kafkaSecurity().describe()).isEqualTo("SASL_SSL, SCRAM-SHA-512");
+    assertThat(scram.kafka().security().describe()).isEqualTo("SASL_SSL, SCRAM-SHA-512");
     assertThat(scram.toString()).doesNotContain("k4fka-s3cret").contains("KAFKA_SASL_JAAS_CONFIG=****")
         .contains("KAFKA_SSL_TRUSTSTORE_CERTIFICATES=1 PEM certificate(s)");
-    assertThat(scram.kafkaSecurity().toString()).doesNotContain("k4fka-s3cret");
+    assertThat(scram.kafka().security().toString()).doesNotContain("k4fka-s3cret");
   }
 
   @Test
@@ -222,8 +246,8 @@ class SettingsTest {
     roles.put("DB_MIGRATION_PASSWORD", "owner-s3cret");
     roles.put("JDBC_URL", "jdbc:postgresql://db:5432/clickstream?sslmode=require&password=url-s3cret");
     Settings s = Settings.parse(new String[0], roles);
-    assertThat(s.dbMigrationUser()).isEqualTo("clickstream_owner");
-    assertThat(s.dbMigrationPassword()).isEqualTo("owner-s3cret");
+    assertThat(s.postgres().migrationUser()).isEqualTo("clickstream_owner");
+    assertThat(s.postgres().migrationPassword()).isEqualTo("owner-s3cret");
     assertThat(s.toString()).doesNotContain("s3cret").contains("DB_PASSWORD=****", "DB_MIGRATION_PASSWORD=****",
         "JDBC_URL=jdbc:postgresql://db:5432/clickstream?sslmode=require&password=****");
     assertThatThrownBy(() -> Settings.parse(new String[] {"--db-password", "s3cret"}, DB))

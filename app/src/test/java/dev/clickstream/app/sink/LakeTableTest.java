@@ -33,8 +33,8 @@ class LakeTableTest {
 
   @BeforeAll
   static void session() {
-    Settings settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none",
-        "DB_USER", "u", "DB_PASSWORD", "p", "SPARK_MASTER", "local[2]"));
+    Settings settings = Settings.builder().database("jdbc:postgresql://127.0.0.1:1/none", "u", "p")
+        .sparkMaster("local[2]").build();
     spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings)).config("spark.ui.enabled", "false")
         // lets the vacuum test delete files younger than Delta's 7-day minimum; the pipeline keeps the check on
         .config("spark.databricks.delta.retentionDurationCheck.enabled", "false")
@@ -167,9 +167,8 @@ class LakeTableTest {
     Files.createDirectories(offsets);
     Files.writeString(offsets.resolve("0"), "v1\n{\"batchWatermarkMs\":0}\n"
         + "{\"sourceVersion\":1,\"reservoirId\":\"r\",\"reservoirVersion\":4,\"index\":-1,\"isStartingVersion\":false}\n");
-    Settings settings = Settings.parse(new String[0], Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1:1/none",
-        "DB_USER", "u", "DB_PASSWORD", "p", "LAKE_PATH", dir.resolve("lake").toString(),
-        "CHECKPOINT_ROOT", dir.resolve("checkpoints").toString(), "METRICS_PORT", "0"));
+    Settings settings = Settings.builder().database("jdbc:postgresql://127.0.0.1:1/none", "u", "p")
+        .lakePath(dir.resolve("lake")).checkpointRoot(dir.resolve("checkpoints")).metricsPort(0).build();
     assertThat(new dev.clickstream.app.PipelineRuntime(spark, settings, Set.of(dev.clickstream.contract.Query.ANALYTICS, dev.clickstream.contract.Query.LAKE))
         .runUntilDone()).isEqualTo(2);
     assertThat(spark.streams().active()).isEmpty();
