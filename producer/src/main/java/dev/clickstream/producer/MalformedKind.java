@@ -2,6 +2,8 @@ package dev.clickstream.producer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.clickstream.contract.EventField;
+import dev.clickstream.contract.EventType;
 
 /**
  * The kinds of deliberately malformed records the producer sends ({@code --malformed-every}), in rotation.
@@ -31,18 +33,19 @@ public enum MalformedKind {
     String json = EventCodec.toJson(base);
     return switch (this) {
       case NOT_JSON -> json.substring(0, json.length() / 2);
-      case MISSING_USER_ID -> edit(json, node -> node.remove("user_id"));
-      case BAD_EVENT_TIME -> edit(json, node -> node.put("event_time", "yesterday at " + base.eventTime().getEpochSecond() % 24 + "h"));
-      case UNKNOWN_EVENT_TYPE -> edit(json, node -> node.put("event_type", "add_to_wishlist"));
+      case MISSING_USER_ID -> edit(json, node -> node.remove(EventField.USER_ID.fieldName()));
+      case BAD_EVENT_TIME -> edit(json, node -> node.put(EventField.EVENT_TIME.fieldName(),
+          "yesterday at " + base.eventTime().getEpochSecond() % 24 + "h"));
+      case UNKNOWN_EVENT_TYPE -> edit(json, node -> node.put(EventField.EVENT_TYPE.fieldName(), "add_to_wishlist"));
       case MISSING_ORDER_ID -> edit(json, node -> {
-        node.put("event_type", "purchase");
-        node.put("product_id", "p-0001");
-        node.put("category", "books");
-        node.put("price", new java.math.BigDecimal("9.99"));
-        node.put("currency", "EUR");
-        node.remove("order_id");
+        node.put(EventField.EVENT_TYPE.fieldName(), EventType.PURCHASE.wireName());
+        node.put(EventField.PRODUCT_ID.fieldName(), "p-0001");
+        node.put(EventField.CATEGORY.fieldName(), "books");
+        node.put(EventField.PRICE.fieldName(), new java.math.BigDecimal("9.99"));
+        node.put(EventField.CURRENCY.fieldName(), "EUR");
+        node.remove(EventField.ORDER_ID.fieldName());
       });
-      case NEGATIVE_PRICE -> edit(json, node -> node.put("price", new java.math.BigDecimal("-1.00")));
+      case NEGATIVE_PRICE -> edit(json, node -> node.put(EventField.PRICE.fieldName(), new java.math.BigDecimal("-1.00")));
     };
   }
 

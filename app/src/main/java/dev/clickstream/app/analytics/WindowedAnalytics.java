@@ -20,6 +20,7 @@ import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.window;
 
+import dev.clickstream.contract.EventType;
 import dev.clickstream.contract.ResultTable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +123,7 @@ public final class WindowedAnalytics {
   public static Dataset<Row> of(Dataset<Row> watermarkedEvents) {
     Column table = col("table");
     Column usersSketch = col("users_sketch");
-    return facts(once(watermarkedEvents.withColumn("dedupe_key", dedupeKey(col("event_type").equalTo("purchase")))))
+    return facts(once(watermarkedEvents.withColumn("dedupe_key", dedupeKey(col("event_type").equalTo(EventType.PURCHASE.wireName())))))
         // the group window: the 10-minute tumbling window of the fact's event, which holds the fact's own window;
         // then the table, its window and its key (a table's facts leave the other tables' key columns null)
         .groupBy(window(col("event_time"), GROUP_WINDOW).as("group"), table, col("window_start"), col("page_url"),
@@ -169,10 +170,10 @@ public final class WindowedAnalytics {
     Column time = col("event_time");
     Column type = col("event_type");
     Column user = col("user_id");
-    Column isPageView = type.equalTo("page_view");
+    Column isPageView = type.equalTo(EventType.PAGE_VIEW.wireName());
     Column isProductView = isPageView.and(col("product_id").isNotNull());
-    Column isCart = type.equalTo("add_to_cart");
-    Column isPurchase = type.equalTo("purchase");
+    Column isCart = type.equalTo(EventType.ADD_TO_CART.wireName());
+    Column isPurchase = type.equalTo(EventType.PURCHASE.wireName());
     Column units = coalesce(col("quantity"), lit(1));
     Column minute = floorTo(time, Duration.ofMinutes(1));
     Column tenMinutes = floorTo(time, Duration.ofMinutes(10));
