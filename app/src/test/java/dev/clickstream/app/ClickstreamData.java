@@ -1,16 +1,17 @@
 package dev.clickstream.app;
 
+import dev.clickstream.app.config.Settings;
 import dev.clickstream.contract.EventType;
 import dev.clickstream.producer.EventCodec;
 import dev.clickstream.producer.ProducedRecord;
 import dev.clickstream.producer.TrafficGenerator;
 import dev.clickstream.producer.TrafficProfile;
 import dev.clickstream.producer.UserActivityEvent;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -217,21 +218,16 @@ final class ClickstreamData {
     }
   }
 
-  /** Environment of a pipeline run against the given broker and database. */
-  static Map<String, String> env(String bootstrap, String jdbcUrl, String user, String password, String dataDir,
+  /**
+   * The settings of a pipeline run against the given broker and database: data below {@code dataDir}, at most
+   * {@link #MAX_OFFSETS_PER_TRIGGER} records per micro-batch, the lake committing every second in streaming runs
+   * (available-now applies to it too), Spark local[2], no metrics port (tests that read metrics choose their own).
+   */
+  static Settings.Builder settings(String bootstrap, String jdbcUrl, String user, String password, Path dataDir,
       String trigger) {
-    return Map.ofEntries(
-        Map.entry("KAFKA_BOOTSTRAP_SERVERS", bootstrap),
-        Map.entry("JDBC_URL", jdbcUrl),
-        Map.entry("DB_USER", user),
-        Map.entry("DB_PASSWORD", password),
-        Map.entry("LAKE_PATH", dataDir + "/lake"),
-        Map.entry("CHECKPOINT_ROOT", dataDir + "/checkpoints"),
-        Map.entry("TRIGGER_INTERVAL", trigger),
-        Map.entry("MAX_OFFSETS_PER_TRIGGER", String.valueOf(MAX_OFFSETS_PER_TRIGGER)),
-        // the lake commits every second in streaming runs (available-now applies to it too)
-        Map.entry("LAKE_TRIGGER_INTERVAL", "1 second"),
-        Map.entry("SPARK_MASTER", "local[2]"),
-        Map.entry("METRICS_PORT", "0")); // tests that read metrics choose their own port
+    return Settings.builder().kafkaBootstrapServers(bootstrap).database(jdbcUrl, user, password)
+        .lakePath(dataDir.resolve("lake")).checkpointRoot(dataDir.resolve("checkpoints")).triggerInterval(trigger)
+        .maxOffsetsPerTrigger(MAX_OFFSETS_PER_TRIGGER).lakeTriggerInterval(Duration.ofSeconds(1))
+        .sparkMaster("local[2]").metricsPort(0);
   }
 }

@@ -52,8 +52,9 @@ class CrashRecoveryTest {
     DatabaseRoles roles = PG.createRoles();
     String urlSecret = "url-secret-" + System.nanoTime();
     String jdbcUrl = PG.jdbcUrl() + "?ApplicationName=crash&password=" + urlSecret;
-    Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), jdbcUrl,
-        roles.writer(), roles.writerPassword(), dir.toString(), "1 second"));
+    // the child JVM reads its settings from the environment, as the driver on Kubernetes does
+    Map<String, String> streaming = new java.util.HashMap<>(ClickstreamData.settings(KAFKA.bootstrapServers(), jdbcUrl,
+        roles.writer(), roles.writerPassword(), dir, "1 second").environment());
     streaming.put("DB_MIGRATION_USER", roles.owner());
     streaming.put("DB_MIGRATION_PASSWORD", roles.ownerPassword());
     streaming.put("DB_RETRY_TIMEOUT", "20 seconds");

@@ -83,10 +83,9 @@ class PipelineEdgesTest {
     KAFKA.createTopic(MICRO_BATCH_DLQ, 1, IngestSink.deadLetterTopicConfigs());
     Path dir = Files.createTempDirectory("record-verdict-");
     DatabaseRoles roles = PG.createRoles();
-    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
-        roles.writer(), roles.writerPassword(), dir.toString(), "available-now"));
-    env.put("SPARK_MASTER", "local[6]");
-    settings = Settings.parse(new String[0], env);
+    Settings.Builder run = ClickstreamData.settings(KAFKA.bootstrapServers(), PG.jdbcUrl(), roles.writer(),
+        roles.writerPassword(), dir, "available-now").sparkMaster("local[6]");
+    settings = run.build();
     dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(),
         roles.owner(), roles.ownerPassword()), roles.writer(), Duration.ofSeconds(10));
     send(settings.triggers().maxEventTimeSkew());
@@ -94,10 +93,9 @@ class PipelineEdgesTest {
     spark = SparkSession.builder().config(dev.clickstream.app.SparkSessionConfig.of(settings))
         .config("spark.ui.enabled", "false").getOrCreate();
     exitStatus = new PipelineRuntime(spark, settings).runUntilDone();
-    env.putAll(Map.of("INGEST_MODE", "micro-batch", "ENRICHED_TOPIC", MICRO_BATCH_ENRICHED, "DLQ_TOPIC", MICRO_BATCH_DLQ,
-        "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
-    microBatchExitStatus = new PipelineRuntime(spark, Settings.parse(new String[0], env),
-        Set.of(dev.clickstream.contract.Query.INGEST)).runUntilDone();
+    microBatchExitStatus = new PipelineRuntime(spark, run.copy().ingestMode(dev.clickstream.app.config.IngestMode.MICRO_BATCH)
+        .enrichedTopic(MICRO_BATCH_ENRICHED).dlqTopic(MICRO_BATCH_DLQ).checkpointRoot(dir.resolve("micro-batch-checkpoints"))
+        .build(), Set.of(dev.clickstream.contract.Query.INGEST)).runUntilDone();
     // a late event of user moved, 30 s before its session's start and the range's: the live queries drop it (their
     // watermark is at 13:38), the lake keeps it
     sendAtEventTime(pageView("moved-late", FROM.minusSeconds(30), "moved", "/moved"));

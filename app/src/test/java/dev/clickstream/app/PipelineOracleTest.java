@@ -64,10 +64,9 @@ class PipelineOracleTest {
     Path dir = Files.createTempDirectory("pipeline-oracle-");
     // the chart's roles: the sinks write as the writer, with the grants the owner gives it after migrating
     DatabaseRoles roles = PG.createRoles();
-    Map<String, String> env = new java.util.HashMap<>(ClickstreamData.env(KAFKA.bootstrapServers(), PG.jdbcUrl(),
-        roles.writer(), roles.writerPassword(), dir.toString(), "available-now"));
-    env.put("SPARK_MASTER", "local[6]");
-    settings = Settings.parse(new String[0], env); // INGEST_MODE unset: real-time, by the slots
+    Settings.Builder run = ClickstreamData.settings(KAFKA.bootstrapServers(), PG.jdbcUrl(), roles.writer(),
+        roles.writerPassword(), dir, "available-now").sparkMaster("local[6]");
+    settings = run.build(); // INGEST_MODE unset: real-time, by the slots
     dev.clickstream.app.sink.SchemaMigrations.migrate(new dev.clickstream.app.sink.DatabaseConfig(PG.jdbcUrl(),
         roles.owner(), roles.ownerPassword()), roles.writer(), java.time.Duration.ofSeconds(10));
     // a constraint added by hand, narrower than the contract: Postgres refuses the one page view whose page_url is
@@ -81,9 +80,9 @@ class PipelineOracleTest {
 
     KAFKA.createTopic(MICRO_BATCH_ENRICHED, 4);
     KAFKA.createTopic(MICRO_BATCH_DLQ, 1, dev.clickstream.app.sink.IngestSink.deadLetterTopicConfigs());
-    env.putAll(Map.of("INGEST_MODE", "micro-batch", "ENRICHED_TOPIC", MICRO_BATCH_ENRICHED, "DLQ_TOPIC", MICRO_BATCH_DLQ,
-        "CHECKPOINT_ROOT", dir.resolve("micro-batch-checkpoints").toString()));
-    microBatchIngest = new PipelineRuntime(spark, Settings.parse(new String[0], env), Set.of(dev.clickstream.contract.Query.INGEST));
+    microBatchIngest = new PipelineRuntime(spark, run.copy().ingestMode(dev.clickstream.app.config.IngestMode.MICRO_BATCH)
+        .enrichedTopic(MICRO_BATCH_ENRICHED).dlqTopic(MICRO_BATCH_DLQ).checkpointRoot(dir.resolve("micro-batch-checkpoints"))
+        .build(), Set.of(dev.clickstream.contract.Query.INGEST));
     microBatchExitStatus = microBatchIngest.runUntilDone();
   }
 

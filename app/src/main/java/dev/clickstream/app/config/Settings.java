@@ -657,6 +657,14 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
       return set("FAULT_HALT_AFTER_BATCH", query + ":" + batchId);
     }
 
+    /**
+     * @return the environment variables that give these settings to a pipeline in another process (a child JVM, a
+     *     container), the secrets included
+     */
+    public Map<String, String> environment() {
+      return new LinkedHashMap<>(values);
+    }
+
     /** @return a builder with this one's values, to change without changing this one */
     public Builder copy() {
       Builder b = new Builder();
