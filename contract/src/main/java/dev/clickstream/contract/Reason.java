@@ -1,8 +1,6 @@
 package dev.clickstream.contract;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Why a record is malformed (architecture §3), in the order {@link EventRecordParser} checks: a record gets the
@@ -47,13 +45,5 @@ public enum Reason {
    */
   public static Reason missing(String field) {
     return valueOf(field.toUpperCase(Locale.ROOT) + "_IS_MISSING");
-  }
-
-  /**
-   * @param code a reason code, e.g. {@code not_json}
-   * @return the reason, or empty for any other text
-   */
-  public static Optional<Reason> ofCode(String code) {
-    return Arrays.stream(values()).filter(r -> r.code().equals(code)).findFirst();
   }
 }

@@ -45,7 +45,8 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, Durat
    * @return the database as the sinks reach it: JDBC_URL as DB_USER, retrying for DB_RETRY_TIMEOUT
    */
   public static DatabaseConfig writer(Settings settings) {
-    return new DatabaseConfig(settings.postgres().jdbcUrl(), settings.postgres().user(), settings.postgres().password(), settings.postgres().retryTimeout());
+    Settings.Postgres db = settings.postgres();
+    return new DatabaseConfig(db.jdbcUrl(), db.user(), db.password(), db.retryTimeout());
   }
 
   /**

@@ -52,11 +52,18 @@ public final class EventSchema {
    * string), event_date string ({@code yyyy-MM-dd}, UTC; the partition column), kafka_partition int, kafka_offset
    * long, kafka_timestamp timestamp, then the {@link #COMMERCE} columns.
    */
-  public static final StructType LAKE = fields(fields(new StructType(), EventField.core().toArray(new EventField[0]))
+  public static final StructType LAKE = withColumns(fields(new StructType(), EventField.core().toArray(new EventField[0]))
       .add(LAKE_PARTITION, DataTypes.StringType)
       .add("kafka_partition", DataTypes.IntegerType)
       .add("kafka_offset", DataTypes.LongType)
-      .add("kafka_timestamp", DataTypes.TimestampType), EventField.commerceFields().toArray(new EventField[0]));
+      .add("kafka_timestamp", DataTypes.TimestampType), COMMERCE);
+
+  private static StructType withColumns(StructType schema, StructType more) {
+    for (org.apache.spark.sql.types.StructField f : more.fields()) {
+      schema = schema.add(f);
+    }
+    return schema;
+  }
 
   private static StructType fields(StructType schema, EventField... fields) {
     for (EventField f : fields) {
