@@ -1,6 +1,7 @@
 package dev.clickstream.app.analytics;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
 
 import dev.clickstream.contract.EventType;
 import java.io.Serializable;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapGroupsWithStateFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.KeyValueGroupedDataset;
@@ -202,10 +204,7 @@ public final class UserSessions {
     @Override
     public Iterator<SessionRow> call(String userId, Iterator<Row> rows, GroupState<StoredState> state) {
       List<SessionTracker.Event> events = new ArrayList<>();
-      while (rows.hasNext()) {
-        Row r = rows.next();
-        events.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(), EventType.ofWire(r.getString(2))));
-      }
+      rows.forEachRemaining(r -> events.add(event(r)));
       long watermark = state.getCurrentWatermarkMs();
       SessionTracker.Update update = tracker.apply(userId, state.exists() ? state.get().toState() : null, events, watermark);
       List<SessionRow> out = new ArrayList<>();
@@ -248,21 +247,43 @@ public final class UserSessions {
     return columns(byUser(events)
         .flatMapGroups((org.apache.spark.api.java.function.FlatMapGroupsFunction<String, Row, SessionRow>) (userId, rows) -> {
           List<SessionTracker.Event> history = new ArrayList<>();
-          rows.forEachRemaining(r -> history.add(new SessionTracker.Event(r.getString(0), r.<Timestamp>getAs(1).getTime(),
-              EventType.ofWire(r.getString(2)))));
+          rows.forEachRemaining(r -> history.add(event(r)));
           return tracker.finalSessions(userId, history, watermarkMs).stream().map(SessionRow::of).iterator();
         }, Encoders.bean(SessionRow.class)));
   }
 
+  /** Every event type, indexed by {@link EventType#ordinal()}: the {@code type} column of {@link #byUser}. */
+  private static final EventType[] TYPES = EventType.values();
+
   /**
    * @param events valid events
-   * @return their (event_id, event_time, event_type, user_id) rows grouped by the user_id column: the key is read
-   *     from the column ({@code groupBy(...).as(...)}), not by a function of each deserialised row
-   *     ({@code groupByKey(MapFunction)} deserialised every row once more, for the key alone)
+   * @return their rows grouped by the user_id column, each as (event_id string, event_time timestamp, type int:
+   *     the {@link EventType} ordinal of event_type, user_id string). The key is read from the column ({@code
+   *     groupBy(...).as(...)}), not by a function of each deserialised row ({@code groupByKey(MapFunction)}
+   *     deserialised every row once more, for the key alone); the type is computed by Spark, so a row reaches the
+   *     function with no event_type string to decode and look up (bench/README.md, "Per-row work in
+   *     user-sessions"). event_time stays a timestamp: it carries the watermark that the event-time timeout needs.
    */
   private static KeyValueGroupedDataset<String, Row> byUser(Dataset<Row> events) {
-    Dataset<Row> selected = events.select(col("event_id"), col("event_time"), col("event_type"), col("user_id"));
+    Column type = null;
+    for (EventType t : TYPES) {
+      Column is = col("event_type").equalTo(t.wireName());
+      type = type == null ? when(is, t.ordinal()) : type.when(is, t.ordinal());
+    }
+    Dataset<Row> selected = events.select(col("event_id"), col("event_time"), type.as("type"), col("user_id"));
     return selected.groupBy(col("user_id")).as(Encoders.STRING(), Encoders.row(selected.schema()));
+  }
+
+  /**
+   * @param row a row of {@link #byUser}
+   * @return the tracker's event
+   * @throws IllegalArgumentException for an event_type outside the contract (valid events have none)
+   */
+  private static SessionTracker.Event event(Row row) {
+    if (row.isNullAt(2)) {
+      throw new IllegalArgumentException("an event without a contract event_type: " + row.getString(0));
+    }
+    return new SessionTracker.Event(row.getString(0), row.<Timestamp>getAs(1).getTime(), TYPES[row.getInt(2)]);
   }
 
   private static Dataset<Row> columns(Dataset<SessionRow> rows) {
