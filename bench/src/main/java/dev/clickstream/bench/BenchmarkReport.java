@@ -21,11 +21,12 @@ import java.util.Map;
  * @param measure measured time per latency run
  * @param trigger trigger interval of the latency runs
  * @param realTimeBatch REAL_TIME_BATCH_DURATION of the real-time latency runs
+ * @param realTimeFetchWait REAL_TIME_FETCH_WAIT of the real-time latency runs (0: off)
  * @param throughput run name to events/s, in run order; the ceiling is {@value #CEILING}
  * @param latencies latency results, one per rate
  */
 public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Duration measure, Duration trigger,
-    Duration realTimeBatch, Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {
+    Duration realTimeBatch, Duration realTimeFetchWait, Map<String, Double> throughput, List<LatencyBenchmark.Result> latencies) {
   /** Name of the ceiling run in {@link #throughput}. */
   public static final String CEILING = "plain KafkaConsumer (ceiling)";
   /** Name of the run of all queries in {@link #throughput}. */
@@ -127,14 +128,14 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
     }
     if (!latencies.isEmpty()) {
       md.append(String.format("%nLatency: all queries, Spark local[6], trigger %d s (lake: LAKE_TRIGGER_INTERVAL, 1 minute), "
-              + "ingest in micro-batch mode (under the trigger) or real-time mode (REAL_TIME_BATCH_DURATION %d ms), each rate %d s "
+              + "ingest in micro-batch mode (under the trigger) or real-time mode (REAL_TIME_BATCH_DURATION %d ms, REAL_TIME_FETCH_WAIT %d ms), each rate %d s "
               + "warm-up then %d s measured; latency from the source record's Kafka timestamp, ms (p50 / p95 / p99 / max); "
               + "to the lake: the modification time of the Parquet file holding the event (written just before its commit). "
               + "Lag: records behind the topic, mean over the first and the last third of the measured time. Heap: JVM heap "
               + "used, peak of 100 ms samples, and right after each GC (an upper bound of the reachable data), of one JVM "
               + "holding driver, executor, broker and producer. JVM cores: that JVM's CPU time over the measured time / the measured "
               + "time (Postgres not included).%n%n",
-          trigger.toSeconds(), realTimeBatch.toMillis(), warmUp.toSeconds(), measure.toSeconds()));
+          trigger.toSeconds(), realTimeBatch.toMillis(), realTimeFetchWait.toMillis(), warmUp.toSeconds(), measure.toSeconds()));
       md.append("| input events/s | ingest mode | sent events/s | JVM cores | to enriched_activity | to Postgres updated_at | to the lake | lag, first -> last third "
           + "| heap peak, sampled / after GC | state rows | micro-batch ms, p50 / p99 / max |\n|---:|---|---:|---:|---|---|---|---|---:|---|---|\n");
       for (LatencyBenchmark.Result r : latencies) {
@@ -171,7 +172,7 @@ public record BenchmarkReport(long events, long maxOffsets, Duration warmUp, Dur
         "spark", org.apache.spark.package$.MODULE$.SPARK_VERSION(), "sparkOverrides", sparkOverrides()));
     root.put("settings", Map.of("events", events, "maxOffsetsPerTrigger", maxOffsets, "warmUpSeconds", warmUp.toSeconds(),
         "measureSeconds", measure.toSeconds(), "triggerSeconds", trigger.toSeconds(),
-        "realTimeBatchMillis", realTimeBatch.toMillis()));
+        "realTimeBatchMillis", realTimeBatch.toMillis(), "realTimeFetchWaitMillis", realTimeFetchWait.toMillis()));
     root.put("eventsPerSecond", throughput);
     root.put("latency", latencies);
     root.put("targets", targets());

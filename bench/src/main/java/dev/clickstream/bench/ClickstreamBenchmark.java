@@ -85,6 +85,10 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       + "of the real-time runs (default: 5 seconds)")
   Duration realTimeBatch = Duration.ofSeconds(5);
 
+  @Option(names = "--real-time-fetch-wait", converter = DurationConverter.class, description = "REAL_TIME_FETCH_WAIT "
+      + "of the real-time runs (default: 0 ms, off)")
+  Duration realTimeFetchWait = Duration.ZERO;
+
   // a plain flag: the negatable --real-time-alone (true by default) did not turn the runs off with
   // --no-real-time-alone (make bench of 2026-12-07 ran them)
   @Option(names = "--no-real-time-alone", description = "skip the runs of ingest alone in real-time mode (by default "
@@ -178,7 +182,7 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       rates.stream().filter(r -> r > 0).forEach(allRates::add);
       realTimeRates.stream().filter(r -> r > 0).forEach(allRates::add);
       Settings.Builder latencyRuns = shared.copy().sparkMaster("local[" + (4 + IngestMode.OTHER_QUERIES_SLOTS) + "]")
-          .realTimeBatchDuration(realTimeBatch);
+          .realTimeBatchDuration(realTimeBatch).realTimeFetchWait(realTimeFetchWait);
       if (!allRates.isEmpty() && spark != null) {
         spark.stop();
         SparkSession.clearActiveSession();
@@ -209,7 +213,8 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
     } finally {
       deleteRun(dir);
     }
-    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, realTimeBatch, throughput, latencies).write(Path.of("bench", "results"),
+    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, realTimeBatch, realTimeFetchWait, throughput,
+        latencies).write(Path.of("bench", "results"),
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     return 0;
   }

@@ -32,7 +32,7 @@ class BenchmarkReportTest {
 
   @Test
   void theHighestSustainedRateIsTheLastStepBeforeTheFirstThatFalls() {
-    var report = new BenchmarkReport(1, 1, Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
+    var report = new BenchmarkReport(1, 1, Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ZERO,
         Map.of(BenchmarkReport.TOGETHER, 40_000.0), List.of(run(20_000, 9_000, false), run(5_000, 8_000, false),
             run(10_000, 9_500, false), run(15_000, 9_000, true),
             run(5_000, IngestMode.REAL_TIME, 90, 8_000, false), run(20_000, IngestMode.REAL_TIME, 300, 25_000, false)));

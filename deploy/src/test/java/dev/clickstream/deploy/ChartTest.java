@@ -393,6 +393,7 @@ class ChartTest {
         .findFirst().orElseThrow().path("spec").path("partitions").asInt();
     assertThat(app.path("driver").path("envVars").has("INGEST_MODE")).as("auto: chosen at start").isFalse();
     assertThat(app.path("driver").path("envVars").path("REAL_TIME_BATCH_DURATION").asText()).isEqualTo("5 seconds");
+    assertThat(app.path("driver").path("envVars").path("REAL_TIME_FETCH_WAIT").asText()).isEqualTo("0 ms");
     var choice = dev.clickstream.app.config.IngestMode.choose(java.util.Optional.empty(),
         dev.clickstream.app.config.IngestMode.taskSlots(conf, 1), partitions,
         dev.clickstream.app.config.IngestMode.OTHER_QUERIES_SLOTS);
@@ -595,6 +596,8 @@ class ChartTest {
       "app.ingestMode|continuous|app.ingestMode",
       "app.realTimeBatchDuration|2s|app.realTimeBatchDuration (2s) must be at least 5 seconds",
       "app.realTimeBatchDuration|soon|app.realTimeBatchDuration",
+      "app.realTimeFetchWait|1s|app.realTimeFetchWait (1s) must be at most 500 ms",
+      "app.realTimeFetchWait|soon|app.realTimeFetchWait",
       "app.sessionTimeout|0s|app.sessionTimeout",
       "app.sessionTimeout|0 minutes|app.sessionTimeout",
       "app.watermarkDelay|0s|app.watermarkDelay",

@@ -113,6 +113,13 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
    * @param realTimeBatchDuration REAL_TIME_BATCH_DURATION, default 5 seconds, at least 5 seconds (Spark's minimum):
    *     how long a batch of the real-time ingest query lasts, which is how often it writes its checkpoint and
    *     reports progress, and at most how much output a restart after a crash repeats
+   * @param realTimeFetchWait REAL_TIME_FETCH_WAIT, default 0 (off), at most {@link #MAX_REAL_TIME_FETCH_WAIT}: how
+   *     long a Kafka fetch of the real-time ingest query may wait for {@link #REAL_TIME_FETCH_BYTES} to arrive before
+   *     it returns what there is (Kafka's {@code fetch.max.wait.ms} with {@code fetch.min.bytes}): fewer fetches under
+   *     load for at most that much more latency per record. 0 keeps Kafka's fetch.min.bytes of 1 byte: every record
+   *     is handed on as soon as it arrives. 50 ms gave back ~0.17 core of real-time ingest's 0.75 at 5,000 events/s
+   *     for ~30 ms more at p50, and nothing at 50 events/s (bench/README.md, "Kafka fetch settings of real-time
+   *     ingest")
    * @param watermarkDelay WATERMARK_DELAY, default 2 minutes: allowed lateness of event time
    * @param sessionTimeout SESSION_TIMEOUT, default 15 minutes of event time without events
    * @param maxEventTimeSkew MAX_EVENT_TIME_SKEW, default 1 minute, at most half of WATERMARK_DELAY (architecture §3):
@@ -124,7 +131,7 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
    *     {@code spark.sql.streaming.stopTimeout}); a query still running after it makes the process exit 1 naming it
    */
   public record Triggers(TriggerSpec interval, Optional<IngestMode> ingestMode, Duration realTimeBatchDuration,
-      Duration watermarkDelay, Duration sessionTimeout, Duration maxEventTimeSkew, Duration stopTimeout) {}
+      Duration realTimeFetchWait, Duration watermarkDelay, Duration sessionTimeout, Duration maxEventTimeSkew, Duration stopTimeout) {}
 
   /**
    * The metrics endpoint.
@@ -138,6 +145,18 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
    *     brokers; &gt; 0
    */
   public record Metrics(int port, String bindAddress, Duration lagInterval) {}
+
+  /**
+   * The longest REAL_TIME_FETCH_WAIT: Kafka's default {@code fetch.max.wait.ms} (500 ms, consumer configs), a tenth
+   * of the shortest real-time batch.
+   */
+  public static final Duration MAX_REAL_TIME_FETCH_WAIT = Duration.ofMillis(500);
+
+  /**
+   * What a real-time fetch waits for when REAL_TIME_FETCH_WAIT is set ({@code fetch.min.bytes}): 64 KB, a few
+   * hundred records of the producer's JSON, so that under load a fetch returns a batch instead of a record or two.
+   */
+  public static final int REAL_TIME_FETCH_BYTES = 64 * 1024;
 
   /** Spark 4.1's smallest real-time batch duration (its real-time trigger refuses less). */
   public static final Duration MIN_REAL_TIME_BATCH_DURATION = Duration.ofSeconds(5);
@@ -239,6 +258,7 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
             flags.ingestMode == null || flags.ingestMode.isBlank() ? Optional.empty()
                 : Optional.of(value("INGEST_MODE", flags.ingestMode, IngestMode::parse)),
             realTimeBatchDuration(value("REAL_TIME_BATCH_DURATION", flags.realTimeBatchDuration, Durations::parse)),
+            realTimeFetchWait(value("REAL_TIME_FETCH_WAIT", flags.realTimeFetchWait, Durations::parse)),
             watermarkDelay,
             positive("SESSION_TIMEOUT", value("SESSION_TIMEOUT", flags.sessionTimeout, Durations::parse)),
             eventTimeSkew(positive("MAX_EVENT_TIME_SKEW",
@@ -282,6 +302,14 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
     if (d.compareTo(MIN_REAL_TIME_BATCH_DURATION) < 0) {
       throw StartupFailure.badSetting("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got "
           + d.toMillis() + " ms)");
+    }
+    return d;
+  }
+
+  private static Duration realTimeFetchWait(Duration d) {
+    if (d.compareTo(MAX_REAL_TIME_FETCH_WAIT) > 0) {
+      throw StartupFailure.badSetting("REAL_TIME_FETCH_WAIT must be at most 500 ms, Kafka's default fetch.max.wait.ms "
+          + "(got " + d.toMillis() + " ms)");
     }
     return d;
   }
@@ -378,6 +406,8 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
     m.put("STOP_TIMEOUT", triggers.stopTimeout().toSeconds() + " s");
     m.put("INGEST_MODE", triggers.ingestMode().map(IngestMode::toString).orElse("unset (chosen by task slots)"));
     m.put("REAL_TIME_BATCH_DURATION", triggers.realTimeBatchDuration().toMillis() + " ms");
+    m.put("REAL_TIME_FETCH_WAIT", triggers.realTimeFetchWait().isZero() ? "off"
+        : triggers.realTimeFetchWait().toMillis() + " ms");
     faultHaltAfterBatch.ifPresent(f -> m.put("FAULT_HALT_AFTER_BATCH", f.toString()));
     return m;
   }
@@ -608,6 +638,11 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
       return set("REAL_TIME_BATCH_DURATION", v);
     }
 
+    /** @param v REAL_TIME_FETCH_WAIT @return this */
+    public Builder realTimeFetchWait(Duration v) {
+      return set("REAL_TIME_FETCH_WAIT", v);
+    }
+
     /** @param v WATERMARK_DELAY @return this */
     public Builder watermarkDelay(Duration v) {
       return set("WATERMARK_DELAY", v);
@@ -714,6 +749,7 @@ public record Settings(Kafka kafka, Postgres postgres, Lake lake, Triggers trigg
     @Option(names = "--ingest-mode") String ingestMode;
     @Option(names = "--db-migrations", defaultValue = "apply") String dbMigrations;
     @Option(names = "--real-time-batch-duration", defaultValue = "5 seconds") String realTimeBatchDuration;
+    @Option(names = "--real-time-fetch-wait", defaultValue = "0 ms") String realTimeFetchWait;
   }
 
 }

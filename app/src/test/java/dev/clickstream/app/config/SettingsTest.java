@@ -52,6 +52,7 @@ class SettingsTest {
     assertThat(s.faultHaltAfterBatch()).isEmpty();
     assertThat(s.triggers().ingestMode()).as("chosen by task slots at start").isEmpty();
     assertThat(s.triggers().realTimeBatchDuration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.triggers().realTimeFetchWait()).as("off: Kafka's fetch.min.bytes of 1").isZero();
   }
 
   @Test
@@ -67,6 +68,13 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.parse(new String[0], env("REAL_TIME_BATCH_DURATION", "1 second")))
         .isInstanceOf(StartupFailure.class)
         .hasMessage("REAL_TIME_BATCH_DURATION must be at least 5 seconds, Spark's minimum (got 1000 ms)");
+    assertThat(Settings.parse(new String[] {"--real-time-fetch-wait=50ms"}, DB).triggers().realTimeFetchWait())
+        .isEqualTo(Duration.ofMillis(50));
+    assertThat(Settings.parse(new String[0], env("REAL_TIME_FETCH_WAIT", "500 ms")).describe())
+        .containsEntry("REAL_TIME_FETCH_WAIT", "500 ms");
+    assertThatThrownBy(() -> Settings.parse(new String[0], env("REAL_TIME_FETCH_WAIT", "1 second")))
+        .isInstanceOf(StartupFailure.class)
+        .hasMessage("REAL_TIME_FETCH_WAIT must be at most 500 ms, Kafka's default fetch.max.wait.ms (got 1000 ms)");
   }
 
   @Test
