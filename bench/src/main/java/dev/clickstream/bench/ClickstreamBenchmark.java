@@ -210,12 +210,14 @@ public final class ClickstreamBenchmark implements Callable<Integer> {
       if (spark != null) {
         spark.stop();
       }
+      // written before the broker, the database and the run directories go: a failure to clean them up (a broker
+      // thread still writing its log directory, 2026-12-08) must not lose half an hour of measurements
+      new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, realTimeBatch, realTimeFetchWait, throughput,
+          latencies).write(Path.of("bench", "results"),
+          LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     } finally {
       deleteRun(dir);
     }
-    new BenchmarkReport(events, maxOffsets, warmUp, measure, trigger, realTimeBatch, realTimeFetchWait, throughput,
-        latencies).write(Path.of("bench", "results"),
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     return 0;
   }
 
